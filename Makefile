@@ -1,0 +1,51 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else serves them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.PHONY: install run test lint migrate seed clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+# The demo token is chosen once and kept under var/, so `make run` shows the same one every time.
+var/demo_token:
+	mkdir -p var
+	$(PYTHON) -c "import uuid; print(uuid.uuid4())" > $@
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate var/demo_token
+	NEXUS_DEMO_TOKEN=$${NEXUS_DEMO_TOKEN:-$$(cat var/demo_token)} $(BIN)/python manage.py seed_demo
+
+run: seed
+	@token=$${NEXUS_DEMO_TOKEN:-$$(cat var/demo_token)}; \
+	echo; \
+	echo "Nexus Upload Server on http://127.0.0.1:$(PORT)/  (Swagger UI: /api/docs/, admin: /admin/)"; \
+	echo "Demo token: $$token"; \
+	echo "Try:  curl \"http://127.0.0.1:$(PORT)/api/v1/uploads/?token=$$token\""; \
+	echo "Stop everything with Ctrl-C."; \
+	echo; \
+	NEXUS_DEMO_TOKEN=$$token exec $(BIN)/python manage.py runstack --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# The whole suite, against whatever DATABASE_URL / CELERY_BROKER_URL say (SQLite and the
+# filesystem broker when unset). Tests that need PostgreSQL are deselected on SQLite, never skipped.
+test: lint
+	@case "$${DATABASE_URL:-sqlite}" in postgres*) marks="" ;; *) marks="not postgres" ;; esac; \
+	echo "pytest on $${DATABASE_URL:-the embedded SQLite default}"; \
+	$(BIN)/pytest -m "$$marks" $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Organizations, memberships with roles, and API tokens stored as hashes."""

@@ -1,0 +1,8 @@
+"""App config for blobs."""
+
+from django.apps import AppConfig
+
+
+class BlobsConfig(AppConfig):
+    name = "blobs"
+    verbose_name = "Blob storage"

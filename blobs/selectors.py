@@ -1,0 +1,58 @@
+"""Reads of blobs: open a stream, temporary download links, and the blob a signed link grants."""
+
+import time
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from .models import Blob
+from .storage import LocalBackend, S3Backend, get_backend
+
+LINK_SALT = "blobs.download"
+
+
+def blob_open(*, blob: Blob):
+    """A readable binary stream of the blob's bytes; the caller closes it."""
+    return get_backend().open_reader(blob.key)
+
+
+def blob_iter_chunks(*, blob: Blob, chunk_size: int = 1024 * 1024):
+    reader = blob_open(blob=blob)
+    try:
+        while chunk := reader.read(chunk_size):
+            yield chunk
+    finally:
+        reader.close()
+
+
+def blob_download_url(*, blob: Blob, filename: str = "", ttl: int | None = None) -> str:
+    """A temporary download link: S3 pre-signed GET (absolute), or a signed app path (local)."""
+    ttl = settings.NEXUS_LINK_TTL_SECONDS if ttl is None else ttl
+    backend = get_backend()
+    if isinstance(backend, S3Backend):
+        return backend.presigned_get(blob.key, filename=filename, ttl=ttl)
+    assert isinstance(backend, LocalBackend)
+    expires = int(time.time()) + ttl
+    signed = signing.dumps({"k": blob.key, "e": expires, "n": filename}, salt=LINK_SALT, compress=True)
+    return reverse("blobs:download", kwargs={"signed": signed, "filename": filename or "download"})
+
+
+class LinkRefused(Exception):
+    """A signed link that was tampered with, or has expired."""
+
+
+def blob_from_signed_link(*, signed: str, filename: str) -> tuple[Blob, str]:
+    """The blob a signed link grants and the filename to serve it under, or LinkRefused."""
+    try:
+        payload = signing.loads(signed, salt=LINK_SALT)
+    except signing.BadSignature:
+        raise LinkRefused("The link's signature does not match.") from None
+    if payload.get("e", 0) < time.time():
+        raise LinkRefused("The link has expired.")
+    if (payload.get("n") or "download") != filename:
+        raise LinkRefused("The link's signature does not match.")
+    blob = Blob.objects.filter(key=payload.get("k")).first()
+    if blob is None:
+        raise LinkRefused("The object no longer exists.")
+    return blob, payload.get("n") or ""

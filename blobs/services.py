@@ -1,0 +1,162 @@
+"""Writes of blobs: stream to storage while counting and hashing, record, delete, sweep orphans."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from nexus_server.errors import PayloadTooLarge
+
+from .models import Blob
+from .storage import get_backend
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MEDIA_TYPE = "application/octet-stream"
+
+
+class BlobTooLarge(PayloadTooLarge):
+    """The stream went past its byte limit; what was written has been removed."""
+
+
+def blob_new_key() -> str:
+    """A fresh storage key; keys are always generated here, never taken from a client."""
+    day = timezone.now().strftime("%Y/%m/%d")
+    return f"blobs/{day}/{uuid.uuid4().hex}"
+
+
+@dataclass
+class StagedBlob:
+    """Bytes that are in storage under `key` but not (yet) recorded as a Blob row."""
+
+    key: str
+    size: int
+    sha256: str
+    md5: str
+
+
+class BlobWriter:
+    """Writes one object chunk by chunk, counting and hashing in the same pass, within a limit."""
+
+    def __init__(self, *, max_bytes: int | None = None, media_type: str = DEFAULT_MEDIA_TYPE, backend=None):
+        self.backend = backend or get_backend()
+        self.key = blob_new_key()
+        self.max_bytes = settings.NEXUS_MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
+        self.size = 0
+        self._sha256 = hashlib.sha256()
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._sink = self.backend.open_sink(self.key, media_type)
+        self.done = False
+
+    def write(self, chunk: bytes) -> None:
+        if self.size + len(chunk) > self.max_bytes:
+            self.abort()
+            raise BlobTooLarge(f"The upload exceeds the maximum size of {self.max_bytes} bytes.")
+        self.size += len(chunk)
+        self._sha256.update(chunk)
+        self._md5.update(chunk)
+        self._sink.write(chunk)
+
+    def finish(self) -> StagedBlob:
+        self._sink.finish()
+        self.done = True
+        return StagedBlob(key=self.key, size=self.size, sha256=self._sha256.hexdigest(), md5=self._md5.hexdigest())
+
+    def abort(self) -> None:
+        if not self.done:
+            self.done = True
+            self._sink.abort()
+
+
+def blob_stage(
+    *, chunks: Iterable[bytes], max_bytes: int | None = None, media_type: str = DEFAULT_MEDIA_TYPE
+) -> StagedBlob:
+    """Streams chunks into storage; on any error nothing is left behind."""
+    writer = BlobWriter(max_bytes=max_bytes, media_type=media_type)
+    try:
+        for chunk in chunks:
+            if chunk:
+                writer.write(chunk)
+        return writer.finish()
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def blob_record(*, staged: StagedBlob, media_type: str = DEFAULT_MEDIA_TYPE) -> Blob:
+    """The Blob row for staged bytes. If the row cannot be written, the bytes are deleted."""
+    try:
+        with transaction.atomic():
+            return Blob.objects.create(
+                key=staged.key,
+                size=staged.size,
+                sha256=staged.sha256,
+                md5=staged.md5,
+                media_type=media_type or DEFAULT_MEDIA_TYPE,
+            )
+    except BaseException:
+        get_backend().delete(staged.key)
+        raise
+
+
+def blob_write(*, chunks: Iterable[bytes], max_bytes: int | None = None, media_type: str = DEFAULT_MEDIA_TYPE) -> Blob:
+    """Bytes first, then the row: a stream becomes a recorded Blob, or nothing at all."""
+    staged = blob_stage(chunks=chunks, max_bytes=max_bytes, media_type=media_type)
+    return blob_record(staged=staged, media_type=media_type)
+
+
+def blob_discard_staged(*, keys: Iterable[str]) -> list[str]:
+    """Deletes the bytes of staged keys that no Blob row records (a request that failed)."""
+    keys = list(keys)
+    if not keys:
+        return []
+    recorded = set(Blob.objects.filter(key__in=keys).values_list("key", flat=True))
+    backend = get_backend()
+    discarded = [key for key in keys if key not in recorded]
+    for key in discarded:
+        backend.delete(key)
+    return discarded
+
+
+def blob_delete(*, blob: Blob) -> None:
+    """Removes the row; the bytes go once the transaction commits."""
+    key = blob.key
+    blob.delete()
+    transaction.on_commit(lambda: get_backend().delete(key))
+
+
+def blob_sweep_orphans(*, grace_seconds: int | None = None, batch_size: int = 500) -> dict[str, int]:
+    """Deletes bytes that no Blob row references and that are older than the grace period,
+    partial files included, and aborts abandoned S3 multipart uploads."""
+    grace = settings.NEXUS_ORPHAN_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    before = time.time() - grace
+    backend = get_backend()
+    deleted = 0
+    batch: list[str] = []
+
+    def flush() -> int:
+        recorded = set(Blob.objects.filter(key__in=batch).values_list("key", flat=True))
+        gone = [key for key in batch if key not in recorded]
+        for key in gone:
+            backend.delete(key)
+        batch.clear()
+        return len(gone)
+
+    for key in backend.iter_stale(before=before):
+        batch.append(key)
+        if len(batch) >= batch_size:
+            deleted += flush()
+    if batch:
+        deleted += flush()
+    aborted = backend.discard_stale_partials(before=before)
+    if deleted or aborted:
+        logger.info("blob sweep removed %d orphan objects and aborted %d multipart uploads", deleted, aborted)
+    return {"deleted": deleted, "aborted_multipart": aborted}

@@ -1,0 +1,220 @@
+"""Storage backends for blob bytes: local files and S3, each writing a stream in bounded memory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import storages
+
+S3_PART_SIZE = 8 * 1024 * 1024  # S3 wants parts of at least 5 MiB; 8 MiB bounds the buffer
+READ_CHUNK = 1024 * 1024
+KEY_PREFIX = "blobs/"
+PARTIAL_SUFFIX = ".part"
+
+
+class LocalSink:
+    """Writes to `<key>.part` and renames on finish, so a partial file is never under its key."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.partial = path.with_name(path.name + PARTIAL_SUFFIX)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.partial, "xb")  # noqa: SIM115 (closed in finish/abort)
+
+    def write(self, chunk: bytes) -> None:
+        self._file.write(chunk)
+
+    def finish(self) -> None:
+        self._file.close()
+        os.replace(self.partial, self.path)
+
+    def abort(self) -> None:
+        self._file.close()
+        self.partial.unlink(missing_ok=True)
+
+
+class S3Sink:
+    """A multipart upload started once the first part is full; small objects are one PUT."""
+
+    def __init__(self, client, bucket: str, key: str, media_type: str):
+        self.client, self.bucket, self.key, self.media_type = client, bucket, key, media_type
+        self._buffer = bytearray()
+        self._upload_id: str | None = None
+        self._parts: list[dict] = []
+
+    def write(self, chunk: bytes) -> None:
+        self._buffer += chunk
+        while len(self._buffer) >= S3_PART_SIZE:
+            part = bytes(self._buffer[:S3_PART_SIZE])
+            del self._buffer[:S3_PART_SIZE]
+            self._upload_part(part)
+
+    def _upload_part(self, data: bytes) -> None:
+        if self._upload_id is None:
+            created = self.client.create_multipart_upload(Bucket=self.bucket, Key=self.key, ContentType=self.media_type)
+            self._upload_id = created["UploadId"]
+        number = len(self._parts) + 1
+        answer = self.client.upload_part(
+            Bucket=self.bucket, Key=self.key, UploadId=self._upload_id, PartNumber=number, Body=data
+        )
+        self._parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+
+    def finish(self) -> None:
+        if self._upload_id is None:
+            self.client.put_object(
+                Bucket=self.bucket, Key=self.key, Body=bytes(self._buffer), ContentType=self.media_type
+            )
+        else:
+            if self._buffer:
+                self._upload_part(bytes(self._buffer))
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket, Key=self.key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
+            )
+        self._buffer = bytearray()
+
+    def abort(self) -> None:
+        self._buffer = bytearray()
+        if self._upload_id is not None:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self._upload_id)
+            self._upload_id = None
+
+
+class LocalBackend:
+    kind = "local"
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        return self.root / key
+
+    def open_sink(self, key: str, media_type: str) -> LocalSink:
+        return LocalSink(self._path(key))
+
+    def open_reader(self, key: str):
+        return open(self._path(key), "rb")
+
+    def size(self, key: str) -> int:
+        return self._path(key).stat().st_size
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).exists()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def iter_stale(self, *, before: float) -> Iterator[str]:
+        """Keys (and partial files) last written before the POSIX time `before`."""
+        base = self.root / KEY_PREFIX
+        for directory, _dirs, names in os.walk(base):
+            for name in names:
+                path = Path(directory) / name
+                try:
+                    if path.stat().st_mtime < before:
+                        yield path.relative_to(self.root).as_posix()
+                except FileNotFoundError:
+                    continue
+
+    def discard_stale_partials(self, *, before: float) -> int:
+        # Partial files carry their suffix, are listed by iter_stale and removed with the orphans.
+        return 0
+
+    def check(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not os.access(self.root, os.W_OK):
+            raise OSError(f"{self.root} is not writable")
+
+
+class S3Backend:
+    kind = "s3"
+
+    def __init__(self, storage):
+        self.storage = storage
+        self.bucket = storage.bucket_name
+
+    @property
+    def client(self):
+        return self.storage.connection.meta.client
+
+    def open_sink(self, key: str, media_type: str) -> S3Sink:
+        return S3Sink(self.client, self.bucket, key, media_type)
+
+    def open_reader(self, key: str):
+        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+
+    def size(self, key: str) -> int:
+        return self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"]
+
+    def exists(self, key: str) -> bool:
+        answer = self.client.list_objects_v2(Bucket=self.bucket, Prefix=key, MaxKeys=1)
+        return any(item["Key"] == key for item in answer.get("Contents", []))
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def iter_stale(self, *, before: float) -> Iterator[str]:
+        cutoff = datetime.fromtimestamp(before, tz=UTC)
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=KEY_PREFIX)
+        for page in pages:
+            for item in page.get("Contents", []):
+                if item["LastModified"] < cutoff:
+                    yield item["Key"]
+
+    def discard_stale_partials(self, *, before: float) -> int:
+        """Aborts multipart uploads started before `before` and never completed."""
+        cutoff = datetime.fromtimestamp(before, tz=UTC)
+        aborted = 0
+        pages = self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=KEY_PREFIX)
+        for page in pages:
+            for upload in page.get("Uploads", []):
+                if upload["Initiated"] < cutoff:
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                    )
+                    aborted += 1
+        return aborted
+
+    def presigned_get(self, key: str, *, filename: str, ttl: int) -> str:
+        params = {"Bucket": self.bucket, "Key": key}
+        if filename:
+            params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+        return _public_client(self).generate_presigned_url("get_object", Params=params, ExpiresIn=ttl)
+
+    def check(self) -> None:
+        self.client.head_bucket(Bucket=self.bucket)
+
+
+def _public_client(backend: S3Backend):
+    """A client that signs URLs for the endpoint clients reach (it may differ from the server's)."""
+    public = settings.AWS_S3_PUBLIC_ENDPOINT_URL
+    if not public or public == settings.AWS_S3_ENDPOINT_URL:
+        return backend.client
+    return _client_for(public)
+
+
+@cache
+def _client_for(endpoint_url: str):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        aws_access_key_id=settings.AWS_ACCESS_KEY_ID,
+        aws_secret_access_key=settings.AWS_SECRET_ACCESS_KEY,
+        region_name=settings.AWS_S3_REGION_NAME,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+
+
+def get_backend() -> LocalBackend | S3Backend:
+    """The backend of the `blobs` storage configured in settings.STORAGES."""
+    storage = storages["blobs"]
+    if hasattr(storage, "bucket_name"):
+        return S3Backend(storage)
+    return LocalBackend(Path(storage.location))

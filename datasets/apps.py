@@ -1,0 +1,7 @@
+"""App config for datasets."""
+
+from django.apps import AppConfig
+
+
+class DatasetsConfig(AppConfig):
+    name = "datasets"

@@ -1,0 +1,7 @@
+"""App config for files."""
+
+from django.apps import AppConfig
+
+
+class FilesConfig(AppConfig):
+    name = "files"

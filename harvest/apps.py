@@ -1,0 +1,7 @@
+"""App config for harvest."""
+
+from django.apps import AppConfig
+
+
+class HarvestConfig(AppConfig):
+    name = "harvest"

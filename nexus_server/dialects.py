@@ -1,0 +1,61 @@
+"""Which upload dialect a request speaks, and each dialect's one error shape."""
+
+from django.http import JsonResponse
+
+NEXUS = "nexus"
+DELTA = "delta"
+CDG = "cdg"
+DATAVERSE = "dataverse"
+
+DELTA_ERROR_CONTEXT = "https://bluebrain.github.io/nexus/contexts/error.json"
+
+# The generic Delta `@type` for a status when the raiser named none.
+_DELTA_TYPES = {
+    400: "MalformedRequest",
+    401: "AuthenticationFailed",
+    403: "AuthorizationFailed",
+    404: "ResourceNotFound",
+    405: "MethodNotAllowed",
+    409: "ResourceAlreadyExists",
+    413: "FileTooLarge",
+    415: "UnsupportedMediaType",
+}
+
+
+def dialect_for_path(path: str) -> str:
+    """The dialect a URL belongs to, by its root (see DESIGN.md's table)."""
+    if path.startswith("/v1/"):
+        return DELTA
+    if path.startswith(("/api/datasets/", "/api/v1/datasets/", "/api/files/", "/api/v1/files/")):
+        return DATAVERSE
+    if path.startswith("/api/v1/dataset/") or (
+        path.startswith("/api/v1/") and path.endswith(("/file.json", "/files.json"))
+    ):
+        return CDG
+    return NEXUS
+
+
+def error_body(dialect: str, *, status: int, message, type: str | None = None, field=None):
+    """The JSON body of an error in the dialect's shape."""
+    if dialect == DELTA:
+        return {
+            "@context": DELTA_ERROR_CONTEXT,
+            "@type": type or _DELTA_TYPES.get(status, "UnexpectedError"),
+            "reason": message,
+        }
+    if dialect == DATAVERSE:
+        return {"status": "ERROR", "message": message}
+    if dialect == CDG:
+        return {"error": message}
+    if field:
+        return {field: [message]}
+    return {"detail": message}
+
+
+def error_response(path: str, *, status: int, message: str, type: str | None = None) -> JsonResponse:
+    """A plain Django response for errors raised before a view runs (middleware)."""
+    dialect = dialect_for_path(path)
+    content_type = "application/ld+json" if dialect == DELTA else "application/json"
+    return JsonResponse(
+        error_body(dialect, status=status, message=message, type=type), status=status, content_type=content_type
+    )

@@ -1,0 +1,38 @@
+"""`/healthz`: the database, the broker and the storage, each checked and reported on its own."""
+
+from django.db import connection
+from django.http import JsonResponse
+
+from blobs.storage import get_backend
+
+
+def _database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _broker() -> None:
+    from .celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
+
+
+def _storage() -> None:
+    get_backend().check()
+
+
+CHECKS = {"database": _database, "broker": _broker, "storage": _storage}
+
+
+def healthz(request):
+    report = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+            report[name] = "ok"
+        except Exception as error:  # a health check reports every failure, whatever it is
+            report[name] = f"error: {type(error).__name__}: {error}"
+    healthy = all(value == "ok" for value in report.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **report}, status=200 if healthy else 503)

@@ -1,0 +1,130 @@
+"""Shared fixtures: isolated blob storage (local or S3 through moto's server), users and tokens."""
+
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import boto3
+import pytest
+import requests
+
+from accounts.models import Role
+from accounts.services import membership_ensure, organization_get_or_create, token_create
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's standalone S3 server on loopback, for the whole session: S3 over real HTTP."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{endpoint}/moto-api/", timeout=1)
+            break
+        except requests.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("moto's S3 server did not start") from None
+            time.sleep(0.1)
+    yield endpoint
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _s3_client(endpoint):
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+
+
+@pytest.fixture(autouse=True)
+def local_storage(settings, tmp_path):
+    """Every test gets its own local blob storage root, unless it asks for S3."""
+    root = tmp_path / "media"
+    storage = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}}
+    settings.STORAGES = {**settings.STORAGES, "default": storage, "blobs": storage}
+    return root
+
+
+@pytest.fixture
+def s3_storage(settings, moto_endpoint):
+    """Blob storage on a fresh bucket of moto's S3 server; yields the boto3 client and bucket."""
+    bucket = f"test-{uuid.uuid4().hex[:12]}"
+    client = _s3_client(moto_endpoint)
+    client.create_bucket(Bucket=bucket)
+    settings.AWS_S3_ENDPOINT_URL = moto_endpoint
+    settings.AWS_S3_PUBLIC_ENDPOINT_URL = None
+    settings.AWS_ACCESS_KEY_ID = "testing"
+    settings.AWS_SECRET_ACCESS_KEY = "testing"
+    settings.AWS_STORAGE_BUCKET_NAME = bucket
+    storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": moto_endpoint,
+            "access_key": "testing",
+            "secret_key": "testing",
+            "region_name": "us-east-1",
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+        },
+    }
+    settings.STORAGES = {**settings.STORAGES, "default": storage, "blobs": storage}
+    return client, bucket
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_kind(request):
+    """Runs a test once on local storage and once on S3 through moto's server."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_storage")
+    return request.param
+
+
+def stored_objects(kind, local_root=None, s3=None) -> list[str]:
+    """Every object (and partial object or multipart upload) that storage holds."""
+    if kind == "local":
+        if not local_root.exists():
+            return []
+        return sorted(p.relative_to(local_root).as_posix() for p in local_root.rglob("*") if p.is_file())
+    client, bucket = s3
+    keys = [item["Key"] for item in client.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    uploads = [f"multipart:{u['Key']}" for u in client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])]
+    return sorted(keys + uploads)
+
+
+@pytest.fixture
+def storage_objects(request, storage_kind, local_storage):
+    """A callable listing what the current storage holds."""
+    s3 = request.getfixturevalue("s3_storage") if storage_kind == "s3" else None
+    return lambda: stored_objects(storage_kind, local_root=local_storage, s3=s3)
+
+
+@pytest.fixture
+def supplier(django_user_model):
+    user = django_user_model.objects.create(username="supplier", name="Data supplier X")
+    organization = organization_get_or_create(name="Organization Y")
+    membership_ensure(user=user, organization=organization, role=Role.UPLOADER)
+    return user
+
+
+@pytest.fixture
+def supplier_token(supplier):
+    return token_create(user=supplier, name="test").raw

@@ -1,0 +1,128 @@
+"""The operator interface: /healthz, the OpenAPI schema, Swagger UI and seed_demo."""
+
+import hashlib
+import json
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import ApiToken, Membership, Organization, User
+from nexus_server.celery import app as celery_app
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_each_component(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok", "storage": "ok"}
+
+
+def test_healthz_is_503_naming_the_broker_when_it_is_down(client, monkeypatch):
+    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    monkeypatch.setitem(celery_app.conf, "broker_transport_options", {})
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["status"], body["database"], body["storage"]) == ("error", "ok", "ok")
+    assert body["broker"].startswith("error: OperationalError: ")
+
+
+def test_healthz_is_503_naming_the_storage_when_it_is_down(client, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "blobs": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": "nexus",
+                "endpoint_url": "http://127.0.0.1:9",
+                "access_key": "x",
+                "secret_key": "x",
+                "region_name": "us-east-1",
+            },
+        },
+    }
+    settings.AWS_S3_ENDPOINT_URL = "http://127.0.0.1:9"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["status"], body["database"], body["broker"]) == ("error", "ok", "ok")
+    assert body["storage"].startswith("error: EndpointConnectionError: ")
+
+
+def test_schema_and_swagger_ui_render(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    assert schema.json()["info"]["title"] == "Nexus Upload Server"
+    page = client.get("/api/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "SwaggerUIBundle" in html
+    # The UI's assets come from the server itself, not from a CDN.
+    asset = "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"
+    assert asset in html
+    assert "cdn.jsdelivr.net" not in html
+    served = client.get(asset)
+    assert served.status_code == 200
+    assert b"SwaggerUIBundle" in b"".join(served.streaming_content)
+
+
+def _seed_json(capsys) -> dict:
+    call_command("seed_demo", "--json")
+    return json.loads(capsys.readouterr().out)
+
+
+def test_seed_demo_is_idempotent_and_uses_the_given_token(settings, capsys, client):
+    settings.NEXUS_DEMO_TOKEN = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    first = _seed_json(capsys)
+    counts = (User.objects.count(), Organization.objects.count(), Membership.objects.count(), ApiToken.objects.count())
+    second = _seed_json(capsys)
+    assert first == second
+    assert counts == (1, 2, 4, 1)
+    assert (User.objects.count(), Organization.objects.count(), Membership.objects.count()) == counts[:3]
+    assert ApiToken.objects.count() == 1
+    assert first["tokens"] == {"supplier": settings.NEXUS_DEMO_TOKEN}
+    assert first["organizations"] == {
+        "Organization Y": Organization.objects.get(name="Organization Y").pk,
+        "Organization Z": Organization.objects.get(name="Organization Z").pk,
+    }
+    supplier = User.objects.get(username="supplier")
+    assert (first["users"], supplier.name) == ({"supplier": supplier.pk}, "Data supplier X")
+    stored = ApiToken.objects.get()
+    assert stored.key_hash == hashlib.sha256(settings.NEXUS_DEMO_TOKEN.encode()).hexdigest()
+
+
+def test_seed_demo_without_a_given_token_shows_a_new_one_once(settings, capsys):
+    settings.NEXUS_DEMO_TOKEN = None
+    first = _seed_json(capsys)
+    raw = first["tokens"]["supplier"]
+    assert ApiToken.objects.get().key_hash == hashlib.sha256(raw.encode()).hexdigest()
+    second = _seed_json(capsys)
+    assert second["tokens"] == {"supplier": None}
+    assert ApiToken.objects.count() == 1
+
+
+def _variables_read_by_the_server() -> set[str]:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    source = "".join((root / "nexus_server" / name).read_text() for name in ("settings.py", "gunicorn_conf.py"))
+    return set(re.findall(r'env(?:\.\w+)?\("([A-Z0-9_]+)"', source)) | set(
+        re.findall(r"environ\.get\(['\"]([A-Z0-9_]+)['\"]", source)
+    )
+
+
+def test_env_example_and_compose_name_exactly_the_variables_the_server_reads():
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    read = _variables_read_by_the_server()
+    example = set(re.findall(r"^# ([A-Z0-9_]+)=", (root / ".env.example").read_text(), flags=re.M))
+    assert example == read
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text())
+    for service in ("web", "worker", "beat"):
+        assert set(compose["services"][service]["environment"]) <= read, service
