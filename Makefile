@@ -45,7 +45,7 @@ lint: install
 test: lint
 	@case "$${DATABASE_URL:-sqlite}" in postgres*) marks="" ;; *) marks="not postgres" ;; esac; \
 	echo "pytest on $${DATABASE_URL:-the embedded SQLite default}"; \
-	$(BIN)/pytest -m "$$marks" $(PYTEST_ARGS)
+	NEXUS_VAR_DIR=$${NEXUS_VAR_DIR:-var/test} $(BIN)/pytest -m "$$marks" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var
