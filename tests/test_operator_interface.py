@@ -19,6 +19,8 @@ def test_healthz_reports_each_component(client):
 
 
 def test_healthz_is_503_naming_the_broker_when_it_is_down(client, monkeypatch):
+    # Celery reads CELERY_BROKER_URL from the environment before its own settings.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:9/0")
     monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:9/0")
     monkeypatch.setitem(celery_app.conf, "broker_transport_options", {})
     response = client.get("/healthz")
