@@ -17,6 +17,11 @@ def blob_open(*, blob: Blob):
     return get_backend().open_reader(blob.key)
 
 
+def blob_open_seekable(*, key: str):
+    """A seekable binary stream of stored bytes (recorded or only staged); the caller closes it."""
+    return get_backend().open_seekable(key)
+
+
 def blob_iter_chunks(*, blob: Blob, chunk_size: int = 1024 * 1024):
     reader = blob_open(blob=blob)
     try:

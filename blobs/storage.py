@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -84,6 +85,39 @@ class S3Sink:
             self._upload_id = None
 
 
+class S3RangeReader(io.RawIOBase):
+    """A seekable, read-only view of an S3 object through ranged GETs (for zip central directories)."""
+
+    def __init__(self, client, bucket: str, key: str):
+        self.client, self.bucket, self.key = client, bucket, key
+        self.length = client.head_object(Bucket=bucket, Key=key)["ContentLength"]
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.length}[whence]
+        self.position = max(0, base + offset)
+        return self.position
+
+    def readinto(self, buffer) -> int:
+        if self.position >= self.length or len(buffer) == 0:
+            return 0
+        end = min(self.position + len(buffer), self.length) - 1
+        body = self.client.get_object(Bucket=self.bucket, Key=self.key, Range=f"bytes={self.position}-{end}")["Body"]
+        data = body.read()
+        buffer[: len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+
 class LocalBackend:
     kind = "local"
 
@@ -98,6 +132,9 @@ class LocalBackend:
 
     def open_reader(self, key: str):
         return open(self._path(key), "rb")
+
+    def open_seekable(self, key: str):
+        return self.open_reader(key)
 
     def size(self, key: str) -> int:
         return self._path(key).stat().st_size
@@ -146,6 +183,9 @@ class S3Backend:
 
     def open_reader(self, key: str):
         return self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+
+    def open_seekable(self, key: str):
+        return io.BufferedReader(S3RangeReader(self.client, self.bucket, key), buffer_size=READ_CHUNK)
 
     def size(self, key: str) -> int:
         return self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"]

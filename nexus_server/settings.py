@@ -88,6 +88,8 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'd
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the worker share the file: WAL lets readers run beside one writer,
     # IMMEDIATE takes the write lock up front instead of failing a transaction half-way.
+    # A file, not memory, so that a Celery worker started by the tests sees the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
@@ -98,7 +100,8 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# upload_date and the like are rendered with this zone's offset (the seeds show +01:00, +02:00).
+TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -231,3 +234,5 @@ LOGGING = {
 
 # Static files (admin, Swagger UI) are served from the apps themselves: no collectstatic step.
 WHITENOISE_USE_FINDERS = True
+# A zip upload's members may add up to this many bytes once uncompressed.
+NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES = env.int("NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES", default=2 * 1024 * 1024 * 1024)

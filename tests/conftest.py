@@ -128,3 +128,96 @@ def supplier(django_user_model):
 @pytest.fixture
 def supplier_token(supplier):
     return token_create(user=supplier, name="test").raw
+
+
+@pytest.fixture(scope="session")
+def worker_media(tmp_path_factory):
+    """The local storage root a test-started Celery worker and the tests share."""
+    return tmp_path_factory.mktemp("worker-media")
+
+
+@pytest.fixture(scope="module")
+def celery_worker(django_db_setup, django_db_blocker, worker_media, tmp_path_factory):
+    """A real Celery worker process on the test database and the configured broker (Redis in CI,
+    the filesystem transport on the embedded default), purged of messages queued before it. It
+    lives for one test module, so that tests elsewhere see uploads stay `harvesting`."""
+    import os
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        db = connection.settings_dict
+        if db["ENGINE"].endswith("sqlite3"):
+            database_url = f"sqlite:///{db['NAME']}"
+        else:
+            database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
+        "NEXUS_VAR_DIR": str(django_settings.VAR_DIR),
+        "STORAGE_BACKEND": "local",
+        "MEDIA_ROOT": str(worker_media),
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    root = Path(__file__).resolve().parent.parent
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "nexus_server",
+                "worker",
+                "-l",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--purge",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"tests-{uuid.uuid4().hex[:8]}@%h",
+            ],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while b"ready." not in log.read_bytes():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the Celery worker did not start:\n{log.read_text()}")
+        time.sleep(0.2)
+    yield log
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def worker_storage(settings, worker_media):
+    """Points this test's blob storage at the worker's, so both see the same bytes."""
+    storage = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(worker_media)}}
+    settings.STORAGES = {**settings.STORAGES, "default": storage, "blobs": storage}
+    return worker_media
+
+
+def wait_for(predicate, *, timeout=30.0, interval=0.1, what="the condition"):
+    """Polls until predicate() is truthy; returns its value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)

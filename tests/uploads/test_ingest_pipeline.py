@@ -1,0 +1,78 @@
+"""The upload pipeline with a real Celery worker: harvesting, then successful or failed, in order."""
+
+import hashlib
+import itertools
+
+import pytest
+import requests
+
+from blobs.services import blob_stage
+from synctasks.models import DataSource
+from tests.conftest import wait_for
+from uploads.models import SyncStatus, Upload
+from uploads.services import upload_create
+
+from .helpers import post_upload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _status(upload_id):
+    upload = Upload.objects.get(pk=upload_id)
+    return upload if upload.sync_status != SyncStatus.HARVESTING else None
+
+
+def test_status_goes_from_harvesting_to_successful(live_server, catalog, celery_worker, worker_storage):
+    content = b"feature,parameter,timestamp,value\nA,p,2021-01-01T00:00:00Z,1.5\n"
+    created = post_upload(live_server.url, catalog.token, datasource=catalog.measurements.pk, content=content)
+    assert created.status_code == 201
+    assert created.json()["sync_status"] == "harvesting"
+    upload = wait_for(lambda: _status(created.json()["id"]), what="the ingest to end")
+    assert upload.sync_status == SyncStatus.SUCCESSFUL
+    assert upload.report["errors"] == []
+    assert upload.report["bytes_verified"] == len(content)
+    assert upload.ingest_started <= upload.ingest_finished
+    source = DataSource.objects.get(pk=catalog.measurements.pk)
+    assert source.sync_last_finished == upload.ingest_finished
+    detail = requests.get(f"{live_server.url}/api/v1/uploads/{upload.pk}/?token={catalog.token}", timeout=10).json()
+    assert detail["sync_status"] == "successful"
+    assert detail["sync_last_finished"] == upload.ingest_finished.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert detail["report"] == upload.report
+
+
+def test_status_goes_to_failed_with_the_reason_when_bytes_do_not_verify(catalog, celery_worker, worker_storage):
+    staged = blob_stage(chunks=[b"abc"])
+    # The stored bytes change after they were hashed (a disk or bucket went bad).
+    (worker_storage / staged.key).write_bytes(b"abd")
+    upload = upload_create(
+        user=catalog.supplier,
+        data_source_id=catalog.measurements.pk,
+        client_filename="m.csv",
+        staged=staged,
+        media_type="text/csv",
+    )
+    assert upload.sync_status == SyncStatus.HARVESTING
+    done = wait_for(lambda: _status(upload.pk), what="the ingest to end")
+    assert done.sync_status == SyncStatus.FAILED
+    found = hashlib.sha256(b"abd").hexdigest()
+    assert done.report["errors"] == [
+        f"The stored bytes of 'm.csv' do not match the upload: expected 3 bytes with SHA-256 "
+        f"{hashlib.sha256(b'abc').hexdigest()}, found 3 bytes with SHA-256 {found}."
+    ]
+    assert DataSource.objects.get(pk=catalog.measurements.pk).sync_last_finished == done.ingest_finished
+
+
+def test_ingests_of_one_source_apply_in_upload_order(live_server, catalog, celery_worker, worker_storage):
+    ids = [
+        post_upload(
+            live_server.url, catalog.token, datasource=catalog.measurements.pk, filename=f"{n}.csv", content=b"%d" % n
+        ).json()["id"]
+        for n in range(6)
+    ]
+    wait_for(lambda: not Upload.objects.filter(sync_status=SyncStatus.HARVESTING).exists(), what="all ingests")
+    uploads = list(Upload.objects.filter(pk__in=ids).order_by("pk"))
+    assert [u.sync_status for u in uploads] == [SyncStatus.SUCCESSFUL] * 6
+    started = [u.ingest_started for u in uploads]
+    assert started == sorted(started)
+    # One at a time: each ingest ended before the next began.
+    assert all(a.ingest_finished <= b.ingest_started for a, b in itertools.pairwise(uploads))

@@ -1,0 +1,44 @@
+"""Admin pages for uploads: browse by data source and status, read the report, download, re-run."""
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from blobs.selectors import blob_download_url
+
+from .models import Upload
+from .services import upload_requeue
+
+
+@admin.register(Upload)
+class UploadAdmin(admin.ModelAdmin):
+    list_display = ("id", "filename", "data_source", "uploader", "upload_date", "sync_status", "download")
+    list_filter = ("sync_status", "data_source")
+    search_fields = ("filename", "data_source__name", "uploader__username")
+    date_hierarchy = "upload_date"
+    list_select_related = ("data_source", "uploader", "blob")
+    readonly_fields = (
+        "data_source",
+        "uploader",
+        "filename",
+        "blob",
+        "upload_date",
+        "sync_status",
+        "report",
+        "ingest_started",
+        "ingest_finished",
+        "download",
+    )
+    actions = ["rerun_ingest"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="file")
+    def download(self, upload: Upload):
+        return format_html('<a href="{}">download</a>', blob_download_url(blob=upload.blob, filename=upload.filename))
+
+    @admin.action(description="Re-run the ingest of the selected uploads")
+    def rerun_ingest(self, request, queryset):
+        for upload in queryset.order_by("pk"):
+            upload_requeue(upload=upload)
+        messages.success(request, f"Queued {queryset.count()} ingest(s) again.")

@@ -1,0 +1,61 @@
+"""HTTP endpoints of the uploads seed: list, create, detail, and the sync task's upload action."""
+
+from rest_framework import status
+from rest_framework.parsers import FormParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from nexus_server.parsers import StreamingMultiPartParser
+
+from .selectors import upload_get, uploads_latest_per_data_source
+from .serializers import SyncTaskUploadForm, UploadDetailSerializer, UploadForm, UploadSerializer
+from .services import upload_create, upload_create_for_task
+
+
+def _staged_args(upload_file) -> dict:
+    return {
+        "client_filename": upload_file.name or "",
+        "staged": upload_file.staged,
+        "media_type": upload_file.content_type or "application/octet-stream",
+    }
+
+
+class UploadListCreateApi(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [StreamingMultiPartParser, FormParser]
+
+    def get(self, request):
+        uploads = uploads_latest_per_data_source(user=request.user)
+        return Response(UploadSerializer(uploads, many=True, context={"request": request}).data)
+
+    def post(self, request):
+        form = UploadForm(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = upload_create(
+            user=request.user,
+            data_source_id=form.validated_data["datasource"],
+            **_staged_args(form.validated_data["upload_file"]),
+        )
+        return Response(UploadSerializer(upload, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class UploadDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, pk: int):
+        upload = upload_get(user=request.user, upload_id=pk)
+        return Response(UploadDetailSerializer(upload, context={"request": request}).data)
+
+
+class SyncTaskUploadApi(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [StreamingMultiPartParser, FormParser]
+
+    def post(self, request, pk: int):
+        form = SyncTaskUploadForm(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = upload_create_for_task(
+            user=request.user, task_id=pk, **_staged_args(form.validated_data["upload_file"])
+        )
+        return Response(UploadSerializer(upload, context={"request": request}).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,35 @@
+"""The Upload record: who sent which bytes to which data source, and how its ingest went."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class SyncStatus(models.TextChoices):
+    HARVESTING = "harvesting", "Harvesting"
+    SUCCESSFUL = "successful", "Successful"
+    FAILED = "failed", "Failed"
+
+
+class Upload(models.Model):
+    data_source = models.ForeignKey("synctasks.DataSource", on_delete=models.CASCADE, related_name="uploads")
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploads")
+    # Sanitised: only A-Z a-z 0-9 - . _ remain (the client's name is never a storage key).
+    filename = models.CharField(max_length=255)
+    blob = models.OneToOneField("blobs.Blob", on_delete=models.PROTECT, related_name="upload")
+    upload_date = models.DateTimeField(default=timezone.now)
+    sync_status = models.CharField(max_length=20, choices=SyncStatus.choices, default=SyncStatus.HARVESTING)
+    # Rows inserted / updated, features replaced, errors, duration: written when the ingest ends.
+    report = models.JSONField(default=dict, blank=True)
+    ingest_started = models.DateTimeField(null=True, blank=True)
+    ingest_finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-upload_date", "-id"]
+        indexes = [
+            models.Index(fields=["data_source", "-upload_date", "-id"], name="upload_latest_per_source"),
+            models.Index(fields=["data_source", "sync_status", "id"], name="upload_pending_per_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} → {self.data_source} ({self.sync_status})"

@@ -1,0 +1,195 @@
+"""Writes of uploads: checks and records an upload, queues its ingest, applies ingests in order."""
+
+import logging
+import time
+import zipfile
+from pathlib import PurePosixPath
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from blobs.selectors import blob_open_seekable
+from blobs.services import StagedBlob, blob_record
+from harvest.services import IngestFailed, empty_report, ingest
+from nexus_server.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from synctasks.models import DataSource, SyncTask, TaskType
+from synctasks.selectors import data_source_can_upload
+
+from .filenames import JSON_FORMATS, extension_of, same_format, sanitize_filename
+from .models import SyncStatus, Upload
+
+logger = logging.getLogger(__name__)
+
+INGEST_TASK = "uploads.ingest"
+
+
+def _check_zip(*, staged: StagedBlob, data_source: DataSource) -> None:
+    """A zip holds files of the data source's one format, with safe member paths, within bounds."""
+    expected = data_source.ext
+    limit = settings.NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES
+    with blob_open_seekable(key=staged.key) as stream:
+        try:
+            members = [info for info in zipfile.ZipFile(stream).infolist() if not info.is_dir()]
+        except (zipfile.BadZipFile, EOFError, ValueError):
+            raise InvalidInput("The file is not a valid zip archive.", field="upload_file") from None
+    if not members:
+        raise InvalidInput("The zip archive holds no files.", field="upload_file")
+    total = 0
+    formats = set()
+    for info in members:
+        name = info.filename
+        parts = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts:
+            raise InvalidInput(f"Zip member '{name}' has an absolute path or '..' in its path.", field="upload_file")
+        formats.add(extension_of(PurePosixPath(name.replace("\\", "/")).name) or "none")
+        total += info.file_size
+    if len(formats) > 1:
+        raise InvalidInput(
+            f"The zip archive holds files of more than one format ({', '.join(sorted(formats))}); "
+            "it must hold files of one format only.",
+            field="upload_file",
+        )
+    (fmt,) = formats
+    if not same_format(fmt, expected):
+        raise InvalidInput(
+            f"The zip archive holds '{fmt}' files; data source '{data_source.name}' expects '{expected}'.",
+            field="upload_file",
+        )
+    if total > limit:
+        raise InvalidInput(
+            f"The zip archive's uncompressed size of {total} bytes exceeds the maximum of {limit} bytes.",
+            field="upload_file",
+        )
+    if fmt in JSON_FORMATS:
+        for info in members:
+            if info.file_size > settings.NEXUS_MAX_JSON_BYTES:
+                raise PayloadTooLarge(
+                    f"JSON file '{info.filename}' in the zip archive is {info.file_size} bytes; "
+                    f"the maximum is {settings.NEXUS_MAX_JSON_BYTES} bytes."
+                )
+
+
+def upload_check_file(*, filename: str, staged: StagedBlob, data_source: DataSource) -> None:
+    """The file is of the data source's format (or a zip of it) and within the format's limits."""
+    ext = extension_of(filename)
+    if ext == "zip" and not same_format("zip", data_source.ext):
+        _check_zip(staged=staged, data_source=data_source)
+        return
+    if not same_format(ext, data_source.ext):
+        raise InvalidInput(
+            f"File format '{ext or 'none'}' of '{filename}' does not match data source "
+            f"'{data_source.name}', which expects '{data_source.ext}'.",
+            field="upload_file",
+        )
+    if ext in JSON_FORMATS and staged.size > settings.NEXUS_MAX_JSON_BYTES:
+        raise PayloadTooLarge(
+            f"JSON file '{filename}' is {staged.size} bytes; the maximum is {settings.NEXUS_MAX_JSON_BYTES} bytes."
+        )
+
+
+def upload_create(
+    *, user: User, data_source_id: int, client_filename: str, staged: StagedBlob, media_type: str
+) -> Upload:
+    """Records an upload whose bytes are staged: 404 unknown source, 403 no right, 400 not uploadable
+    or wrong format. The Upload row and its Blob commit together; the ingest is queued on commit."""
+    data_source = DataSource.objects.select_related("organization").filter(pk=data_source_id).first()
+    if data_source is None:
+        raise NotFound(f"Data source {data_source_id} does not exist.")
+    return _upload_into(
+        user=user, data_source=data_source, client_filename=client_filename, staged=staged, media_type=media_type
+    )
+
+
+def upload_create_for_task(
+    *, user: User, task_id: int, client_filename: str, staged: StagedBlob, media_type: str
+) -> Upload:
+    """The same upload through a sync task: only a data_source task that is uploadable takes one."""
+    task = SyncTask.objects.select_related("data_source__organization").filter(pk=task_id).first()
+    if task is None:
+        raise NotFound(f"Sync task {task_id} does not exist.")
+    if task.task_type != TaskType.DATA_SOURCE:
+        raise InvalidInput(f"Sync task {task_id} is a {task.task_type} task; only data_source tasks take uploads.")
+    return _upload_into(
+        user=user, data_source=task.data_source, client_filename=client_filename, staged=staged, media_type=media_type
+    )
+
+
+def _upload_into(*, user, data_source, client_filename, staged, media_type) -> Upload:
+    if not data_source_can_upload(user=user, data_source=data_source):
+        raise Forbidden(f"You may not upload to data source {data_source.pk} ('{data_source.name}').")
+    if not data_source.uploadable:
+        raise InvalidInput(f"Data source {data_source.pk} ('{data_source.name}') does not accept uploads.")
+    filename = sanitize_filename(client_filename)
+    upload_check_file(filename=filename, staged=staged, data_source=data_source)
+    with transaction.atomic():
+        blob = blob_record(staged=staged, media_type=media_type)
+        upload = Upload.objects.create(data_source=data_source, uploader=user, filename=filename, blob=blob)
+        upload_queue_ingest(upload=upload)
+    return upload
+
+
+def upload_queue_ingest(*, upload: Upload) -> None:
+    """Queues the ingest once the surrounding transaction commits (never inside the request)."""
+    upload_id = upload.pk
+    transaction.on_commit(lambda: current_app.send_task(INGEST_TASK, args=[upload_id]))
+
+
+def upload_requeue(*, upload: Upload) -> Upload:
+    """Sets an upload back to harvesting and queues its ingest again (the admin's re-run)."""
+    with transaction.atomic():
+        Upload.objects.filter(pk=upload.pk).update(sync_status=SyncStatus.HARVESTING, ingest_finished=None)
+        upload_queue_ingest(upload=upload)
+    upload.refresh_from_db()
+    return upload
+
+
+def upload_ingest(*, upload_id: int) -> int:
+    """Applies the data source's pending uploads up to this one, oldest first, one at a time under
+    the data source's lock. Returns how many it applied; an upload already applied is left alone."""
+    data_source_id = Upload.objects.filter(pk=upload_id).values_list("data_source_id", flat=True).first()
+    if data_source_id is None:
+        return 0
+    applied = 0
+    while True:
+        with transaction.atomic():
+            data_source = DataSource.objects.select_for_update().get(pk=data_source_id)
+            upload = (
+                Upload.objects.select_for_update(of=("self",))
+                .select_related("blob")
+                .filter(data_source_id=data_source_id, sync_status=SyncStatus.HARVESTING, pk__lte=upload_id)
+                .order_by("pk")
+                .first()
+            )
+            if upload is None:
+                return applied
+            _apply(upload=upload, data_source=data_source)
+            applied += 1
+
+
+def _apply(*, upload: Upload, data_source: DataSource) -> None:
+    started = timezone.now()
+    clock = time.monotonic()
+    try:
+        with transaction.atomic():  # a failed ingest changes no stored data
+            report = ingest(blob=upload.blob, data_source=data_source, filename=upload.filename)
+        status = SyncStatus.SUCCESSFUL
+    except IngestFailed as failure:
+        report = {**empty_report(), "errors": failure.errors, "duration_s": round(time.monotonic() - clock, 3)}
+        status = SyncStatus.FAILED
+    except Exception as error:
+        logger.exception("ingest of upload %s failed unexpectedly", upload.pk)
+        report = {
+            **empty_report(),
+            "errors": [f"Internal error during ingest ({type(error).__name__}); an admin can re-run it."],
+            "duration_s": round(time.monotonic() - clock, 3),
+        }
+        status = SyncStatus.FAILED
+    finished = timezone.now()
+    upload.sync_status, upload.report = status, report
+    upload.ingest_started, upload.ingest_finished = started, finished
+    upload.save(update_fields=["sync_status", "report", "ingest_started", "ingest_finished"])
+    data_source.sync_last_finished = finished
+    data_source.save(update_fields=["sync_last_finished"])
