@@ -175,6 +175,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
         "polling_interval": 0.5,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A task not acknowledged within this time is delivered again: longer than the longest ingest.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600)}
 CELERY_TASK_ALWAYS_EAGER = False  # never: an upload's ingest never runs inside its request
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -187,6 +190,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "blobs-sweep-orphans": {"task": "blobs.tasks.sweep_orphans", "schedule": 3600.0},
+    "uploads-requeue-stalled": {"task": "uploads.requeue_stalled", "schedule": 300.0},
 }
 
 # --- REST framework --------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from django.core.management import call_command
 
 from accounts.models import ApiToken, Membership, Organization, User
 from nexus_server.celery import app as celery_app
+from synctasks.models import DataSource
+from synctasks.selectors import data_sources_uploadable_by
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +94,21 @@ def test_seed_demo_is_idempotent_and_uses_the_given_token(settings, capsys, clie
     assert (first["users"], supplier.name) == ({"supplier": supplier.pk}, "Data supplier X")
     stored = ApiToken.objects.get()
     assert stored.key_hash == hashlib.sha256(settings.NEXUS_DEMO_TOKEN.encode()).hexdigest()
+    sources = {
+        name: (
+            ds.organization.name,
+            ds.ext,
+            ds.uploadable,
+            [dc.feature_type.kind for dc in ds.sync_task.dataconnections.all()],
+        )
+        for name, ds in ((name, DataSource.objects.get(pk=pk)) for name, pk in first["data_sources"].items())
+    }
+    assert sources == {
+        "Dataset export": ("Organization Y", "csv", True, ["spatial"]),
+        "Measurements export": ("Organization Z", "csv", True, ["timeseries"]),
+    }
+    assert DataSource.objects.count() == 2
+    assert data_sources_uploadable_by(user=supplier).count() == 2
 
 
 def test_seed_demo_without_a_given_token_shows_a_new_one_once(settings, capsys):

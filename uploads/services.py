@@ -3,6 +3,7 @@
 import logging
 import time
 import zipfile
+from datetime import timedelta
 from pathlib import PurePosixPath
 
 from celery import current_app
@@ -131,10 +132,32 @@ def _upload_into(*, user, data_source, client_filename, staged, media_type) -> U
     return upload
 
 
+def _dispatch_ingest(upload_id: int) -> None:
+    try:
+        current_app.send_task(INGEST_TASK, args=[upload_id])
+    except Exception:
+        # The upload is recorded; the periodic requeue picks it up once the broker is back.
+        logger.exception("could not queue the ingest of upload %s", upload_id)
+
+
 def upload_queue_ingest(*, upload: Upload) -> None:
     """Queues the ingest once the surrounding transaction commits (never inside the request)."""
     upload_id = upload.pk
-    transaction.on_commit(lambda: current_app.send_task(INGEST_TASK, args=[upload_id]))
+    transaction.on_commit(lambda: _dispatch_ingest(upload_id))
+
+
+def upload_requeue_stalled(*, older_than_seconds: int = 600) -> int:
+    """Queues again the ingests of uploads still `harvesting` that long after they arrived (their
+    message was lost, or the broker was down). Harmless for one still queued: ingests are idempotent."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stalled = list(
+        Upload.objects.filter(sync_status=SyncStatus.HARVESTING, upload_date__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for upload_id in stalled:
+        _dispatch_ingest(upload_id)
+    return len(stalled)
 
 
 def upload_requeue(*, upload: Upload) -> Upload:

@@ -76,3 +76,25 @@ def test_ingests_of_one_source_apply_in_upload_order(live_server, catalog, celer
     assert started == sorted(started)
     # One at a time: each ingest ended before the next began.
     assert all(a.ingest_finished <= b.ingest_started for a, b in itertools.pairwise(uploads))
+
+
+def test_stalled_uploads_are_queued_again(catalog, celery_worker, worker_storage):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from blobs.services import blob_write
+    from uploads.services import upload_requeue_stalled
+
+    # Recorded, but its message never reached the broker; and a fresh one that is left alone.
+    old = Upload.objects.create(
+        data_source=catalog.dataset,
+        uploader=catalog.supplier,
+        filename="a.csv",
+        blob=blob_write(chunks=[b"a"]),
+        upload_date=timezone.now() - timedelta(minutes=20),
+    )
+    assert upload_requeue_stalled(older_than_seconds=600) == 1
+    done = wait_for(lambda: _status(old.pk), what="the requeued ingest")
+    assert done.sync_status == SyncStatus.SUCCESSFUL
+    assert upload_requeue_stalled(older_than_seconds=600) == 0

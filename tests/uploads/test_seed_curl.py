@@ -15,7 +15,7 @@ TOKEN = "0f8fad5b-d9cb-469f-a165-70867728950e"
 
 
 def curl(*args) -> tuple[int, bytes]:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         ["curl", "-s", "-o", "-", "-w", "\n%{http_code}", *args], capture_output=True, check=True, timeout=60
     )
     body, _, code = result.stdout.rpartition(b"\n")
@@ -31,20 +31,37 @@ def test_the_seeds_curl_commands(live_server, settings, tmp_path, capsys):
     dataset = tmp_path / "dataset.csv"
     dataset.write_bytes(b"id,name,wkt\n1,Pump A,POINT (4.9 52.4)\n")
 
-    code, body = curl("-F", f"datasource={datasource}", "-F", f"upload_file=@{dataset}",
-                      f"{live_server.url}/api/v1/uploads/?token={TOKEN}")
+    code, body = curl(
+        "-F",
+        f"datasource={datasource}",
+        "-F",
+        f"upload_file=@{dataset}",
+        f"{live_server.url}/api/v1/uploads/?token={TOKEN}",
+    )
     assert code == 201
     created = json.loads(body)
     assert list(created) == SEED_KEYS
     types = {key: type(value) for key, value in created.items()}
     assert types == {
-        "id": int, "filename": str, "uploader_name": str, "upload_file": str, "upload_date": str, "uploader": int,
-        "datasource": int, "datasource_name": str, "datasource_owner": str, "sync_last_finished": type(None),
+        "id": int,
+        "filename": str,
+        "uploader_name": str,
+        "upload_file": str,
+        "upload_date": str,
+        "uploader": int,
+        "datasource": int,
+        "datasource_name": str,
+        "datasource_owner": str,
+        "sync_last_finished": type(None),
         "sync_status": str,
     }
-    assert (created["filename"], created["uploader_name"], created["datasource_name"],
-            created["datasource_owner"], created["sync_status"]) == (
-        "dataset.csv", "Data supplier X", "Dataset export", "Organization Y", "harvesting")
+    assert (
+        created["filename"],
+        created["uploader_name"],
+        created["datasource_name"],
+        created["datasource_owner"],
+        created["sync_status"],
+    ) == ("dataset.csv", "Data supplier X", "Dataset export", "Organization Y", "harvesting")
 
     code, body = curl(f"{live_server.url}/api/v1/uploads/?token={TOKEN}")
     assert code == 200
