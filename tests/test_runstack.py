@@ -46,9 +46,10 @@ def test_runstack_serves_with_worker_and_beat_and_stops_on_ctrl_c(tmp_path):
         deadline = time.monotonic() + 60
         while True:
             try:
-                health = requests.get(f"{base}/healthz", timeout=2)
+                health = requests.get(f"{base}/healthz", timeout=10)
                 break
-            except requests.ConnectionError:
+            # Refused until gunicorn listens; slow while every process of the stack starts at once.
+            except (requests.ConnectionError, requests.Timeout):
                 assert stack.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.3)
