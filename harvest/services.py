@@ -1,30 +1,42 @@
 """The ingest engine's entry point: one blob of one data source in, a report out.
 
-It knows nothing of who sent the bytes. Today it verifies the stored bytes against their recorded
-size and SHA-256; the format parsers and appliers (timeseries append, spatial replace, rasters,
-documents) plug in here.
+It knows nothing of who sent the bytes. The caller runs it inside a transaction: any error leaves
+every stored row as it was. The format follows from the file's extension and the kinds of the data
+source's connections; a zip is ingested member by member, in name order, as one ingest.
 """
 
 import hashlib
+import mimetypes
 import time
+import zipfile
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from blobs.models import Blob
-from blobs.selectors import blob_iter_chunks
-from synctasks.models import DataSource
+from blobs.selectors import blob_iter_chunks, blob_open, blob_open_seekable
+from blobs.services import blob_write
+from synctasks.models import DataConnection, DataSource, FeatureKind
 
+from .appliers import FeatureReplacer, MeasurementStager, document_store, frame_store, stats_from_rows
+from .models import Document, RasterFrame
+from .parsers.common import ErrorLog, IngestFailed, Timestamps, text_stream
+from .parsers.knmi import KnmiFile
+from .parsers.raster import NotARaster, tiff_info, timestamp_from_filename
+from .parsers.spatial import parse_geojson, parse_spatial_csv
+from .parsers.timeseries import parse_timeseries_csv
 
-class IngestFailed(Exception):
-    """The bytes cannot be ingested; `errors` are readable reasons (with line numbers where known)."""
+__all__ = ["IngestFailed", "empty_report", "ingest"]
 
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
-        self.errors = errors
+CHUNK = 1024 * 1024
 
 
 def empty_report() -> dict:
     return {
         "rows_inserted": 0,
         "rows_updated": 0,
+        "rows_unchanged": 0,
         "features_replaced": 0,
         "frames_stored": 0,
         "documents_stored": 0,
@@ -32,11 +44,129 @@ def empty_report() -> dict:
     }
 
 
-def ingest(*, blob: Blob, data_source: DataSource, filename: str) -> dict:
-    """Ingests the blob into the data source's stored data; raises IngestFailed, changing nothing."""
-    started = time.monotonic()
-    digest = hashlib.sha256()
-    size = 0
+def _extension(name: str) -> str:
+    _stem, dot, ext = name.rpartition(".")
+    return ext.lower() if dot else ""
+
+
+class _Ingest:
+    """The state of one ingest: the data source's connections by kind and what each received."""
+
+    def __init__(self, data_source: DataSource):
+        self.data_source = data_source
+        connections = list(
+            DataConnection.objects.select_related("feature_type").filter(sync_task__data_source=data_source)
+        )
+        self.by_kind: dict[str, DataConnection] = {}
+        for dc in connections:
+            self.by_kind.setdefault(dc.feature_type.kind, dc)
+        self.zone = ZoneInfo(data_source.time_zone or "UTC")
+        self.timestamps = Timestamps(self.zone)
+        self.log = ErrorLog()
+        self.report = empty_report()
+        self.stager: MeasurementStager | None = None
+        self.replacer: FeatureReplacer | None = None
+        self.frames = self.documents = False
+
+    def connection(self, kind: str, what: str) -> DataConnection:
+        dc = self.by_kind.get(kind)
+        if dc is None:
+            raise IngestFailed(
+                [f"{self.log.where}data source '{self.data_source.name}' has no {kind} data connection for {what}."]
+            )
+        return dc
+
+    def measurements(self) -> MeasurementStager:
+        if self.stager is None:
+            self.stager = MeasurementStager(self.connection(FeatureKind.TIMESERIES, "timeseries"))
+        return self.stager
+
+    def features(self) -> FeatureReplacer:
+        if self.replacer is None:
+            self.replacer = FeatureReplacer(self.connection(FeatureKind.SPATIAL, "spatial features"))
+        return self.replacer
+
+    def only_documents(self) -> bool:
+        return set(self.by_kind) == {FeatureKind.DOCUMENT}
+
+    # --- one file -----------------------------------------------------------------------------
+
+    def file(self, name: str, open_binary: Callable, as_blob: Callable[[], Blob]) -> None:
+        ext = _extension(name)
+        key_prop = None
+        if self.only_documents():
+            self.document(name, as_blob())
+        elif ext == "txt":
+            with open_binary() as binary:
+                knmi = KnmiFile(text_stream(binary), log=self.log)
+                if knmi.stations:
+                    self.features().add(station.as_feature() for station in knmi.stations)
+                self.measurements().add(knmi.points())
+        elif ext == "csv":
+            with open_binary() as binary:
+                if FeatureKind.TIMESERIES in self.by_kind:
+                    self.measurements().add(
+                        parse_timeseries_csv(text_stream(binary), timestamps=self.timestamps, log=self.log)
+                    )
+                else:
+                    replacer = self.features()
+                    key_prop = replacer.dc.join_prop
+                    replacer.add(parse_spatial_csv(text_stream(binary), key_prop=key_prop, log=self.log))
+        elif ext in ("json", "geojson"):
+            with open_binary() as binary:
+                replacer = self.features()
+                replacer.add(parse_geojson(binary, key_prop=None, log=self.log))
+        elif ext in ("tif", "tiff"):
+            self.raster(name, as_blob())
+        elif FeatureKind.DOCUMENT in self.by_kind:
+            self.document(name, as_blob())
+        else:
+            raise IngestFailed(
+                [f"{self.log.where}no ingest for '.{ext}' files in data source '{self.data_source.name}'."]
+            )
+
+    def raster(self, name: str, blob: Blob) -> None:
+        dc = self.connection(FeatureKind.RASTER, "rasters")
+        when = timestamp_from_filename(name, self.zone)
+        if when is None:
+            self.log.add(f"'{name}' has no date in its name (e.g. evaporation2020-1-1.tif or ..._20200101.tif)")
+            return
+        try:
+            with blob_open_seekable(key=blob.key) as stream:
+                info = tiff_info(stream)
+        except NotARaster as error:
+            self.log.add(f"'{name}' is {error}")
+            return
+        frame_store(data_connection=dc, timestamp=when, blob=blob, info=info)
+        self.report["frames_stored"] += 1
+        self.frames = True
+
+    def document(self, name: str, blob: Blob) -> None:
+        dc = self.connection(FeatureKind.DOCUMENT, "documents")
+        media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        document_store(data_connection=dc, filename=name, blob=blob, media_type=media_type, timestamp=timezone.now())
+        self.report["documents_stored"] += 1
+        self.documents = True
+
+    # --- the end --------------------------------------------------------------------------------
+
+    def finish(self) -> dict:
+        self.log.where = ""
+        self.log.raise_if_any()
+        if self.stager is not None:
+            self.report.update(self.stager.finish())
+        if self.replacer is not None:
+            self.report["features_replaced"] = self.replacer.finish()
+        if self.frames:
+            stats_from_rows(data_connection=self.by_kind[FeatureKind.RASTER], model=RasterFrame)
+        if self.documents:
+            stats_from_rows(data_connection=self.by_kind[FeatureKind.DOCUMENT], model=Document)
+        return self.report
+
+
+def _verify(blob: Blob, filename: str) -> None:
+    """The stored bytes are the ones that were uploaded (size and SHA-256 as recorded)."""
+    digest, size = hashlib.sha256(), 0
     for chunk in blob_iter_chunks(blob=blob):
         digest.update(chunk)
         size += len(chunk)
@@ -47,4 +177,33 @@ def ingest(*, blob: Blob, data_source: DataSource, filename: str) -> dict:
                 f"SHA-256 {blob.sha256}, found {size} bytes with SHA-256 {digest.hexdigest()}."
             ]
         )
-    return {**empty_report(), "bytes_verified": size, "duration_s": round(time.monotonic() - started, 3)}
+
+
+def ingest(*, blob: Blob, data_source: DataSource, filename: str) -> dict:
+    """Ingests the blob into the data source's stored data; raises IngestFailed, changing nothing
+    (the caller's transaction is rolled back)."""
+    started = time.monotonic()
+    _verify(blob, filename)
+    state = _Ingest(data_source)
+    if _extension(filename) == "zip" and not state.only_documents():
+        with blob_open_seekable(key=blob.key) as stream:
+            archive = zipfile.ZipFile(stream)
+            members = sorted((info for info in archive.infolist() if not info.is_dir()), key=lambda i: i.filename)
+            for info in members:
+                name = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
+                state.log.where = f"{info.filename}: "
+
+                def member_blob(info=info, name=name):
+                    with archive.open(info) as member:
+                        return blob_write(
+                            chunks=iter(lambda: member.read(CHUNK), b""),
+                            media_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+                        )
+
+                state.file(name, lambda info=info: archive.open(info), member_blob)
+            state.report["members"] = len(members)
+    else:
+        state.file(filename, lambda: blob_open(blob=blob), lambda: blob)
+    report = state.finish()
+    report["duration_s"] = round(time.monotonic() - started, 3)
+    return report

@@ -85,6 +85,10 @@ class DataConnection(models.Model):
     join_dtype = models.CharField(max_length=50, null=True, blank=True)
     output_props = models.JSONField(default=list, blank=True)
     output_params = models.JSONField(default=list, blank=True)
+    # Kept current by the ingest, in the same transaction as the data.
+    n_features = models.IntegerField(default=0)
+    oldest_time = models.DateTimeField(null=True, blank=True)
+    newest_time = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

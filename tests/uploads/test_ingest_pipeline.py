@@ -2,6 +2,7 @@
 
 import hashlib
 import itertools
+import time
 
 import pytest
 import requests
@@ -30,7 +31,7 @@ def test_status_goes_from_harvesting_to_successful(live_server, catalog, celery_
     upload = wait_for(lambda: _status(created.json()["id"]), what="the ingest to end")
     assert upload.sync_status == SyncStatus.SUCCESSFUL
     assert upload.report["errors"] == []
-    assert upload.report["bytes_verified"] == len(content)
+    assert (upload.report["rows_inserted"], upload.report["rows_updated"]) == (1, 0)
     assert upload.ingest_started <= upload.ingest_finished
     source = DataSource.objects.get(pk=catalog.measurements.pk)
     assert source.sync_last_finished == upload.ingest_finished
@@ -65,17 +66,26 @@ def test_status_goes_to_failed_with_the_reason_when_bytes_do_not_verify(catalog,
 def test_ingests_of_one_source_apply_in_upload_order(live_server, catalog, celery_worker, worker_storage):
     ids = [
         post_upload(
-            live_server.url, catalog.token, datasource=catalog.measurements.pk, filename=f"{n}.csv", content=b"%d" % n
+            live_server.url,
+            catalog.token,
+            datasource=catalog.measurements.pk,
+            filename=f"{n}.csv",
+            content=b"feature,parameter,timestamp,value\nA,p,2021-01-01,%d\n" % n,
         ).json()["id"]
         for n in range(6)
     ]
     wait_for(lambda: not Upload.objects.filter(sync_status=SyncStatus.HARVESTING).exists(), what="all ingests")
     uploads = list(Upload.objects.filter(pk__in=ids).order_by("pk"))
-    assert [u.sync_status for u in uploads] == [SyncStatus.SUCCESSFUL] * 6
+    assert [u.sync_status for u in uploads] == [SyncStatus.SUCCESSFUL] * 6, [u.report["errors"] for u in uploads]
     started = [u.ingest_started for u in uploads]
     assert started == sorted(started)
     # One at a time: each ingest ended before the next began.
     assert all(a.ingest_finished <= b.ingest_started for a, b in itertools.pairwise(uploads))
+    # Applied in upload order: the last upload's value is the one stored.
+    assert [u.report["rows_inserted"] + u.report["rows_updated"] for u in uploads] == [1] * 6
+    from harvest.models import Measurement
+
+    assert list(Measurement.objects.values_list("value", flat=True)) == [5.0]
 
 
 def test_stalled_uploads_are_queued_again(catalog, celery_worker, worker_storage):
@@ -91,10 +101,20 @@ def test_stalled_uploads_are_queued_again(catalog, celery_worker, worker_storage
         data_source=catalog.dataset,
         uploader=catalog.supplier,
         filename="a.csv",
-        blob=blob_write(chunks=[b"a"]),
+        blob=blob_write(chunks=[b"id,name\n1,a\n"]),
         upload_date=timezone.now() - timedelta(minutes=20),
+    )
+    fresh = Upload.objects.create(
+        data_source=catalog.measurements,
+        uploader=catalog.supplier,
+        filename="b.csv",
+        blob=blob_write(chunks=[b"feature,parameter,timestamp,value\nA,p,2021-01-01,1\n"]),
+        upload_date=timezone.now() - timedelta(minutes=5),
     )
     assert upload_requeue_stalled(older_than_seconds=600) == 1
     done = wait_for(lambda: _status(old.pk), what="the requeued ingest")
-    assert done.sync_status == SyncStatus.SUCCESSFUL
+    assert done.sync_status == SyncStatus.SUCCESSFUL, done.report["errors"]
+    assert done.report["features_replaced"] == 1
     assert upload_requeue_stalled(older_than_seconds=600) == 0
+    time.sleep(1)
+    assert Upload.objects.get(pk=fresh.pk).sync_status == SyncStatus.HARVESTING

@@ -1,0 +1,72 @@
+"""Stored data per data connection: features, timeseries measurements, raster frames and documents."""
+
+from django.db import models
+
+
+class Feature(models.Model):
+    """A spatial feature; a data connection's set is replaced wholesale by each spatial ingest."""
+
+    data_connection = models.ForeignKey("synctasks.DataConnection", on_delete=models.CASCADE, related_name="features")
+    key = models.CharField(max_length=255)
+    geometry = models.JSONField(null=True, blank=True)  # GeoJSON geometry
+    properties = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["data_connection", "key"], name="feature_unique_key")]
+
+    def __str__(self) -> str:
+        return f"feature {self.key} of dc {self.data_connection_id}"
+
+
+class Measurement(models.Model):
+    """One timeseries value; the newest upload wins per (connection, feature, parameter, timestamp)."""
+
+    id = models.BigAutoField(primary_key=True)
+    data_connection = models.ForeignKey(
+        "synctasks.DataConnection", on_delete=models.CASCADE, related_name="measurements", db_index=False
+    )
+    feature_key = models.CharField(max_length=255)
+    parameter = models.CharField(max_length=255)
+    timestamp = models.DateTimeField()
+    value = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["data_connection", "feature_key", "parameter", "timestamp"], name="measurement_unique_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feature_key}/{self.parameter}@{self.timestamp}={self.value}"
+
+
+class RasterFrame(models.Model):
+    data_connection = models.ForeignKey(
+        "synctasks.DataConnection", on_delete=models.CASCADE, related_name="raster_frames"
+    )
+    timestamp = models.DateTimeField()
+    blob = models.ForeignKey("blobs.Blob", on_delete=models.PROTECT, related_name="raster_frames")
+    width = models.IntegerField()
+    height = models.IntegerField()
+    bounds = models.JSONField(null=True, blank=True)  # [min_x, min_y, max_x, max_y] when georeferenced
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["data_connection", "timestamp"], name="frame_unique_time")]
+
+    def __str__(self) -> str:
+        return f"frame {self.timestamp} of dc {self.data_connection_id}"
+
+
+class Document(models.Model):
+    data_connection = models.ForeignKey("synctasks.DataConnection", on_delete=models.CASCADE, related_name="documents")
+    filename = models.CharField(max_length=255)
+    blob = models.ForeignKey("blobs.Blob", on_delete=models.PROTECT, related_name="documents")
+    media_type = models.CharField(max_length=255)
+    timestamp = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["data_connection", "filename"], name="document_unique_name")]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,0 +1,93 @@
+"""Timeseries CSV, long (`feature,parameter,timestamp,value`) or wide (one column per parameter)."""
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from .common import ErrorLog, Timestamps, parse_number
+
+FEATURE = {"feature", "feature_key", "feature_id", "id_src", "location", "location_id", "station", "loc_id"}
+PARAMETER = {"parameter", "param", "parameter_id", "variable"}
+TIMESTAMP = {"timestamp", "datetime", "date_time", "time", "date", "datum"}
+VALUE = {"value", "val", "waarde"}
+
+
+@dataclass(slots=True)
+class Point:
+    line: int
+    feature: str
+    parameter: str
+    timestamp: datetime
+    value: float
+
+
+def _find(header: list[str], names: set[str]) -> int | None:
+    for index, name in enumerate(header):
+        if name in names:
+            return index
+    return None
+
+
+def parse_timeseries_csv(text, *, timestamps: Timestamps, log: ErrorLog) -> Iterator[Point]:
+    """Yields one Point per value. Empty cells are missing values and yield nothing; bad cells are
+    logged with their line and column (the caller fails the ingest once the stream has ended)."""
+    first = text.readline()
+    if not first.strip():
+        log.add("The file is empty: a header line is expected.")
+        return
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    decimal_comma = delimiter == ";"
+    header = [name.strip().lower() for name in next(csv.reader([first], delimiter=delimiter))]
+    feature_col, time_col = _find(header, FEATURE), _find(header, TIMESTAMP)
+    parameter_col, value_col = _find(header, PARAMETER), _find(header, VALUE)
+    missing = [name for name, col in (("feature", feature_col), ("timestamp", time_col)) if col is None]
+    if missing:
+        log.add(
+            f"line 1: no {' and no '.join(missing)} column in the header ({', '.join(header)}); expected e.g. "
+            "feature,parameter,timestamp,value"
+        )
+        return
+    long = parameter_col is not None and value_col is not None
+    if long:
+        value_columns = [(value_col, None)]
+    else:
+        value_columns = [(i, name) for i, name in enumerate(header) if i not in (feature_col, time_col) and name]
+        if not value_columns:
+            log.add("line 1: no value columns: expected a parameter and a value column, or one column per parameter")
+            return
+    width = len(header)
+    reader = csv.reader(text, delimiter=delimiter)
+    for line, row in enumerate(reader, start=2):
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        feature = row[feature_col].strip()
+        stamp = row[time_col]
+        if not feature:
+            log.add(f"line {line}, column '{header[feature_col]}': the feature is empty")
+            continue
+        try:
+            when = timestamps.parse(stamp)
+        except ValueError:
+            log.add(f"line {line}, column '{header[time_col]}': '{stamp}' is not an ISO 8601 timestamp")
+            continue
+        for col, parameter in value_columns:
+            cell = row[col].strip()
+            if not cell:
+                continue
+            try:
+                value = parse_number(cell, decimal_comma=decimal_comma)
+            except ValueError:
+                log.add(f"line {line}, column '{header[col]}': '{cell}' is not a number")
+                continue
+            if parameter is None:
+                parameter = row[parameter_col].strip()
+                if not parameter:
+                    log.add(f"line {line}, column '{header[parameter_col]}': the parameter is empty")
+                    continue
+                yield Point(line, feature, parameter, when, value)
+                parameter = None
+            else:
+                yield Point(line, feature, parameter, when, value)
