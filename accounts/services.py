@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -53,7 +53,11 @@ def token_revoke(*, token: ApiToken) -> ApiToken:
 def token_mark_used(*, token: ApiToken) -> None:
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        try:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        except OperationalError:
+            # Best effort: on SQLite a long ingest holds the write lock; the request goes on.
+            return
         token.last_used_at = now
 
 

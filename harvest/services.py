@@ -17,6 +17,7 @@ from django.utils import timezone
 from blobs.models import Blob
 from blobs.selectors import blob_iter_chunks, blob_open, blob_open_seekable
 from blobs.services import blob_write
+from blobs.storage import get_backend
 from synctasks.models import DataConnection, DataSource, FeatureKind
 
 from .appliers import FeatureReplacer, MeasurementStager, document_store, frame_store, stats_from_rows
@@ -67,6 +68,8 @@ class _Ingest:
         self.stager: MeasurementStager | None = None
         self.replacer: FeatureReplacer | None = None
         self.frames = self.documents = False
+        # Keys of blobs this ingest wrote (zip members): their bytes go if the ingest fails.
+        self.created: list[str] = []
 
     def connection(self, kind: str, what: str) -> DataConnection:
         dc = self.by_kind.get(kind)
@@ -185,6 +188,19 @@ def ingest(*, blob: Blob, data_source: DataSource, filename: str) -> dict:
     started = time.monotonic()
     _verify(blob, filename)
     state = _Ingest(data_source)
+    try:
+        report = _run(state, blob=blob, filename=filename)
+    except BaseException:
+        # The caller's rollback removes the rows; the bytes written for them are removed here.
+        backend = get_backend()
+        for key in state.created:
+            backend.delete(key)
+        raise
+    report["duration_s"] = round(time.monotonic() - started, 3)
+    return report
+
+
+def _run(state: _Ingest, *, blob: Blob, filename: str) -> dict:
     if _extension(filename) == "zip" and not state.only_documents():
         with blob_open_seekable(key=blob.key) as stream:
             archive = zipfile.ZipFile(stream)
@@ -195,15 +211,15 @@ def ingest(*, blob: Blob, data_source: DataSource, filename: str) -> dict:
 
                 def member_blob(info=info, name=name):
                     with archive.open(info) as member:
-                        return blob_write(
+                        stored = blob_write(
                             chunks=iter(lambda: member.read(CHUNK), b""),
                             media_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
                         )
+                    state.created.append(stored.key)
+                    return stored
 
                 state.file(name, lambda info=info: archive.open(info), member_blob)
             state.report["members"] = len(members)
     else:
         state.file(filename, lambda: blob_open(blob=blob), lambda: blob)
-    report = state.finish()
-    report["duration_s"] = round(time.monotonic() - started, 3)
-    return report
+    return state.finish()

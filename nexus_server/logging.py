@@ -9,11 +9,15 @@ _QUERY_SECRET = re.compile(
 )
 _HEADER_SECRET = re.compile(r"(?i)\b(authorization:\s*(?:token|bearer|api-token)?\s*|x-dataverse-key:\s*)([^\s\"',]+)")
 
+# A signed download path grants the file to whoever holds it until it expires.
+_SIGNED_PATH = re.compile(r"(/blobs/(?:download|upload)/)[^/\s?\"']+")
+
 REDACTED = "[redacted]"
 
 
 def redact(text: str) -> str:
     """The text with every credential-looking value replaced by a marker."""
+    text = _SIGNED_PATH.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     text = _QUERY_SECRET.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
     return _HEADER_SECRET.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
 

@@ -20,3 +20,13 @@ def data_sources_uploadable_by(*, user: User) -> QuerySet[DataSource]:
 
 def data_source_can_upload(*, user: User, data_source: DataSource) -> bool:
     return data_sources_uploadable_by(user=user).filter(pk=data_source.pk).exists()
+
+
+def data_source_visible_to(*, user: User, data_source: DataSource) -> bool:
+    """Public sources are visible to everyone; private ones to their organization's members, to
+    users they are granted to, and to superusers."""
+    if not data_source.private or user.is_superuser:
+        return True
+    if Membership.objects.filter(user=user, organization_id=data_source.organization_id).exists():
+        return True
+    return data_sources_uploadable_by(user=user).filter(pk=data_source.pk).exists()

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from blobs.selectors import blob_download_url
+from nexus_server.errors import NexusError
 
 from .models import Upload
 from .services import upload_requeue
@@ -37,8 +38,13 @@ class UploadAdmin(admin.ModelAdmin):
     def download(self, upload: Upload):
         return format_html('<a href="{}">download</a>', blob_download_url(blob=upload.blob, filename=upload.filename))
 
-    @admin.action(description="Re-run the ingest of the selected uploads")
+    @admin.action(description="Re-run the ingest of the selected failed uploads")
     def rerun_ingest(self, request, queryset):
+        queued = 0
         for upload in queryset.order_by("pk"):
-            upload_requeue(upload=upload)
-        messages.success(request, f"Queued {queryset.count()} ingest(s) again.")
+            try:
+                upload_requeue(upload=upload)
+                queued += 1
+            except NexusError as refused:
+                messages.warning(request, refused.message)
+        messages.success(request, f"Queued {queued} ingest(s) again.")

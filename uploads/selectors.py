@@ -17,7 +17,7 @@ def uploads_latest_per_data_source(*, user: User) -> QuerySet[Upload]:
     """For each data source the user may upload to, its most recent upload: one query, however many
     data sources there are."""
     latest = Upload.objects.filter(data_source=OuterRef("data_source")).order_by("-upload_date", "-id").values("id")[:1]
-    permitted = data_sources_uploadable_by(user=user).values("pk")
+    permitted = data_sources_uploadable_by(user=user).filter(uploadable=True).values("pk")
     return _with_relations(
         Upload.objects.filter(data_source__in=permitted, id=Subquery(latest)).order_by("data_source_id")
     )

@@ -14,10 +14,11 @@ from django.utils import timezone
 from accounts.models import User
 from blobs.selectors import blob_open_seekable
 from blobs.services import StagedBlob, blob_record
+from harvest.locks import ingest_lock_try
 from harvest.services import IngestFailed, empty_report, ingest
 from nexus_server.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from synctasks.models import DataSource, SyncTask, TaskType
-from synctasks.selectors import data_source_can_upload
+from synctasks.selectors import data_source_can_upload, data_source_visible_to
 
 from .filenames import JSON_FORMATS, extension_of, same_format, sanitize_filename
 from .models import SyncStatus, Upload
@@ -27,15 +28,35 @@ logger = logging.getLogger(__name__)
 INGEST_TASK = "uploads.ingest"
 
 
-def _check_zip(*, staged: StagedBlob, data_source: DataSource) -> None:
-    """A zip holds files of the data source's one format, with safe member paths, within bounds."""
+# A zip's central directory is read into memory to list it: these bound what that may cost.
+MAX_ZIP_ENTRIES = 100_000
+MAX_ZIP_DIRECTORY_BYTES = 64 * 1024 * 1024
+
+
+def _zip_members(stream) -> list[zipfile.ZipInfo]:
+    """The zip's file members, after its end record showed a directory of bounded size."""
+    end = zipfile._EndRecData(stream)
+    if end is None:
+        raise InvalidInput("The file is not a valid zip archive.", field="upload_file")
+    entries, directory = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+    if entries > MAX_ZIP_ENTRIES or directory > MAX_ZIP_DIRECTORY_BYTES:
+        raise InvalidInput(
+            f"The zip archive lists {entries} entries; the maximum is {MAX_ZIP_ENTRIES}.", field="upload_file"
+        )
+    stream.seek(0)
+    try:
+        return [info for info in zipfile.ZipFile(stream).infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, EOFError, ValueError):
+        raise InvalidInput("The file is not a valid zip archive.", field="upload_file") from None
+
+
+def _check_zip(*, staged: StagedBlob, data_source: DataSource, check_format: bool) -> None:
+    """Safe member paths and bounded sizes for every zip; for a zip to be ingested, files of the
+    data source's one format."""
     expected = data_source.ext
     limit = settings.NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES
     with blob_open_seekable(key=staged.key) as stream:
-        try:
-            members = [info for info in zipfile.ZipFile(stream).infolist() if not info.is_dir()]
-        except (zipfile.BadZipFile, EOFError, ValueError):
-            raise InvalidInput("The file is not a valid zip archive.", field="upload_file") from None
+        members = _zip_members(stream)
     if not members:
         raise InvalidInput("The zip archive holds no files.", field="upload_file")
     total = 0
@@ -47,16 +68,16 @@ def _check_zip(*, staged: StagedBlob, data_source: DataSource) -> None:
             raise InvalidInput(f"Zip member '{name}' has an absolute path or '..' in its path.", field="upload_file")
         formats.add(extension_of(PurePosixPath(name.replace("\\", "/")).name) or "none")
         total += info.file_size
-    if len(formats) > 1:
+    if check_format and len(formats) > 1:
         raise InvalidInput(
             f"The zip archive holds files of more than one format ({', '.join(sorted(formats))}); "
             "it must hold files of one format only.",
             field="upload_file",
         )
-    (fmt,) = formats
-    if not same_format(fmt, expected):
+    if check_format and not same_format(next(iter(formats)), expected):
         raise InvalidInput(
-            f"The zip archive holds '{fmt}' files; data source '{data_source.name}' expects '{expected}'.",
+            f"The zip archive holds '{next(iter(formats))}' files; data source '{data_source.name}' "
+            f"expects '{expected}'.",
             field="upload_file",
         )
     if total > limit:
@@ -64,20 +85,20 @@ def _check_zip(*, staged: StagedBlob, data_source: DataSource) -> None:
             f"The zip archive's uncompressed size of {total} bytes exceeds the maximum of {limit} bytes.",
             field="upload_file",
         )
-    if fmt in JSON_FORMATS:
-        for info in members:
-            if info.file_size > settings.NEXUS_MAX_JSON_BYTES:
-                raise PayloadTooLarge(
-                    f"JSON file '{info.filename}' in the zip archive is {info.file_size} bytes; "
-                    f"the maximum is {settings.NEXUS_MAX_JSON_BYTES} bytes."
-                )
+    for info in members:
+        if extension_of(info.filename) in JSON_FORMATS and info.file_size > settings.NEXUS_MAX_JSON_BYTES:
+            raise PayloadTooLarge(
+                f"JSON file '{info.filename}' in the zip archive is {info.file_size} bytes; "
+                f"the maximum is {settings.NEXUS_MAX_JSON_BYTES} bytes."
+            )
 
 
 def upload_check_file(*, filename: str, staged: StagedBlob, data_source: DataSource) -> None:
-    """The file is of the data source's format (or a zip of it) and within the format's limits."""
+    """The file is of the data source's format (or a zip of it) and within the format's limits.
+    Every zip is checked for safe paths and sizes, even where it is kept whole as a document."""
     ext = extension_of(filename)
-    if ext == "zip" and not same_format("zip", data_source.ext):
-        _check_zip(staged=staged, data_source=data_source)
+    if ext == "zip":
+        _check_zip(staged=staged, data_source=data_source, check_format=not same_format("zip", data_source.ext))
         return
     if not same_format(ext, data_source.ext):
         raise InvalidInput(
@@ -120,12 +141,19 @@ def upload_create_for_task(
 
 def _upload_into(*, user, data_source, client_filename, staged, media_type) -> Upload:
     if not data_source_can_upload(user=user, data_source=data_source):
+        if not data_source_visible_to(user=user, data_source=data_source):
+            # A private source of another organization is not revealed, not even its name.
+            raise NotFound(f"Data source {data_source.pk} does not exist.")
         raise Forbidden(f"You may not upload to data source {data_source.pk} ('{data_source.name}').")
     if not data_source.uploadable:
         raise InvalidInput(f"Data source {data_source.pk} ('{data_source.name}') does not accept uploads.")
     filename = sanitize_filename(client_filename)
     upload_check_file(filename=filename, staged=staged, data_source=data_source)
     with transaction.atomic():
+        # Uploads of one source commit one at a time, so that their ids are their upload order:
+        # a later upload can never become visible before an earlier one. (NO KEY: the lock does
+        # not block the foreign-key checks of other rows that point at the source.)
+        DataSource.objects.select_for_update(no_key=True).filter(pk=data_source.pk).exists()
         blob = blob_record(staged=staged, media_type=media_type)
         upload = Upload.objects.create(data_source=data_source, uploader=user, filename=filename, blob=blob)
         upload_queue_ingest(upload=upload)
@@ -161,7 +189,10 @@ def upload_requeue_stalled(*, older_than_seconds: int = 600) -> int:
 
 
 def upload_requeue(*, upload: Upload) -> Upload:
-    """Sets an upload back to harvesting and queues its ingest again (the admin's re-run)."""
+    """Sets a failed upload back to harvesting and queues its ingest again (the admin's re-run).
+    A successful upload is not re-run: applied again after newer ones, its older data would win."""
+    if upload.sync_status == SyncStatus.SUCCESSFUL:
+        raise InvalidInput(f"Upload {upload.pk} was ingested successfully; only failed uploads are re-run.")
     with transaction.atomic():
         Upload.objects.filter(pk=upload.pk).update(sync_status=SyncStatus.HARVESTING, ingest_finished=None)
         upload_queue_ingest(upload=upload)
@@ -170,26 +201,28 @@ def upload_requeue(*, upload: Upload) -> Upload:
 
 
 def upload_ingest(*, upload_id: int) -> int:
-    """Applies the data source's pending uploads up to this one, oldest first, one at a time under
-    the data source's lock. Returns how many it applied; an upload already applied is left alone."""
+    """Applies the data source's pending uploads, oldest first, one at a time under the source's
+    ingest lock, until none is left. If another worker holds the lock, it returns at once: that
+    worker drains the queue, this upload included. Returns how many it applied; an upload already
+    applied is never applied again."""
     data_source_id = Upload.objects.filter(pk=upload_id).values_list("data_source_id", flat=True).first()
     if data_source_id is None:
         return 0
+    pending = Upload.objects.filter(data_source_id=data_source_id, sync_status=SyncStatus.HARVESTING)
     applied = 0
     while True:
         with transaction.atomic():
-            data_source = DataSource.objects.select_for_update().get(pk=data_source_id)
-            upload = (
-                Upload.objects.select_for_update(of=("self",))
-                .select_related("blob")
-                .filter(data_source_id=data_source_id, sync_status=SyncStatus.HARVESTING, pk__lte=upload_id)
-                .order_by("pk")
-                .first()
-            )
-            if upload is None:
+            if not ingest_lock_try(data_source_id=data_source_id):
                 return applied
-            _apply(upload=upload, data_source=data_source)
-            applied += 1
+            upload = pending.select_related("blob", "data_source").order_by("pk").first()
+            if upload is not None:
+                _apply(upload=upload, data_source=upload.data_source)
+                applied += 1
+                continue
+        # The lock is released. An upload that committed while it was held, and whose own task
+        # found the lock taken, is visible now: go round again rather than strand it.
+        if not pending.exists():
+            return applied
 
 
 def _apply(*, upload: Upload, data_source: DataSource) -> None:
@@ -214,5 +247,4 @@ def _apply(*, upload: Upload, data_source: DataSource) -> None:
     upload.sync_status, upload.report = status, report
     upload.ingest_started, upload.ingest_finished = started, finished
     upload.save(update_fields=["sync_status", "report", "ingest_started", "ingest_finished"])
-    data_source.sync_last_finished = finished
-    data_source.save(update_fields=["sync_last_finished"])
+    DataSource.objects.filter(pk=data_source.pk).update(sync_last_finished=finished)

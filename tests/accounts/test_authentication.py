@@ -109,6 +109,11 @@ def test_request_log_line_carries_no_token(client, supplier_token, caplog):
     assert not any(supplier_token in line for line in lines)
 
 
+def test_signed_download_paths_are_redacted():
+    line = "GET /blobs/download/eyJrIjoiYmxvYnMvMjAy:1xVKtp:y0b5Hc-x7mi/dataset.csv HTTP/1.1"
+    assert redact(line) == "GET /blobs/download/[redacted]/dataset.csv HTTP/1.1"
+
+
 def test_redaction_covers_headers_and_query_forms():
     secret = "0f8fad5b-d9cb-469f-a165-70867728950e"
     text = (

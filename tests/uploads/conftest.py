@@ -34,7 +34,8 @@ class Catalog:
     geojson: DataSource
     documents: DataSource  # takes any format
     not_uploadable: DataSource
-    foreign: DataSource  # owned by an organization the supplier is not an uploader of
+    foreign: DataSource  # owned by an organization the supplier is only a member of
+    hidden: DataSource  # private, owned by an organization the supplier is not in
     calculation_task: SyncTask
 
 
@@ -44,6 +45,7 @@ def catalog(django_user_model) -> Catalog:
     org_y = organization_get_or_create(name="Organization Y")
     org_z = organization_get_or_create(name="Organization Z")
     other = organization_get_or_create(name="Other organization")
+    stranger = organization_get_or_create(name="Stranger")
     for org in (org_y, org_z):
         membership_ensure(user=supplier, organization=org, role=Role.UPLOADER)
     membership_ensure(user=supplier, organization=other, role=Role.MEMBER)
@@ -67,5 +69,8 @@ def catalog(django_user_model) -> Catalog:
         documents=source("Photos", org_y, "*", document),
         not_uploadable=source("Harvested only", org_y, "csv", timeseries, uploadable=False),
         foreign=source("Someone else's", other, "csv", timeseries),
+        hidden=data_source_create(
+            name="Secret", organization=stranger, ext="csv", uploadable=True, private=True, feature_types=[timeseries]
+        ),
         calculation_task=SyncTask.objects.create(task_type=TaskType.CALCULATION),
     )

@@ -48,3 +48,15 @@ def test_admin_lists_by_source_shows_report_downloads_and_reruns(
     upload.refresh_from_db()
     assert upload.sync_status == SyncStatus.HARVESTING
     assert len(callbacks) == 1
+
+    # A successful upload is not re-run: applied after newer ones, its older data would win.
+    Upload.objects.filter(pk=upload.pk).update(sync_status=SyncStatus.SUCCESSFUL)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = admin_client.post(
+            "/admin/uploads/upload/", {"action": "rerun_ingest", "_selected_action": [upload.pk]}, follow=True
+        )
+    page = response.content.decode()
+    assert f"Upload {upload.pk} was ingested successfully; only failed uploads are re-run." in page
+    assert "Queued 0 ingest(s) again." in page
+    assert Upload.objects.get(pk=upload.pk).sync_status == SyncStatus.SUCCESSFUL
+    assert callbacks == []

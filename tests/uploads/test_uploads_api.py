@@ -69,7 +69,10 @@ def test_list_holds_the_latest_upload_per_permitted_source(live_server, catalog,
         filename="0800_new_measurements.csv",
         content=b"newest",
     )
-    # An upload to a source the supplier may not upload to is not listed (made here by its owner's admin).
+    # Uploads to a source the supplier may not upload to, or that takes no uploads, are not listed.
+    Upload.objects.create(
+        data_source=catalog.not_uploadable, uploader=catalog.supplier, filename="h.csv", blob=blob_write(chunks=[b"h"])
+    )
     Upload.objects.create(
         data_source=catalog.foreign, uploader=catalog.supplier, filename="x.csv", blob=blob_write(chunks=[b"x"])
     )
@@ -151,6 +154,18 @@ def _refusal_cases():
             {"datasource": "foreign"},
             403,
             {"detail": "You may not upload to data source {foreign} ('Someone else's')."},
+        ),
+        (
+            "private source of another organization",
+            {"datasource": "hidden"},
+            404,
+            {"detail": "Data source {hidden} does not exist."},
+        ),
+        (
+            "zip with a parent path to a source taking any file",
+            {"datasource": "documents", "filename": "d.zip", "content": _zip({"../a.pdf": b"1"})},
+            400,
+            {"upload_file": ["Zip member '../a.pdf' has an absolute path or '..' in its path."]},
         ),
         (
             "not uploadable",
@@ -238,7 +253,10 @@ def _refusal_cases():
 def test_refusals_store_nothing(live_server, catalog, local_storage, settings, case, given, status, body):
     settings.NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES = 4096
     settings.NEXUS_MAX_JSON_BYTES = 2048
-    ids = {name: getattr(catalog, name).pk for name in ("foreign", "not_uploadable", "geojson", "dataset")}
+    ids = {
+        name: getattr(catalog, name).pk
+        for name in ("foreign", "not_uploadable", "geojson", "dataset", "hidden", "documents")
+    }
     kwargs = {"datasource": catalog.dataset.pk, "filename": "dataset.csv", "content": b"a\n", **given}
     if isinstance(kwargs["datasource"], str) and kwargs["datasource"] in ids:
         kwargs["datasource"] = ids[kwargs["datasource"]]
