@@ -24,17 +24,23 @@ class _CopyFeed:
         self.points, self.stager = points, stager
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer, lineterminator="\n")
+        # psycopg2 turns an exception inside read() into QueryCanceled: it is kept and raised after.
+        self.error: BaseException | None = None
 
     def read(self, size: int = 65536) -> str:
         stager, writer, buffer = self.stager, self.writer, self.buffer
         buffer.seek(0)
         buffer.truncate()
-        for point in self.points:
-            stager.seq += 1
-            stager.note(point)
-            writer.writerow((stager.seq, point.feature, point.parameter, point.timestamp.isoformat(), point.value))
-            if buffer.tell() >= size:
-                break
+        try:
+            for point in self.points:
+                stager.seq += 1
+                stager.note(point)
+                writer.writerow((stager.seq, point.feature, point.parameter, point.timestamp.isoformat(), point.value))
+                if buffer.tell() >= size:
+                    break
+        except Exception as error:
+            self.error = error
+            return ""
         return buffer.getvalue()
 
 
@@ -78,11 +84,14 @@ class MeasurementStager:
                 )
                 cursor.execute("TRUNCATE harvest_stage")
                 self._staged = True
+            feed = _CopyFeed(points, self)
             cursor.cursor.copy_expert(
                 "COPY harvest_stage (seq, feature_key, parameter, ts, value) FROM STDIN WITH (FORMAT csv)",
-                _CopyFeed(points, self),
+                feed,
                 size=1024 * 1024,
             )
+            if feed.error is not None:
+                raise feed.error
 
     def _bulk(self, points: Iterator[Point]) -> None:
         if self._count_before is None:

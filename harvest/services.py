@@ -95,6 +95,12 @@ class _Ingest:
     # --- one file -----------------------------------------------------------------------------
 
     def file(self, name: str, open_binary: Callable, as_blob: Callable[[], Blob]) -> None:
+        try:
+            self._file(name, open_binary, as_blob)
+        except UnicodeDecodeError as error:
+            self.log.add(f"the file is not UTF-8 text ({error.reason}: byte {error.object[error.start : error.end]!r})")
+
+    def _file(self, name: str, open_binary: Callable, as_blob: Callable[[], Blob]) -> None:
         ext = _extension(name)
         key_prop = None
         if self.only_documents():

@@ -13,4 +13,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include("blobs.urls")),
     path("", include("uploads.urls")),
+    path("", include("harvest.urls")),
 ]
