@@ -107,7 +107,8 @@ class _Ingest:
             self.document(name, as_blob())
         elif ext == "txt":
             with open_binary() as binary:
-                knmi = KnmiFile(text_stream(binary), log=self.log)
+                # KNMI writes its comments in Latin-1 (e.g. the degree sign).
+                knmi = KnmiFile(text_stream(binary, encoding="latin-1"), log=self.log)
                 if knmi.stations:
                     self.features().add(station.as_feature() for station in knmi.stations)
                 self.measurements().add(knmi.points())

@@ -59,10 +59,11 @@ class ChunkReader(io.RawIOBase):
         return size
 
 
-def text_stream(binary) -> io.TextIOWrapper:
-    """UTF-8 text over any binary reader (a byte order mark is dropped); newlines are left to csv."""
+def text_stream(binary, encoding: str = "utf-8-sig") -> io.TextIOWrapper:
+    """Text over any binary reader (UTF-8 by default, a byte order mark dropped); newlines are left
+    to the csv module."""
     chunks = iter(lambda: binary.read(1024 * 1024), b"")
-    return io.TextIOWrapper(io.BufferedReader(ChunkReader(chunks), 1024 * 1024), encoding="utf-8-sig", newline="")
+    return io.TextIOWrapper(io.BufferedReader(ChunkReader(chunks), 1024 * 1024), encoding=encoding, newline="")
 
 
 class Timestamps:
