@@ -1,0 +1,131 @@
+"""A worker killed mid-ingest leaves nothing applied; the redelivered task completes the ingest."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+
+from blobs.services import blob_stage
+from harvest.models import Measurement
+from synctasks.models import DataSource, FeatureKind
+from tests.conftest import wait_for
+from uploads.models import SyncStatus, Upload
+from uploads.services import upload_create
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+ROWS = b"feature,parameter,timestamp,value\n" + b"".join(
+    b"F%d,p,2021-01-%02dT00:00:00Z,%d\n" % (f, d, f * 100 + d) for f in range(5) for d in range(1, 29)
+)
+
+
+def _start_worker(tmp_path, worker_media, name):
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        # Short, so that the message of the killed worker comes back within the test.
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "NEXUS_VAR_DIR": str(settings.VAR_DIR),
+        "STORAGE_BACKEND": "local",
+        "MEDIA_ROOT": str(worker_media),
+    }
+    log = tmp_path / f"{name}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "nexus_server",
+                "worker",
+                "-l",
+                "INFO",
+                "--concurrency",
+                "1",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"{name}-{uuid.uuid4().hex[:6]}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    wait_for(lambda: b"ready." in log.read_bytes() or process.poll() is not None, timeout=60, what="worker start")
+    assert process.poll() is None, log.read_text()
+    return process, log
+
+
+def _blocked_on_the_source_row() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query LIKE 'UPDATE \"synctasks_datasource\"%%'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def test_killed_worker_applies_nothing_and_the_redelivered_task_completes(sources, worker_storage, tmp_path):
+    assert settings.CELERY_BROKER_URL.startswith("redis"), "redelivery needs the Redis broker (acks_late)"
+    source = sources.timeseries
+    staged = blob_stage(chunks=[ROWS])
+    upload = upload_create(
+        user=sources.user, data_source_id=source.pk, client_filename="m.csv", staged=staged, media_type="text/csv"
+    )
+    dc = sources.dc(source, FeatureKind.TIMESERIES)
+
+    # Hold the data source's row: the ingest writes its rows, then waits to mark the source finished.
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            DataSource.objects.select_for_update().get(pk=source.pk)
+            locked.set()
+            release.wait(60)
+        connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(10)
+    first, _first_log = _start_worker(tmp_path, worker_storage, "doomed")
+    try:
+        wait_for(_blocked_on_the_source_row, timeout=30, what="the ingest to be in flight")
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(10)
+    finally:
+        release.set()
+        holder.join(10)
+    time.sleep(0.5)
+    assert Upload.objects.get(pk=upload.pk).sync_status == SyncStatus.HARVESTING
+    assert Measurement.objects.filter(data_connection=dc).count() == 0
+
+    second, _second_log = _start_worker(tmp_path, worker_storage, "rescuer")
+    try:
+        done = wait_for(
+            lambda: (u := Upload.objects.get(pk=upload.pk)).sync_status != SyncStatus.HARVESTING and u,
+            timeout=60,
+            what="the redelivered ingest",
+        )
+    finally:
+        os.killpg(second.pid, signal.SIGTERM)
+        second.wait(20)
+    assert done.sync_status == SyncStatus.SUCCESSFUL, done.report
+    assert (done.report["rows_inserted"], done.report["rows_updated"]) == (140, 0)
+    stored = sorted(
+        Measurement.objects.filter(data_connection=dc).values_list("feature_key", "timestamp__day", "value")
+    )
+    assert stored == sorted((f"F{f}", d, float(f * 100 + d)) for f in range(5) for d in range(1, 29))
