@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: install run test lint migrate seed clean
+.PHONY: install run test lint migrate seed bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test: lint
 	@case "$${DATABASE_URL:-sqlite}" in postgres*) marks="" ;; *) marks="not postgres" ;; esac; \
 	echo "pytest on $${DATABASE_URL:-the embedded SQLite default}"; \
 	NEXUS_VAR_DIR=$${NEXUS_VAR_DIR:-var/test} $(BIN)/pytest -m "$$marks" $(PYTEST_ARGS)
+
+# Benchmarks against PostgreSQL on 127.0.0.1 (BENCH_DATABASE_URL); BENCH_SCALE=small (default) or full.
+bench: install
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) var

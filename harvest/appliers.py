@@ -124,35 +124,9 @@ class MeasurementStager:
         """Applies what was staged; returns the counts, and updates the connection's stats."""
         if not self.received:
             return {"rows_inserted": 0, "rows_updated": 0, "rows_unchanged": 0}
-        existing = (
-            set(
-                Measurement.objects.filter(data_connection=self.dc, feature_key__in=self.features)
-                .values_list("feature_key", flat=True)
-                .distinct()
-            )
-            if self.postgres
-            else None
-        )
+        existing = self._existing_features() if self.postgres else None
         if self.postgres:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL work_mem = '256MB'")
-                cursor.execute(
-                    """
-                    WITH upserted AS (
-                        INSERT INTO harvest_measurement (data_connection_id, feature_key, parameter, "timestamp", value)
-                        SELECT DISTINCT ON (feature_key, parameter, ts) %s, feature_key, parameter, ts, value
-                        FROM harvest_stage ORDER BY feature_key, parameter, ts, seq DESC
-                        ON CONFLICT (data_connection_id, feature_key, parameter, "timestamp")
-                        DO UPDATE SET value = EXCLUDED.value
-                        WHERE harvest_measurement.value IS DISTINCT FROM EXCLUDED.value
-                        RETURNING (xmax = 0) AS inserted
-                    )
-                    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
-                    """,
-                    [self.dc.pk],
-                )
-                inserted, updated = cursor.fetchone()
-                cursor.execute("TRUNCATE harvest_stage")
+            inserted, updated = self._upsert_staged()
             new_features = len(self.features - existing)
         else:
             after = Measurement.objects.filter(data_connection=self.dc).count()
@@ -166,6 +140,56 @@ class MeasurementStager:
             "rows_updated": updated,
             "rows_unchanged": self.received - inserted - updated,
         }
+
+    def _existing_features(self) -> set[str]:
+        """Which of the file's features the connection already has: one index probe per feature."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT k FROM unnest(%s::text[]) AS k WHERE EXISTS (SELECT 1 FROM harvest_measurement m "
+                "WHERE m.data_connection_id = %s AND m.feature_key = k)",
+                [list(self.features), self.dc.pk],
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    def _upsert_staged(self) -> tuple[int, int]:
+        """Set-based: changed values updated through a join, new keys inserted through an anti-join.
+        The ingest lock keeps other writers of this connection out between the two statements."""
+        keys = (
+            "m.data_connection_id = %s AND m.feature_key = s.feature_key AND m.parameter = s.parameter "
+            'AND m."timestamp" = s.ts'
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("ANALYZE harvest_stage")
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM harvest_stage GROUP BY feature_key, parameter, ts HAVING count(*) > 1)"
+            )
+            source = "harvest_stage"
+            if cursor.fetchone()[0]:
+                # Within one ingest the last point for a key wins.
+                cursor.execute(
+                    "CREATE TEMP TABLE harvest_stage_last ON COMMIT DROP AS "
+                    "SELECT DISTINCT ON (feature_key, parameter, ts) feature_key, parameter, ts, value "
+                    "FROM harvest_stage ORDER BY feature_key, parameter, ts, seq DESC"
+                )
+                source = "harvest_stage_last"
+            cursor.execute(
+                f"UPDATE harvest_measurement m SET value = s.value FROM {source} s "  # noqa: S608 (fixed names)
+                f"WHERE {keys} AND m.value IS DISTINCT FROM s.value",
+                [self.dc.pk],
+            )
+            updated = cursor.rowcount
+            cursor.execute(
+                'INSERT INTO harvest_measurement (data_connection_id, feature_key, parameter, "timestamp", value) '  # noqa: S608
+                f"SELECT %s, s.feature_key, s.parameter, s.ts, s.value FROM {source} s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM harvest_measurement m WHERE {keys})",
+                [self.dc.pk, self.dc.pk],
+            )
+            inserted = cursor.rowcount
+            cursor.execute("TRUNCATE harvest_stage")
+            if source != "harvest_stage":
+                cursor.execute(f"DROP TABLE {source}")
+        return inserted, updated
 
     def _update_stats(self, new_features: int | None) -> None:
         dc = DataConnection.objects.select_for_update().get(pk=self.dc.pk)

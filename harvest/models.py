@@ -22,8 +22,14 @@ class Measurement(models.Model):
     """One timeseries value; the newest upload wins per (connection, feature, parameter, timestamp)."""
 
     id = models.BigAutoField(primary_key=True)
+    # No database-level foreign key: PostgreSQL would check it row by row at commit (millions of rows
+    # per ingest). Rows are only written for a connection the ingest holds, and deleted with it.
     data_connection = models.ForeignKey(
-        "synctasks.DataConnection", on_delete=models.CASCADE, related_name="measurements", db_index=False
+        "synctasks.DataConnection",
+        on_delete=models.CASCADE,
+        related_name="measurements",
+        db_index=False,
+        db_constraint=False,
     )
     feature_key = models.CharField(max_length=255)
     parameter = models.CharField(max_length=255)

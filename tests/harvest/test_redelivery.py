@@ -109,7 +109,9 @@ def test_killed_worker_applies_nothing_and_the_redelivered_task_completes(source
     finally:
         release.set()
         holder.join(10)
-    time.sleep(0.5)
+    # Past the visibility timeout before the next worker starts: the broker's restore of unacknowledged
+    # messages runs at a worker's start (and then only every so often).
+    time.sleep(4)
     assert Upload.objects.get(pk=upload.pk).sync_status == SyncStatus.HARVESTING
     assert Measurement.objects.filter(data_connection=dc).count() == 0
 
