@@ -182,8 +182,8 @@ class MeasurementStager:
             cursor.execute(
                 'INSERT INTO harvest_measurement (data_connection_id, feature_key, parameter, "timestamp", value) '  # noqa: S608
                 f"SELECT %s, s.feature_key, s.parameter, s.ts, s.value FROM {source} s "
-                f"WHERE NOT EXISTS (SELECT 1 FROM harvest_measurement m WHERE {keys})",
-                [self.dc.pk, self.dc.pk],
+                'ON CONFLICT (data_connection_id, feature_key, parameter, "timestamp") DO NOTHING',
+                [self.dc.pk],
             )
             inserted = cursor.rowcount
             cursor.execute("TRUNCATE harvest_stage")
