@@ -136,57 +136,57 @@ def worker_media(tmp_path_factory):
     return tmp_path_factory.mktemp("worker-media")
 
 
-@pytest.fixture(scope="module")
-def celery_worker(django_db_setup, django_db_blocker, worker_media, tmp_path_factory):
+def start_celery_worker(*, log, media, concurrency=2, purge=False, extra_env=None):
     """A real Celery worker process on the test database and the configured broker (Redis in CI,
-    the filesystem transport on the embedded default), purged of messages queued before it. It
-    lives for one test module, so that tests elsewhere see uploads stay `harvesting`."""
+    the filesystem transport on the embedded default), storing bytes under `media`; returns it once
+    it is ready. It runs in its own session, so that a test can kill it and its children at once."""
     import os
     from pathlib import Path
 
     from django.conf import settings as django_settings
     from django.db import connection
 
-    with django_db_blocker.unblock():
-        db = connection.settings_dict
-        if db["ENGINE"].endswith("sqlite3"):
-            database_url = f"sqlite:///{db['NAME']}"
-        else:
-            database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        database_url = f"sqlite:///{db['NAME']}"
+    else:
+        database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
         "NEXUS_VAR_DIR": str(django_settings.VAR_DIR),
         "STORAGE_BACKEND": "local",
-        "MEDIA_ROOT": str(worker_media),
+        "MEDIA_ROOT": str(media),
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    root = Path(__file__).resolve().parent.parent
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "nexus_server",
+        "worker",
+        "-l",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+        "--without-mingle",
+        "--without-gossip",
+        "-n",
+        f"tests-{uuid.uuid4().hex[:8]}@%h",
+    ]
+    if purge:
+        command.append("--purge")
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "nexus_server",
-                "worker",
-                "-l",
-                "INFO",
-                "--concurrency",
-                "2",
-                "--purge",
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"tests-{uuid.uuid4().hex[:8]}@%h",
-            ],
-            cwd=root,
+            command,
+            cwd=Path(__file__).resolve().parent.parent,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     deadline = time.monotonic() + 60
     while b"ready." not in log.read_bytes():
@@ -194,6 +194,16 @@ def celery_worker(django_db_setup, django_db_blocker, worker_media, tmp_path_fac
             process.kill()
             raise RuntimeError(f"the Celery worker did not start:\n{log.read_text()}")
         time.sleep(0.2)
+    return process
+
+
+@pytest.fixture(scope="module")
+def celery_worker(django_db_setup, django_db_blocker, worker_media, tmp_path_factory):
+    """A worker for one test module, purged of messages queued before it, so that tests elsewhere
+    see uploads stay `harvesting`."""
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with django_db_blocker.unblock():
+        process = start_celery_worker(log=log, media=worker_media, purge=True)
     yield log
     process.terminate()
     try:

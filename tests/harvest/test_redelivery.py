@@ -2,11 +2,8 @@
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,7 @@ from django.db import connection, transaction
 from blobs.services import blob_stage
 from harvest.models import Measurement
 from synctasks.models import DataSource, FeatureKind
-from tests.conftest import wait_for
+from tests.conftest import start_celery_worker, wait_for
 from uploads.models import SyncStatus, Upload
 from uploads.services import upload_create
 
@@ -29,45 +26,11 @@ ROWS = b"feature,parameter,timestamp,value\n" + b"".join(
 
 
 def _start_worker(tmp_path, worker_media, name):
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        # Short, so that the message of the killed worker comes back within the test.
-        "CELERY_VISIBILITY_TIMEOUT": "3",
-        "NEXUS_VAR_DIR": str(settings.VAR_DIR),
-        "STORAGE_BACKEND": "local",
-        "MEDIA_ROOT": str(worker_media),
-    }
-    log = tmp_path / f"{name}.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "nexus_server",
-                "worker",
-                "-l",
-                "INFO",
-                "--concurrency",
-                "1",
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"{name}-{uuid.uuid4().hex[:6]}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    wait_for(lambda: b"ready." in log.read_bytes() or process.poll() is not None, timeout=60, what="worker start")
-    assert process.poll() is None, log.read_text()
-    return process, log
+    # A short visibility timeout, so that the killed worker's message comes back within the test.
+    process = start_celery_worker(
+        log=tmp_path / f"{name}.log", media=worker_media, concurrency=1, extra_env={"CELERY_VISIBILITY_TIMEOUT": "3"}
+    )
+    return process, tmp_path / f"{name}.log"
 
 
 def _blocked_on_the_source_row() -> bool:

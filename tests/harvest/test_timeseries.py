@@ -159,3 +159,15 @@ def test_events_csv_returns_what_landed(sources, client):
     missing = client.get(f"/api/v1/dataconnections/{dc.pk}/events/?feature=A")
     assert (missing.status_code, missing.json()) == (400, {"parameter": ["This field is required."]})
     assert client.get("/api/v1/dataconnections/999999/events/?feature=A&parameter=p").status_code == 404
+
+
+def test_running_the_same_ingest_twice_applies_it_once(sources):
+    from uploads.services import upload_ingest
+
+    upload = upload_and_ingest(sources, sources.timeseries, "m.csv", FIRST)
+    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
+    before, report = stored(dc), upload.report
+    # The task delivered again (a retry, a duplicate message): nothing is pending, nothing changes.
+    assert upload_ingest(upload_id=upload.pk) == 0
+    upload.refresh_from_db()
+    assert (stored(dc), upload.report) == (before, report)
