@@ -39,6 +39,11 @@ class NotFound(NexusError):
     code = "not_found"
 
 
+class MethodNotAllowed(NexusError):
+    status = 405
+    code = "method_not_allowed"
+
+
 class Conflict(NexusError):
     status = 409
     code = "conflict"

@@ -23,7 +23,8 @@ def exception_handler(exc, context):
     dialect = _dialect(context)
     if isinstance(exc, NexusError):
         body = error_body(dialect, status=exc.status, message=exc.message, type=exc.type, field=exc.field)
-        return Response(body, status=exc.status)
+        headers = {"WWW-Authenticate": "Token"} if exc.status == 401 else None
+        return Response(body, status=exc.status, headers=headers)
 
     if dialect == NEXUS:
         response = drf_exception_handler(exc, context)

@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include("blobs.urls")),
     path("", include("uploads.urls")),
+    path("", include("synctasks.urls")),
     path("", include("harvest.urls")),
 ]

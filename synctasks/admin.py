@@ -2,7 +2,19 @@
 
 from django.contrib import admin
 
-from .models import DataConnection, DataSource, FeatureType, SyncTask, UploadGrant
+from .models import (
+    Analysis,
+    Calculation,
+    DataConnection,
+    DataSource,
+    FeatureType,
+    Scenario,
+    Subscription,
+    SyncTask,
+    UploadGrant,
+    UserPreference,
+    World,
+)
 
 
 class UploadGrantInline(admin.TabularInline):
@@ -27,15 +39,51 @@ class DataConnectionInline(admin.TabularInline):
 
 @admin.register(SyncTask)
 class SyncTaskAdmin(admin.ModelAdmin):
-    list_display = ("id", "task_type", "data_source", "trigger", "harvest_last_success")
+    list_display = ("id", "task_type", "data_source", "calculation", "scenario", "trigger", "harvest_last_success")
     list_filter = ("task_type",)
     inlines = [DataConnectionInline]
 
 
+class SubscriptionInline(admin.TabularInline):
+    model = Subscription
+    extra = 0
+
+
 @admin.register(DataConnection)
 class DataConnectionAdmin(admin.ModelAdmin):
-    list_display = ("id", "sync_task", "feature_type", "name", "join_to")
+    list_display = ("id", "sync_task", "feature_type", "name", "join_to", "n_features", "oldest_time", "newest_time")
     list_filter = ("feature_type",)
+    readonly_fields = ("n_features", "oldest_time", "newest_time")
+    inlines = [SubscriptionInline]
+
+
+@admin.register(World)
+class WorldAdmin(admin.ModelAdmin):
+    list_display = ("alias", "name", "locale")
+    search_fields = ("alias", "name")
+    inlines = [SubscriptionInline]
+
+
+@admin.register(Calculation)
+class CalculationAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "organization")
+    search_fields = ("name",)
+
+
+@admin.register(Analysis)
+class AnalysisAdmin(admin.ModelAdmin):
+    list_display = ("id", "__str__")
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "analysis", "created_by", "organization")
+    list_filter = ("organization",)
+
+
+@admin.register(UserPreference)
+class UserPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "default_world")
 
 
 @admin.register(FeatureType)

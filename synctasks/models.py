@@ -53,12 +53,60 @@ class TaskType(models.TextChoices):
     SCENARIO = "scenario", "Scenario"
 
 
+class Calculation(models.Model):
+    name = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="calculations")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Analysis(models.Model):
+    """What a scenario analyses; name and description are localized: {"nl-NL": "...", "en-IE": "..."}."""
+
+    name = models.JSONField(default=dict)
+    description = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "analyses"
+
+    def __str__(self) -> str:
+        return next(iter(self.name.values()), f"analysis {self.pk}")
+
+
+class Scenario(models.Model):
+    name = models.CharField(max_length=300)
+    analysis = models.ForeignKey(Analysis, on_delete=models.PROTECT, related_name="scenarios")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="scenarios")
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="scenarios")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TriggerKind(models.TextChoices):
+    SCHEDULE = "schedule", "Schedule"
+    ON_DEMAND = "on_demand", "On demand"
+    ON_INPUT_CHANGE = "on_input_change", "On input change"
+
+
 class SyncTask(models.Model):
     task_type = models.CharField(max_length=20, choices=TaskType.choices, default=TaskType.DATA_SOURCE)
     data_source = models.OneToOneField(
         DataSource, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_task"
     )
-    trigger = models.CharField(max_length=100, default="On demand")
+    calculation = models.OneToOneField(
+        Calculation, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_task"
+    )
+    scenario = models.OneToOneField(Scenario, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_task")
+    # The trigger is stored as a schedule (a daily time, in UTC) or an event, and rendered as text.
+    trigger_kind = models.CharField(max_length=20, choices=TriggerKind.choices, default=TriggerKind.ON_DEMAND)
+    schedule_hour = models.PositiveSmallIntegerField(null=True, blank=True)
+    schedule_minute = models.PositiveSmallIntegerField(null=True, blank=True)
     harvest_last_success = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -68,10 +116,30 @@ class SyncTask(models.Model):
                 condition=~Q(task_type=TaskType.DATA_SOURCE) | Q(data_source__isnull=False),
                 name="synctask_data_source_task_has_source",
             ),
+            models.CheckConstraint(
+                condition=~Q(task_type=TaskType.CALCULATION) | Q(calculation__isnull=False),
+                name="synctask_calculation_task_has_calculation",
+            ),
+            models.CheckConstraint(
+                condition=~Q(task_type=TaskType.SCENARIO) | Q(scenario__isnull=False),
+                name="synctask_scenario_task_has_scenario",
+            ),
+            models.CheckConstraint(
+                condition=~Q(trigger_kind=TriggerKind.SCHEDULE)
+                | Q(schedule_hour__isnull=False, schedule_minute__isnull=False),
+                name="synctask_schedule_has_time",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.task_type} task {self.pk}"
+
+    @property
+    def trigger(self) -> str:
+        """The seed's text: "Every day at 12:00 UTC", "On demand", "On input change"."""
+        if self.trigger_kind == TriggerKind.SCHEDULE:
+            return f"Every day at {self.schedule_hour:02d}:{self.schedule_minute:02d} UTC"
+        return TriggerKind(self.trigger_kind).label
 
 
 class DataConnection(models.Model):
@@ -95,6 +163,42 @@ class DataConnection(models.Model):
 
     def __str__(self) -> str:
         return f"dc {self.pk} ({self.feature_type})"
+
+
+class World(models.Model):
+    alias = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    locale = models.CharField(max_length=20, default="en-IE")
+
+    class Meta:
+        ordering = ["alias"]
+
+    def __str__(self) -> str:
+        return self.alias
+
+
+class Subscription(models.Model):
+    """A world's subscription to a data connection, with how long its history is kept."""
+
+    world = models.ForeignKey(World, on_delete=models.CASCADE, related_name="subscriptions")
+    data_connection = models.ForeignKey(DataConnection, on_delete=models.CASCADE, related_name="subscriptions")
+    retention_time = models.BigIntegerField(help_text="seconds of history kept")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["world", "data_connection"], name="subscription_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.world} ← dc {self.data_connection_id}"
+
+
+class UserPreference(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    default_world = models.ForeignKey(World, null=True, blank=True, on_delete=models.SET_NULL)
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user}"
 
 
 class UploadGrant(models.Model):

@@ -1,10 +1,12 @@
-"""Reads of the catalog: which data sources a user may upload to."""
+"""Reads of the catalog: upload rights, visibility, and the sync task list with its filters."""
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import Membership, Role, User
+from nexus_server.errors import NotFound
 
-from .models import DataSource, UploadGrant
+from .models import DataConnection, DataSource, Subscription, SyncTask, TaskType, UploadGrant, UserPreference, World
 
 
 def data_sources_uploadable_by(*, user: User) -> QuerySet[DataSource]:
@@ -30,3 +32,94 @@ def data_source_visible_to(*, user: User, data_source: DataSource) -> bool:
     if Membership.objects.filter(user=user, organization_id=data_source.organization_id).exists():
         return True
     return data_sources_uploadable_by(user=user).filter(pk=data_source.pk).exists()
+
+
+def locale_text(texts: dict, locale: str) -> str:
+    """A localized text: the exact locale, else the same language, else any, else ''."""
+    if not texts:
+        return ""
+    if locale in texts:
+        return texts[locale]
+    language = locale.split("-")[0].lower()
+    for key, value in texts.items():
+        if key.split("-")[0].lower() == language:
+            return value
+    return next(iter(texts.values()))
+
+
+def default_locale(*, user) -> str:
+    """The user's world's locale, else the server's default."""
+    if user.is_authenticated:
+        preference = UserPreference.objects.select_related("default_world").filter(user=user).first()
+        if preference is not None and preference.default_world is not None:
+            return preference.default_world.locale
+    return settings.NEXUS_DEFAULT_LOCALE
+
+
+def sync_tasks_visible(*, user) -> QuerySet[SyncTask]:
+    """Without a token, public data source tasks; with one, also the private data sources,
+    calculations and scenarios of the caller's organizations (superusers: everything)."""
+    public = Q(task_type=TaskType.DATA_SOURCE, data_source__private=False)
+    tasks = SyncTask.objects.all()
+    if not user.is_authenticated:
+        return tasks.filter(public)
+    if user.is_superuser:
+        return tasks
+    orgs = Membership.objects.filter(user=user).values("organization_id")
+    mine = (
+        Q(data_source__organization_id__in=orgs)
+        | Q(calculation__organization_id__in=orgs)
+        | Q(scenario__organization_id__in=orgs)
+    )
+    return tasks.filter(public | mine)
+
+
+def sync_tasks_list(*, user, filters: dict, world: World | None, locale: str) -> QuerySet[SyncTask]:
+    """The visible tasks after the seed's filters, with everything the page needs prefetched: the
+    number of queries does not grow with the number of tasks."""
+    tasks = sync_tasks_visible(user=user)
+    connections = DataConnection.objects.select_related("feature_type", "join_to__feature_type").order_by("id")
+    if filters.get("dc_id"):
+        tasks = tasks.filter(pk__in=DataConnection.objects.filter(pk__in=filters["dc_id"]).values("sync_task_id"))
+    if filters.get("feature_type"):
+        matching = Q(feature_type__alias__icontains=filters["feature_type"])
+        tasks = tasks.filter(pk__in=DataConnection.objects.filter(matching).values("sync_task_id"))
+        connections = connections.filter(matching)
+    if filters.get("private") is not None:
+        tasks = tasks.filter(task_type=TaskType.DATA_SOURCE, data_source__private=filters["private"])
+    if filters.get("task_type"):
+        tasks = tasks.filter(task_type=filters["task_type"])
+    if filters.get("uploadable") is not None:
+        uploadable = Q(task_type=TaskType.DATA_SOURCE, data_source__uploadable=True)
+        tasks = tasks.filter(uploadable if filters["uploadable"] else ~uploadable)
+    if filters.get("search"):
+        text = filters["search"]
+        tasks = tasks.filter(
+            Q(data_source__name__icontains=text)
+            | Q(calculation__name__icontains=text)
+            | Q(**{f"data_source__description__{locale}__icontains": text})
+        )
+    if world is not None:
+        subscribed = Subscription.objects.filter(world=world)
+        tasks = tasks.filter(pk__in=subscribed.values("data_connection__sync_task_id"))
+        connections = connections.filter(pk__in=subscribed.values("data_connection_id")).annotate(
+            retention_time=Subquery(subscribed.filter(data_connection=OuterRef("pk")).values("retention_time")[:1])
+        )
+    return (
+        tasks.select_related(
+            "data_source__organization",
+            "calculation__organization",
+            "scenario__analysis",
+            "scenario__created_by",
+            "scenario__organization",
+        )
+        .prefetch_related(Prefetch("dataconnections", queryset=connections, to_attr="listed_connections"))
+        .order_by("id")
+    )
+
+
+def sync_task_get(*, user, task_id: int) -> SyncTask:
+    task = sync_tasks_list(user=user, filters={}, world=None, locale="").filter(pk=task_id).first()
+    if task is None:
+        raise NotFound(f"Sync task {task_id} does not exist.")
+    return task

@@ -2,9 +2,20 @@
 
 from django.db import transaction
 
-from accounts.models import Organization
+from accounts.models import Membership, Organization, Role
+from nexus_server.errors import Forbidden, MethodNotAllowed
 
-from .models import DataConnection, DataSource, FeatureKind, FeatureType, SyncTask, TaskType, UploadGrant
+from .models import (
+    DataConnection,
+    DataSource,
+    FeatureKind,
+    FeatureType,
+    Scenario,
+    SyncTask,
+    TaskType,
+    TriggerKind,
+    UploadGrant,
+)
 
 
 def feature_type_ensure(*, alias: str, kind: str = FeatureKind.SPATIAL, name: str = "") -> FeatureType:
@@ -23,7 +34,8 @@ def data_source_create(
     private: bool = False,
     description: dict | None = None,
     endpoint: str = "",
-    trigger: str = "On demand",
+    trigger_kind: str = TriggerKind.ON_DEMAND,
+    schedule: tuple[int, int] | None = None,
 ) -> DataSource:
     """A data source with its data_source sync task and one root data connection per feature type."""
     data_source = DataSource.objects.create(
@@ -35,7 +47,14 @@ def data_source_create(
         description=description or {},
         endpoint=endpoint,
     )
-    task = SyncTask.objects.create(task_type=TaskType.DATA_SOURCE, data_source=data_source, trigger=trigger)
+    hour, minute = schedule if schedule else (None, None)
+    task = SyncTask.objects.create(
+        task_type=TaskType.DATA_SOURCE,
+        data_source=data_source,
+        trigger_kind=trigger_kind,
+        schedule_hour=hour,
+        schedule_minute=minute,
+    )
     for feature_type in feature_types:
         DataConnection.objects.create(sync_task=task, feature_type=feature_type)
     return data_source
@@ -43,3 +62,37 @@ def data_source_create(
 
 def upload_grant_create(*, data_source: DataSource, user=None, organization=None) -> UploadGrant:
     return UploadGrant.objects.create(data_source=data_source, user=user, organization=organization)
+
+
+def _may_manage_scenario(*, user, scenario: Scenario) -> bool:
+    """The creator, or a coworker with the scenario analyst role in an organization of the creator."""
+    if user.pk == scenario.created_by_id:
+        return True
+    creator_orgs = Membership.objects.filter(user_id=scenario.created_by_id).values("organization_id")
+    return Membership.objects.filter(user=user, role=Role.SCENARIO_ANALYST, organization_id__in=creator_orgs).exists()
+
+
+def _scenario_of(*, user, task: SyncTask) -> Scenario:
+    if task.task_type != TaskType.SCENARIO:
+        raise MethodNotAllowed(
+            f"Sync task {task.pk} is a {task.task_type} task; only scenarios are renamed or deleted."
+        )
+    if not _may_manage_scenario(user=user, scenario=task.scenario):
+        raise Forbidden(
+            "Only the scenario's creator or a scenario analyst of the creator's organization may change it."
+        )
+    return task.scenario
+
+
+def scenario_rename(*, user, task: SyncTask, name: str) -> SyncTask:
+    scenario = _scenario_of(user=user, task=task)
+    scenario.name = name
+    scenario.save(update_fields=["name"])
+    return task
+
+
+@transaction.atomic
+def scenario_delete(*, user, task: SyncTask) -> None:
+    scenario = _scenario_of(user=user, task=task)
+    task.delete()
+    scenario.delete()

@@ -82,7 +82,7 @@ def test_seed_demo_is_idempotent_and_uses_the_given_token(settings, capsys, clie
     counts = (User.objects.count(), Organization.objects.count(), Membership.objects.count(), ApiToken.objects.count())
     second = _seed_json(capsys)
     assert first == second
-    assert counts == (1, 2, 4, 1)
+    assert counts == (1, 3, 5, 1)  # organizations Y, Z and KNMI; Y: member, uploader, scenario analyst
     assert (User.objects.count(), Organization.objects.count(), Membership.objects.count()) == counts[:3]
     assert ApiToken.objects.count() == 1
     assert first["tokens"] == {"supplier": settings.NEXUS_DEMO_TOKEN}
@@ -107,7 +107,7 @@ def test_seed_demo_is_idempotent_and_uses_the_given_token(settings, capsys, clie
         "Dataset export": ("Organization Y", "csv", True, ["spatial"]),
         "Measurements export": ("Organization Z", "csv", True, ["timeseries"]),
     }
-    assert DataSource.objects.count() == 2
+    assert DataSource.objects.count() == 3  # and the KNMI source of the sync tasks seed
     assert data_sources_uploadable_by(user=supplier).count() == 2
 
 

@@ -1,0 +1,115 @@
+"""The sync tasks seed's query parameters and response bodies, key for key."""
+
+from datetime import UTC
+
+from rest_framework import serializers
+
+from .models import SyncTask, TaskType
+from .selectors import locale_text
+
+
+class CommaIntegers(serializers.CharField):
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        try:
+            return [int(part) for part in text.split(",") if part.strip()]
+        except ValueError:
+            raise serializers.ValidationError("A comma-separated list of integers is required.") from None
+
+
+class SyncTaskQuery(serializers.Serializer):
+    dc_id = CommaIntegers(required=False)
+    feature_type = serializers.CharField(required=False)
+    locale = serializers.CharField(required=False)
+    private = serializers.BooleanField(required=False, allow_null=True, default=None)
+    search = serializers.CharField(required=False)
+    task_type = serializers.ChoiceField(choices=TaskType.values, required=False)
+    uploadable = serializers.BooleanField(required=False, allow_null=True, default=None)
+    world = serializers.CharField(required=False)
+
+    def validate(self, attrs):
+        if attrs.get("search") and not attrs.get("locale"):
+            raise serializers.ValidationError({"locale": ["Required when using search."]})
+        return attrs
+
+
+class ScenarioRename(serializers.Serializer):
+    name = serializers.CharField(max_length=300)
+
+
+def _utc(value):
+    return None if value is None else value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _connection(dc, *, enriched: bool) -> dict:
+    parent = dc.join_to
+    body = {
+        "dc_id": dc.pk,
+        "name": dc.name,
+        "feature_type": dc.feature_type.alias,
+        "join_to": {
+            "feature_type": parent.feature_type.alias if parent else None,
+            "prop": dc.join_prop if parent else None,
+            "dc_id": parent.pk if parent else None,
+            "dtype": dc.join_dtype if parent else None,
+        },
+        "output_props": dc.output_props,
+        "output_params": dc.output_params,
+    }
+    if enriched:
+        body.update(
+            retention_time=dc.retention_time,
+            n_features=dc.n_features,
+            oldest_time=_utc(dc.oldest_time),
+            newest_time=_utc(dc.newest_time),
+        )
+    return body
+
+
+# Fields a caller without a token does not see.
+TOKEN_ONLY_FIELDS = ("private", "harvest_last_success", "calculation", "scenario")
+
+
+def sync_task_body(task: SyncTask, *, locale: str, enriched: bool, full: bool) -> dict:
+    source, calculation, scenario = task.data_source, task.calculation, task.scenario
+    owner = source or calculation or scenario
+    name = owner.name if owner else None
+    body = {
+        "id": task.pk,
+        "name": name,
+        "owner": owner.organization.name if owner else None,
+        "task_type": task.task_type,
+        "private": source.private if source else True,
+        "uploadable": bool(source and source.uploadable),
+        "trigger": task.trigger,
+        "harvest_last_success": _utc(task.harvest_last_success),
+        "data_source": {
+            "description": locale_text(source.description, locale),
+            "endpoint": source.endpoint,
+            "ext": source.ext,
+        }
+        if source
+        else None,
+        "calculation": {
+            "id": calculation.pk,
+            "name": calculation.name,
+            "description": calculation.description,
+            "owner": calculation.organization.name,
+        }
+        if calculation
+        else None,
+        "scenario": {
+            "analysis": {
+                "name": locale_text(scenario.analysis.name, locale),
+                "description": locale_text(scenario.analysis.description, locale),
+            },
+            "user_name": scenario.created_by.display_name,
+        }
+        if scenario
+        else None,
+        "dataconnections": [_connection(dc, enriched=enriched) for dc in task.listed_connections],
+    }
+    if not full:
+        for field in TOKEN_ONLY_FIELDS:
+            del body[field]
+    return body

@@ -1,0 +1,324 @@
+"""The sync tasks seed: its example against the demo data, every filter, auth, pages, scenarios."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Organization, Role, User
+from accounts.services import membership_ensure, organization_get_or_create, token_create
+from synctasks.models import DataSource, SyncTask
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "0f8fad5b-d9cb-469f-a165-70867728950e"
+URL = "/api/v1/sync_tasks_new/"
+TASK_KEYS = [
+    "id",
+    "name",
+    "owner",
+    "task_type",
+    "private",
+    "uploadable",
+    "trigger",
+    "harvest_last_success",
+    "data_source",
+    "calculation",
+    "scenario",
+    "dataconnections",
+]
+ANONYMOUS_KEYS = ["id", "name", "owner", "task_type", "uploadable", "trigger", "data_source", "dataconnections"]
+DC_KEYS = ["dc_id", "name", "feature_type", "join_to", "output_props", "output_params"]
+WORLD_KEYS = [*DC_KEYS, "retention_time", "n_features", "oldest_time", "newest_time"]
+
+
+@pytest.fixture
+def demo(settings, capsys):
+    settings.NEXUS_DEMO_TOKEN = TOKEN
+    call_command("seed_demo", "--json")
+    return json.loads(capsys.readouterr().out)
+
+
+def get(client, query="", token=True, **extra):
+    separator = "&" if query else ""
+    url = f"{URL}?{query}{separator}token={TOKEN}" if token else f"{URL}?{query}"
+    return client.get(url, **extra)
+
+
+def names(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [task["name"] for task in response.json()["results"]]
+
+
+def test_the_seeds_example_key_for_key(client, demo):
+    response = get(client, "world=sandbox&feature_type=timeseries")
+    assert response.status_code == 200
+    body = response.json()
+    assert list(body) == ["count", "next", "previous", "results"]
+    assert (body["count"], body["next"], body["previous"]) == (1, None, None)
+    (task,) = body["results"]
+    assert list(task) == TASK_KEYS
+    assert {k: task[k] for k in TASK_KEYS[:8]} == {
+        "id": 7,
+        "name": "Klimatologie - Daggegevens meteostations",
+        "owner": "Koninklijk Nederlands Meteorologisch Instituut (KNMI)",
+        "task_type": "data_source",
+        "private": False,
+        "uploadable": False,
+        "trigger": "Every day at 12:00 UTC",
+        "harvest_last_success": None,
+    }
+    assert list(task["data_source"]) == ["description", "endpoint", "ext"]
+    assert task["data_source"]["description"].startswith("Deze databron bevat dagelijkse meteorologische")
+    assert (task["data_source"]["endpoint"], task["data_source"]["ext"]) == ("https://www.daggegevens.knmi.nl", "txt")
+    assert (task["calculation"], task["scenario"]) == (None, None)
+    (dc,) = task["dataconnections"]
+    assert list(dc) == WORLD_KEYS
+    assert {k: dc[k] for k in ("dc_id", "name", "feature_type", "join_to", "output_props")} == {
+        "dc_id": 6,
+        "name": None,
+        "feature_type": "timeseries",
+        "join_to": {"feature_type": "weather_station", "prop": "id_src", "dc_id": 18, "dtype": "text"},
+        "output_props": [],
+    }
+    assert len(dc["output_params"]) == 10 and dc["output_params"][0] == "parameter:airtemp_max_deg_c"
+    assert (dc["retention_time"], dc["n_features"], dc["oldest_time"], dc["newest_time"]) == (189216000, 0, None, None)
+
+
+def test_without_a_token_only_public_data_sources_with_fewer_fields(client, demo):
+    response = get(client, token=False)
+    assert names(response) == ["Klimatologie - Daggegevens meteostations"]
+    task = response.json()["results"][0]
+    assert list(task) == ANONYMOUS_KEYS
+    assert [list(dc) for dc in task["dataconnections"]] == [DC_KEYS, DC_KEYS]
+    assert [(dc["dc_id"], dc["join_to"]) for dc in task["dataconnections"]] == [
+        (6, {"feature_type": "weather_station", "prop": "id_src", "dc_id": 18, "dtype": "text"}),
+        (18, {"feature_type": None, "prop": None, "dc_id": None, "dtype": None}),
+    ]
+
+
+def test_with_a_token_the_callers_private_tasks_calculations_and_scenarios(client, demo):
+    DataSource.objects.create(
+        name="Not mine", organization=organization_get_or_create(name="Stranger"), ext="csv", private=True
+    )
+    assert sorted(names(get(client))) == sorted(
+        [
+            "Dataset export",
+            "Measurements export",
+            "Klimatologie - Daggegevens meteostations",
+            "Daily mean water level",
+            "Heavy rain 2026",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("dc_id=6,{dataset_dc}", ["Dataset export", "Klimatologie - Daggegevens meteostations"]),
+        ("feature_type=STATION", ["Klimatologie - Daggegevens meteostations"]),
+        ("private=true", ["Dataset export", "Measurements export"]),
+        ("private=false", ["Klimatologie - Daggegevens meteostations"]),
+        ("search=weerstations&locale=nl-NL", ["Klimatologie - Daggegevens meteostations"]),
+        ("search=EXPORT&locale=en-IE", ["Dataset export", "Measurements export"]),
+        ("search=replaces&locale=en-IE", ["Dataset export"]),
+        ("search=water%20level&locale=en-IE", ["Daily mean water level"]),
+        ("task_type=scenario", ["Heavy rain 2026"]),
+        ("task_type=calculation", ["Daily mean water level"]),
+        ("uploadable=true", ["Dataset export", "Measurements export"]),
+        ("uploadable=false", ["Klimatologie - Daggegevens meteostations", "Daily mean water level", "Heavy rain 2026"]),
+        ("world=sandbox", ["Klimatologie - Daggegevens meteostations"]),
+        (
+            "locale=en-IE",
+            [
+                "Dataset export",
+                "Measurements export",
+                "Klimatologie - Daggegevens meteostations",
+                "Daily mean water level",
+                "Heavy rain 2026",
+            ],
+        ),
+        (
+            "world=sandbox&feature_type=timeseries&uploadable=false&task_type=data_source&private=false"
+            "&search=KNMI&locale=nl-NL&dc_id=6,18",
+            ["Klimatologie - Daggegevens meteostations"],
+        ),
+        ("task_type=calculation&uploadable=true", []),
+    ],
+)
+def test_each_filter_alone_and_combined(client, demo, query, expected):
+    dataset = DataSource.objects.get(pk=demo["data_sources"]["Dataset export"])
+    query = query.format(dataset_dc=dataset.sync_task.dataconnections.get().pk)
+    assert sorted(names(get(client, query))) == sorted(expected)
+
+
+def test_feature_type_narrows_the_nested_connections_and_world_enriches_them(client, demo):
+    task = get(client, "feature_type=weather").json()["results"][0]
+    assert [dc["dc_id"] for dc in task["dataconnections"]] == [18]
+    task = get(client, "world=sandbox").json()["results"][0]
+    assert [(dc["dc_id"], dc["retention_time"]) for dc in task["dataconnections"]] == [(6, 189216000), (18, 189216000)]
+
+
+def test_locale_picks_the_description_and_defaults_to_the_users_world(client, demo):
+    scenario = get(client, "task_type=scenario").json()["results"][0]["scenario"]
+    assert scenario == {
+        "analysis": {"name": "Wateroverlast", "description": "Waar staat het water na een bui?"},
+        "user_name": "Data supplier X",
+    }
+    english = get(client, "task_type=scenario&locale=en-IE").json()["results"][0]["scenario"]["analysis"]
+    assert english == {"name": "Flooding", "description": "Where does the water go after a storm?"}
+    calculation = get(client, "task_type=calculation").json()["results"][0]
+    assert (calculation["calculation"]["name"], calculation["calculation"]["owner"], calculation["trigger"]) == (
+        "Daily mean water level",
+        "Organization Y",
+        "On input change",
+    )
+
+
+def test_auth_only_parameters_and_search_without_locale(client, demo):
+    for name, value in (("private", "true"), ("task_type", "scenario")):
+        response = get(client, f"{name}={value}", token=False)
+        assert (response.status_code, response.json()) == (401, {"detail": f"The '{name}' parameter requires a token."})
+    response = get(client, "search=knmi")
+    assert (response.status_code, response.json()) == (400, {"locale": ["Required when using search."]})
+    response = get(client, "world=nowhere")
+    assert (response.status_code, response.json()) == (400, {"world": ["Unknown world 'nowhere'."]})
+    response = get(client, "task_type=job")
+    assert response.status_code == 400 and list(response.json()) == ["task_type"]
+
+
+def test_pages_default_to_10_and_cap_at_50(client, demo):
+    from synctasks.services import data_source_create
+
+    organization = Organization.objects.get(name="Organization Y")
+    for index in range(60):
+        data_source_create(name=f"Public {index:02d}", organization=organization, ext="csv", feature_types=[])
+    first = get(client, token=False).json()
+    assert (first["count"], len(first["results"])) == (61, 10)
+    assert first["next"] == "http://testserver/api/v1/sync_tasks_new/?page=2"
+    capped = get(client, "page_size=100", token=False).json()
+    assert len(capped["results"]) == 50
+    assert capped["next"] == "http://testserver/api/v1/sync_tasks_new/?page=2&page_size=100"
+    last = get(client, "page_size=100&page=2", token=False).json()
+    assert (len(last["results"]), last["next"]) == (11, None)
+
+
+def test_enrichment_numbers_after_an_ingest(client, demo):
+    from django.db import transaction
+
+    from blobs.services import blob_write
+    from harvest.services import ingest
+
+    knmi = DataSource.objects.get(name="Klimatologie - Daggegevens meteostations")
+    content = (Path(__file__).parent.parent / "harvest" / "data" / "knmi_daggegevens.txt").read_bytes()
+    with transaction.atomic():
+        ingest(blob=blob_write(chunks=[content]), data_source=knmi, filename="etmgeg.txt")
+    task = get(client, "world=sandbox").json()["results"][0]
+    enrichment = {
+        dc["dc_id"]: (dc["n_features"], dc["oldest_time"], dc["newest_time"]) for dc in task["dataconnections"]
+    }
+    assert enrichment == {
+        6: (3, "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"),
+        18: (3, None, None),
+    }
+
+
+def _user(username, organization, *roles):
+    user = User.objects.create(username=username, name=username.title())
+    for role in roles:
+        membership_ensure(user=user, organization=organization, role=role)
+    return token_create(user=user).raw
+
+
+def test_scenario_rename_and_delete_rights(client, demo):
+    task_id = demo["sync_tasks"]["scenario_task"]
+    org_y = Organization.objects.get(name="Organization Y")
+    analyst = _user("analyst", org_y, Role.MEMBER, Role.SCENARIO_ANALYST)
+    coworker = _user("coworker", org_y, Role.MEMBER)
+    outsider_analyst = _user("outsider", organization_get_or_create(name="Elsewhere"), Role.SCENARIO_ANALYST)
+    url = f"{URL}{task_id}/"
+
+    def patch(token, name):
+        return client.patch(f"{url}?token={token}", {"name": name}, content_type="application/json")
+
+    creator = patch(TOKEN, "Heavy rain 2026 (v2)")
+    assert creator.status_code == 200 and creator.json()["name"] == "Heavy rain 2026 (v2)"
+    assert patch(analyst, "By the analyst").json()["name"] == "By the analyst"
+    refused = patch(coworker, "No")
+    assert (refused.status_code, refused.json()) == (
+        403,
+        {"detail": "Only the scenario's creator or a scenario analyst of the creator's organization may change it."},
+    )
+    assert patch(outsider_analyst, "No").status_code == 404  # another organization's scenario is not visible
+    assert client.patch(url, {"name": "x"}, content_type="application/json").status_code == 401
+    knmi = patch(TOKEN, "Renamed")
+    assert knmi.status_code == 200  # still the scenario: the KNMI task is another id
+    not_scenario = client.patch(f"{URL}7/?token={TOKEN}", {"name": "x"}, content_type="application/json")
+    assert (not_scenario.status_code, not_scenario.json()) == (
+        405,
+        {"detail": "Sync task 7 is a data_source task; only scenarios are renamed or deleted."},
+    )
+    assert client.delete(f"{url}?token={coworker}").status_code == 403
+    assert client.delete(f"{url}?token={analyst}").status_code == 204
+    assert not SyncTask.objects.filter(pk=task_id).exists()
+    assert client.get(f"{url}?token={TOKEN}").status_code == 404
+
+
+def test_detail(client, demo):
+    response = client.get(f"{URL}7/")
+    assert response.status_code == 200
+    assert list(response.json()) == ANONYMOUS_KEYS
+    assert client.get(f"{URL}{demo['sync_tasks']['scenario_task']}/").status_code == 404
+
+
+def test_a_full_page_costs_the_same_queries_for_5_and_50_tasks(client, demo):
+    from synctasks.models import Subscription, World
+    from synctasks.services import data_source_create, feature_type_ensure
+
+    world = World.objects.get(alias="sandbox")
+    organization = Organization.objects.get(name="Organization Y")
+    timeseries = feature_type_ensure(alias="timeseries")
+
+    def add(count):
+        for index in range(count):
+            source = data_source_create(
+                name=f"S{index}-{count}", organization=organization, ext="csv", feature_types=[timeseries, timeseries]
+            )
+            for dc in source.sync_task.dataconnections.all():
+                Subscription.objects.create(world=world, data_connection=dc, retention_time=3600)
+
+    get(client)  # records the token's last use once
+    add(4)
+    with CaptureQueriesContext(connection) as five:
+        assert len(get(client, "world=sandbox&page_size=50").json()["results"]) == 5
+    add(45)
+    with CaptureQueriesContext(connection) as fifty:
+        assert len(get(client, "world=sandbox&page_size=50").json()["results"]) == 50
+    assert len(five.captured_queries) == len(fifty.captured_queries)
+    assert len(five.captured_queries) <= 6
+    _ = datetime.now(UTC)
+
+
+def test_admin_pages_of_the_catalog_render(client, demo, django_user_model):
+    admin = django_user_model.objects.create_superuser(username="admin", password="x", email="a@example.org")
+    client.force_login(admin)
+    for path in (
+        "synctask",
+        "datasource",
+        "dataconnection",
+        "world",
+        "calculation",
+        "scenario",
+        "analysis",
+        "featuretype",
+        "userpreference",
+    ):
+        assert client.get(f"/admin/synctasks/{path}/").status_code == 200, path
+    page = client.get("/admin/synctasks/dataconnection/6/change/").content.decode()
+    assert "189216000" in page  # the sandbox subscription, inline
+    task = client.get("/admin/synctasks/synctask/").content.decode()
+    assert "Every day at 12:00 UTC" in task
