@@ -6,7 +6,7 @@ import pytest
 
 from accounts.models import Role
 from accounts.services import membership_ensure, organization_get_or_create, token_create
-from synctasks.models import DataSource, FeatureKind, SyncTask, TaskType
+from synctasks.models import Calculation, DataSource, FeatureKind, SyncTask, TaskType
 from synctasks.services import data_source_create, feature_type_ensure
 
 SEED_KEYS = [
@@ -72,5 +72,8 @@ def catalog(django_user_model) -> Catalog:
         hidden=data_source_create(
             name="Secret", organization=stranger, ext="csv", uploadable=True, private=True, feature_types=[timeseries]
         ),
-        calculation_task=SyncTask.objects.create(task_type=TaskType.CALCULATION),
+        calculation_task=SyncTask.objects.create(
+            task_type=TaskType.CALCULATION,
+            calculation=Calculation.objects.create(name="Daily mean", organization=org_y),
+        ),
     )
