@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("blobs.urls")),
     path("", include("uploads.urls")),
     path("", include("synctasks.urls")),
+    path("", include("datasets.urls")),
     path("", include("harvest.urls")),
 ]

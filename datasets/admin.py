@@ -1,0 +1,83 @@
+"""Admin pages for datasets: versions (create the next one, publish), files, grants, change history."""
+
+from django.contrib import admin, messages
+
+from .models import Dataset, DatasetFile, DatasetVersion, FileChange, WriteGrant
+from .services import dataset_version_create, dataset_version_publish
+
+
+class VersionInline(admin.TabularInline):
+    model = DatasetVersion
+    extra = 0
+    fields = ("identifier", "state", "published_at")
+    readonly_fields = ("state", "published_at")
+    show_change_link = True
+
+
+class WriteGrantInline(admin.TabularInline):
+    model = WriteGrant
+    extra = 0
+
+
+@admin.register(Dataset)
+class DatasetAdmin(admin.ModelAdmin):
+    list_display = ("short_name", "persistent_id", "title", "organization")
+    search_fields = ("short_name", "persistent_id", "title")
+    inlines = [VersionInline, WriteGrantInline]
+
+
+class FileInline(admin.TabularInline):
+    """Files change through the API only (every change is recorded), never by editing here."""
+
+    model = DatasetFile
+    extra = 0
+    fields = ("directory_label", "name", "media_type", "blob")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ChangeInline(admin.TabularInline):
+    model = FileChange
+    extra = 0
+    fields = ("at", "action", "name", "user", "blob", "previous_blob")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DatasetVersion)
+class DatasetVersionAdmin(admin.ModelAdmin):
+    list_display = ("dataset", "identifier", "state", "created", "published_at")
+    list_filter = ("state",)
+    readonly_fields = ("state", "published_at")
+    inlines = [FileInline, ChangeInline]
+    actions = ["publish", "create_next_version"]
+
+    @admin.action(description="Publish the selected versions")
+    def publish(self, request, queryset):
+        for version in queryset:
+            dataset_version_publish(user=request.user, version=version)
+        messages.success(request, f"Published {queryset.count()} version(s).")
+
+    @admin.action(description="Create the next version (copies the file list, not the bytes)")
+    def create_next_version(self, request, queryset):
+        for version in queryset:
+            major = version.identifier.split(".")[0]
+            identifier = f"{int(major) + 1}.0" if major.isdigit() else f"{version.identifier}-next"
+            created = dataset_version_create(dataset=version.dataset, identifier=identifier)
+            messages.success(request, f"Created version {created.identifier} of {version.dataset}.")
+
+
+@admin.register(FileChange)
+class FileChangeAdmin(admin.ModelAdmin):
+    list_display = ("at", "version", "action", "name", "user")
+    list_filter = ("action",)
+    readonly_fields = ("version", "action", "name", "user", "at", "blob", "previous_blob")
+
+    def has_add_permission(self, request):
+        return False

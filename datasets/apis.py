@@ -1,0 +1,121 @@
+"""HTTP endpoints of the Climate Data Gateway file API: upload, delete, list, download, publish."""
+
+from django.http import HttpResponseRedirect
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from blobs.selectors import blob_download_url
+from nexus_server.dialects import CDG
+from nexus_server.errors import NotAuthenticated
+from nexus_server.parsers import StreamingMultiPartParser
+
+from .models import DatasetFile, DatasetVersion
+from .selectors import dataset_get, version_file_get, version_files, version_get
+from .services import dataset_file_delete, dataset_file_put, dataset_version_publish
+
+
+class FileForm(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+
+
+def _file_body(request, version: DatasetVersion, file: DatasetFile) -> dict:
+    blob = file.blob
+    path = f"{file.directory_label}/{file.name}" if file.directory_label else file.name
+    return {
+        "name": file.name,
+        "directory_label": file.directory_label,
+        "size": blob.size,
+        "sha256": blob.sha256,
+        "md5": blob.md5,
+        "media_type": file.media_type,
+        "download_url": request.build_absolute_uri(
+            f"/api/v1/dataset/{version.dataset.short_name}/version/{version.identifier}/file/{path}"
+        ),
+    }
+
+
+def _require_token(request) -> None:
+    if not request.user.is_authenticated:
+        raise NotAuthenticated("An api-token is required (header 'authorization: api-token <token>' or ?api-token=).")
+
+
+class CdgView(APIView):
+    dialect = CDG
+    permission_classes = [AllowAny]  # each method says what it needs, in the gateway's error shape
+    parser_classes = [StreamingMultiPartParser, FormParser]
+
+
+class FileUploadApi(CdgView):
+    """POST and PUT behave the same: the file goes into the version (the dataset-level URL means the
+    latest published version, else the pre-published one); a file of that name is replaced."""
+
+    def post(self, request, short_name: str, version_id: str | None = None):
+        _require_token(request)
+        dataset = dataset_get(short_name=short_name)
+        version = version_get(dataset=dataset, identifier=version_id)
+        form = FileForm(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = form.validated_data["file"]
+        file, replaced = dataset_file_put(
+            user=request.user,
+            dataset=dataset,
+            version=version,
+            client_filename=upload.name or "",
+            staged=upload.staged,
+            media_type=upload.content_type or "application/octet-stream",
+        )
+        body = {
+            "dataset": dataset.short_name,
+            "version": version.identifier,
+            "state": version.state,
+            **_file_body(request, version, file),
+            "replaced": replaced,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    put = post
+
+
+class FileApi(CdgView):
+    def get(self, request, short_name: str, filename: str, version_id: str | None = None):
+        version = version_get(dataset=dataset_get(short_name=short_name), identifier=version_id)
+        file = version_file_get(version=version, name=filename)
+        return HttpResponseRedirect(blob_download_url(blob=file.blob, filename=file.name))
+
+    def delete(self, request, short_name: str, filename: str, version_id: str | None = None):
+        _require_token(request)
+        version = version_get(dataset=dataset_get(short_name=short_name), identifier=version_id)
+        dataset_file_delete(user=request.user, file=version_file_get(version=version, name=filename))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FileListApi(CdgView):
+    def get(self, request, short_name: str, version_id: str | None = None):
+        dataset = dataset_get(short_name=short_name)
+        version = version_get(dataset=dataset, identifier=version_id)
+        return Response(
+            {
+                "dataset": dataset.short_name,
+                "version": version.identifier,
+                "state": version.state,
+                "files": [_file_body(request, version, file) for file in version_files(version=version)],
+            }
+        )
+
+
+class PublishApi(CdgView):
+    def post(self, request, short_name: str, version_id: str):
+        _require_token(request)
+        version = version_get(dataset=dataset_get(short_name=short_name), identifier=version_id)
+        version = dataset_version_publish(user=request.user, version=version)
+        return Response(
+            {
+                "dataset": short_name,
+                "version": version.identifier,
+                "state": version.state,
+                "published_at": version.published_at.isoformat(),
+            }
+        )

@@ -1,0 +1,106 @@
+"""Datasets with versions and their files, shared by the Climate Data Gateway and Dataverse dialects."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Dataset(models.Model):
+    short_name = models.CharField(max_length=200, unique=True, help_text="e.g. ncl.630.0")
+    persistent_id = models.CharField(
+        max_length=300, unique=True, null=True, blank=True, help_text="e.g. doi:10.5072/FK2/ABC"
+    )
+    title = models.CharField(max_length=500, blank=True)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="datasets")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["short_name"]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class WriteGrant(models.Model):
+    """Write rights beyond the owning organization's uploaders: one user, or one organization's members."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="write_grants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
+    organization = models.ForeignKey("accounts.Organization", null=True, blank=True, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, organization__isnull=True)
+                | Q(user__isnull=True, organization__isnull=False),
+                name="writegrant_user_xor_organization",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"write {self.dataset} by {self.user or self.organization}"
+
+
+class VersionState(models.TextChoices):
+    DRAFT = "draft", "Pre-published (draft)"
+    PUBLISHED = "published", "Published"
+
+
+class DatasetVersion(models.Model):
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="versions")
+    identifier = models.CharField(max_length=50, help_text="e.g. 1.0, 2.0")
+    state = models.CharField(max_length=20, choices=VersionState.choices, default=VersionState.DRAFT)
+    created = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["dataset", "created", "id"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "identifier"], name="version_unique_identifier")]
+
+    def __str__(self) -> str:
+        return f"{self.dataset} {self.identifier} ({self.state})"
+
+
+class DatasetFile(models.Model):
+    """A file of one version. Versions share blobs: a new version's files point at the same bytes."""
+
+    version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=255)
+    directory_label = models.CharField(max_length=255, blank=True, default="")
+    description = models.TextField(blank=True)
+    blob = models.ForeignKey("blobs.Blob", on_delete=models.PROTECT, related_name="dataset_files")
+    media_type = models.CharField(max_length=255, default="application/octet-stream")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["directory_label", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "directory_label", "name"], name="datasetfile_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.directory_label}/{self.name}" if self.directory_label else self.name
+
+
+class ChangeAction(models.TextChoices):
+    ADD = "add", "Added"
+    REPLACE = "replace", "Replaced"
+    DELETE = "delete", "Deleted"
+
+
+class FileChange(models.Model):
+    """Every change of a version's file list: who, when, what (the bytes before and after)."""
+
+    version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="changes")
+    action = models.CharField(max_length=20, choices=ChangeAction.choices)
+    name = models.CharField(max_length=255)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(auto_now_add=True)
+    blob = models.ForeignKey("blobs.Blob", null=True, on_delete=models.PROTECT, related_name="+")
+    previous_blob = models.ForeignKey("blobs.Blob", null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.name} in {self.version}"

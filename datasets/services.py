@@ -1,0 +1,98 @@
+"""Writes of datasets: put and delete a version's files (recorded), create and publish versions."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from blobs.services import StagedBlob, blob_record
+from nexus_server.errors import Conflict, Forbidden, InvalidInput
+
+from .models import ChangeAction, Dataset, DatasetFile, DatasetVersion, FileChange, VersionState
+from .selectors import dataset_can_write
+
+
+def _require_write(*, user, dataset: Dataset) -> None:
+    if not dataset_can_write(user=user, dataset=dataset):
+        raise Forbidden(f"You may not write to dataset '{dataset.short_name}'.")
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not name or name in {".", ".."}:
+        raise InvalidInput("The uploaded file has no usable name.")
+    return name
+
+
+def dataset_file_put(
+    *,
+    user,
+    dataset: Dataset,
+    version: DatasetVersion,
+    client_filename: str,
+    staged: StagedBlob,
+    media_type: str,
+    directory_label: str = "",
+) -> tuple[DatasetFile, bool]:
+    """Stores the file in the version; a file of the same name is replaced (POST and PUT alike).
+    Returns the file and whether it replaced one. The change is recorded with who and when."""
+    _require_write(user=user, dataset=dataset)
+    name = _clean_name(client_filename)
+    with transaction.atomic():
+        # One writer per version at a time: two uploads of one name cannot both "add" it.
+        DatasetVersion.objects.select_for_update().filter(pk=version.pk).exists()
+        blob = blob_record(staged=staged, media_type=media_type)
+        existing = DatasetFile.objects.filter(version=version, directory_label=directory_label, name=name).first()
+        if existing is not None:
+            previous = existing.blob
+            existing.blob, existing.media_type = blob, media_type
+            existing.save(update_fields=["blob", "media_type"])
+            FileChange.objects.create(
+                version=version, action=ChangeAction.REPLACE, name=name, user=user, blob=blob, previous_blob=previous
+            )
+            return existing, True
+        file = DatasetFile.objects.create(
+            version=version, name=name, directory_label=directory_label, blob=blob, media_type=media_type
+        )
+        FileChange.objects.create(version=version, action=ChangeAction.ADD, name=name, user=user, blob=blob)
+        return file, False
+
+
+@transaction.atomic
+def dataset_file_delete(*, user, file: DatasetFile) -> None:
+    """Removes the file from its version only; other versions keep theirs (and the bytes stay, named
+    by the change record)."""
+    version = file.version
+    _require_write(user=user, dataset=version.dataset)
+    FileChange.objects.create(
+        version=version, action=ChangeAction.DELETE, name=str(file), user=user, previous_blob=file.blob
+    )
+    file.delete()
+
+
+@transaction.atomic
+def dataset_version_create(*, dataset: Dataset, identifier: str) -> DatasetVersion:
+    """A new pre-published version holding the previous version's file list; no bytes are copied."""
+    if DatasetVersion.objects.filter(dataset=dataset, identifier=identifier).exists():
+        raise Conflict(f"Dataset '{dataset.short_name}' already has a version '{identifier}'.")
+    previous = DatasetVersion.objects.filter(dataset=dataset).order_by("-created", "-id").first()
+    version = DatasetVersion.objects.create(dataset=dataset, identifier=identifier, state=VersionState.DRAFT)
+    if previous is not None:
+        DatasetFile.objects.bulk_create(
+            DatasetFile(
+                version=version,
+                name=f.name,
+                directory_label=f.directory_label,
+                description=f.description,
+                blob_id=f.blob_id,
+                media_type=f.media_type,
+            )
+            for f in previous.files.all()
+        )
+    return version
+
+
+def dataset_version_publish(*, user, version: DatasetVersion) -> DatasetVersion:
+    _require_write(user=user, dataset=version.dataset)
+    if version.state != VersionState.PUBLISHED:
+        version.state, version.published_at = VersionState.PUBLISHED, timezone.now()
+        version.save(update_fields=["state", "published_at"])
+    return version
