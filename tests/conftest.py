@@ -231,3 +231,12 @@ def wait_for(predicate, *, timeout=30.0, interval=0.1, what="the condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+def curl(*args) -> tuple[int, bytes]:
+    """Runs curl as a supplier would; returns the status code and the body."""
+    result = subprocess.run(
+        ["curl", "-s", "-o", "-", "-w", "\n%{http_code}", *args], capture_output=True, check=True, timeout=60
+    )
+    body, _, code = result.stdout.rpartition(b"\n")
+    return int(code), body

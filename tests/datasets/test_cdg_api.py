@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import subprocess
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,6 +12,7 @@ from accounts.services import membership_ensure, organization_get_or_create, tok
 from blobs.models import Blob
 from datasets.models import ChangeAction, Dataset, DatasetFile, DatasetVersion, FileChange, VersionState
 from datasets.services import dataset_version_create, dataset_version_publish
+from tests.conftest import curl
 
 TOKEN = "0f8fad5b-d9cb-469f-a165-70867728950e"
 
@@ -28,14 +28,6 @@ def stored(local_storage) -> set[str]:
     if not local_storage.exists():
         return set()
     return {p.relative_to(local_storage).as_posix() for p in local_storage.rglob("*") if p.is_file()}
-
-
-def curl(*args) -> tuple[int, bytes]:
-    result = subprocess.run(
-        ["curl", "-s", "-o", "-", "-w", "\n%{http_code}", *args], capture_output=True, check=True, timeout=60
-    )
-    body, _, code = result.stdout.rpartition(b"\n")
-    return int(code), body
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,25 +1,18 @@
 """The uploads seed's two curl commands, as written, against the live server and seed_demo's data."""
 
 import json
-import subprocess
 import time
 
 import pytest
 from django.core.management import call_command
+
+from tests.conftest import curl
 
 from .conftest import SEED_KEYS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TOKEN = "0f8fad5b-d9cb-469f-a165-70867728950e"
-
-
-def curl(*args) -> tuple[int, bytes]:
-    result = subprocess.run(
-        ["curl", "-s", "-o", "-", "-w", "\n%{http_code}", *args], capture_output=True, check=True, timeout=60
-    )
-    body, _, code = result.stdout.rpartition(b"\n")
-    return int(code), body
 
 
 def test_the_seeds_curl_commands(live_server, settings, tmp_path, capsys):
