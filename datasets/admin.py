@@ -2,6 +2,8 @@
 
 from django.contrib import admin, messages
 
+from nexus_server.errors import NexusError
+
 from .models import Dataset, DatasetFile, DatasetVersion, FileChange, WriteGrant
 from .services import dataset_version_create, dataset_version_publish
 
@@ -61,16 +63,22 @@ class DatasetVersionAdmin(admin.ModelAdmin):
     @admin.action(description="Publish the selected versions")
     def publish(self, request, queryset):
         for version in queryset:
-            dataset_version_publish(user=request.user, version=version)
-        messages.success(request, f"Published {queryset.count()} version(s).")
+            try:
+                dataset_version_publish(user=request.user, version=version)
+                messages.success(request, f"Published {version}.")
+            except NexusError as refused:
+                messages.error(request, refused.message)
 
-    @admin.action(description="Create the next version (copies the file list, not the bytes)")
+    @admin.action(description="Create the next version from the selected one (copies the file list, not the bytes)")
     def create_next_version(self, request, queryset):
         for version in queryset:
             major = version.identifier.split(".")[0]
             identifier = f"{int(major) + 1}.0" if major.isdigit() else f"{version.identifier}-next"
-            created = dataset_version_create(dataset=version.dataset, identifier=identifier)
-            messages.success(request, f"Created version {created.identifier} of {version.dataset}.")
+            try:
+                created = dataset_version_create(dataset=version.dataset, identifier=identifier, source=version)
+                messages.success(request, f"Created version {created.identifier} of {version.dataset}.")
+            except NexusError as refused:
+                messages.error(request, refused.message)
 
 
 @admin.register(FileChange)

@@ -9,11 +9,11 @@ from rest_framework.views import APIView
 
 from blobs.selectors import blob_download_url
 from nexus_server.dialects import CDG
-from nexus_server.errors import NotAuthenticated
+from nexus_server.errors import Forbidden, NotAuthenticated
 from nexus_server.parsers import StreamingMultiPartParser
 
-from .models import DatasetFile, DatasetVersion
-from .selectors import dataset_get, version_file_get, version_files, version_get
+from .models import DatasetFile, DatasetVersion, VersionState
+from .selectors import dataset_can_write, dataset_get, version_file_get, version_files, version_get
 from .services import dataset_file_delete, dataset_file_put, dataset_version_publish
 
 
@@ -79,9 +79,18 @@ class FileUploadApi(CdgView):
     put = post
 
 
+def _readable(request, version: DatasetVersion) -> DatasetVersion:
+    """Published versions are public; a pre-published one is read by its dataset's writers only."""
+    if version.state != VersionState.PUBLISHED and not dataset_can_write(user=request.user, dataset=version.dataset):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated(f"Version '{version.identifier}' is not published: reading it needs an api-token.")
+        raise Forbidden(f"Version '{version.identifier}' is not published: only the dataset's writers read it.")
+    return version
+
+
 class FileApi(CdgView):
     def get(self, request, short_name: str, filename: str, version_id: str | None = None):
-        version = version_get(dataset=dataset_get(short_name=short_name), identifier=version_id)
+        version = _readable(request, version_get(dataset=dataset_get(short_name=short_name), identifier=version_id))
         file = version_file_get(version=version, name=filename)
         return HttpResponseRedirect(blob_download_url(blob=file.blob, filename=file.name))
 
@@ -95,7 +104,7 @@ class FileApi(CdgView):
 class FileListApi(CdgView):
     def get(self, request, short_name: str, version_id: str | None = None):
         dataset = dataset_get(short_name=short_name)
-        version = version_get(dataset=dataset, identifier=version_id)
+        version = _readable(request, version_get(dataset=dataset, identifier=version_id))
         return Response(
             {
                 "dataset": dataset.short_name,

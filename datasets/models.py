@@ -91,7 +91,8 @@ class ChangeAction(models.TextChoices):
 class FileChange(models.Model):
     """Every change of a version's file list: who, when, what (the bytes before and after)."""
 
-    version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="changes")
+    # PROTECT: a version with recorded changes is not deleted, and its history with it.
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="changes")
     action = models.CharField(max_length=20, choices=ChangeAction.choices)
     name = models.CharField(max_length=255)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)

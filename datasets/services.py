@@ -69,11 +69,14 @@ def dataset_file_delete(*, user, file: DatasetFile) -> None:
 
 
 @transaction.atomic
-def dataset_version_create(*, dataset: Dataset, identifier: str) -> DatasetVersion:
-    """A new pre-published version holding the previous version's file list; no bytes are copied."""
+def dataset_version_create(
+    *, dataset: Dataset, identifier: str, source: DatasetVersion | None = None
+) -> DatasetVersion:
+    """A new pre-published version holding the file list of `source` (by default the newest version);
+    no bytes are copied."""
     if DatasetVersion.objects.filter(dataset=dataset, identifier=identifier).exists():
         raise Conflict(f"Dataset '{dataset.short_name}' already has a version '{identifier}'.")
-    previous = DatasetVersion.objects.filter(dataset=dataset).order_by("-created", "-id").first()
+    previous = source or DatasetVersion.objects.filter(dataset=dataset).order_by("-created", "-id").first()
     version = DatasetVersion.objects.create(dataset=dataset, identifier=identifier, state=VersionState.DRAFT)
     if previous is not None:
         DatasetFile.objects.bulk_create(

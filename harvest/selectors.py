@@ -3,24 +3,19 @@
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from django.contrib.auth.models import AnonymousUser
-
 from nexus_server.errors import NotFound
 from synctasks.models import DataConnection
-from synctasks.selectors import data_source_visible_to
+from synctasks.selectors import sync_tasks_visible
 
 from .models import Measurement
 
 
 def data_connection_readable(*, user, dc_id: int) -> DataConnection:
-    """The data connection, if its data source is visible to the user (public ones to everybody)."""
-    dc = DataConnection.objects.select_related("sync_task__data_source").filter(pk=dc_id).first()
-    source = dc.sync_task.data_source if dc is not None else None
-    if dc is None or (
-        source is not None
-        and source.private
-        and (isinstance(user, AnonymousUser) or not data_source_visible_to(user=user, data_source=source))
-    ):
+    """The data connection, if its sync task is visible to the user (the same rule as the sync task
+    list: public data sources to everybody, the rest to their organizations)."""
+    visible = sync_tasks_visible(user=user).values("pk")
+    dc = DataConnection.objects.filter(pk=dc_id, sync_task_id__in=visible).first()
+    if dc is None:
         raise NotFound(f"Data connection {dc_id} does not exist.")
     return dc
 

@@ -102,7 +102,6 @@ class _Ingest:
 
     def _file(self, name: str, open_binary: Callable, as_blob: Callable[[], Blob]) -> None:
         ext = _extension(name)
-        key_prop = None
         if self.only_documents():
             self.document(name, as_blob())
         elif ext == "txt":
@@ -119,9 +118,7 @@ class _Ingest:
                         parse_timeseries_csv(text_stream(binary), timestamps=self.timestamps, log=self.log)
                     )
                 else:
-                    replacer = self.features()
-                    key_prop = replacer.dc.join_prop
-                    replacer.add(parse_spatial_csv(text_stream(binary), key_prop=key_prop, log=self.log))
+                    self.features().add(parse_spatial_csv(text_stream(binary), key_prop=None, log=self.log))
         elif ext in ("json", "geojson"):
             with open_binary() as binary:
                 replacer = self.features()

@@ -1,7 +1,8 @@
 """Reads of the catalog: upload rights, visibility, and the sync task list with its filters."""
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, TextField
+from django.db.models.functions import Cast
 
 from accounts.models import Membership, Role, User
 from nexus_server.errors import NotFound
@@ -79,12 +80,22 @@ def sync_tasks_list(*, user, filters: dict, world: World | None, locale: str) ->
     number of queries does not grow with the number of tasks."""
     tasks = sync_tasks_visible(user=user)
     connections = DataConnection.objects.select_related("feature_type", "join_to__feature_type").order_by("id")
-    if filters.get("dc_id"):
-        tasks = tasks.filter(pk__in=DataConnection.objects.filter(pk__in=filters["dc_id"]).values("sync_task_id"))
+    # Connection-level conditions hold together for one connection: a task matches through a
+    # connection that is of the feature type AND subscribed in the world AND among dc_id.
+    matching = DataConnection.objects.all()
     if filters.get("feature_type"):
-        matching = Q(feature_type__alias__icontains=filters["feature_type"])
-        tasks = tasks.filter(pk__in=DataConnection.objects.filter(matching).values("sync_task_id"))
-        connections = connections.filter(matching)
+        condition = Q(feature_type__alias__icontains=filters["feature_type"])
+        matching, connections = matching.filter(condition), connections.filter(condition)
+    if world is not None:
+        subscribed = Subscription.objects.filter(world=world)
+        matching = matching.filter(pk__in=subscribed.values("data_connection_id"))
+        connections = connections.filter(pk__in=subscribed.values("data_connection_id")).annotate(
+            retention_time=Subquery(subscribed.filter(data_connection=OuterRef("pk")).values("retention_time")[:1])
+        )
+    if filters.get("dc_id"):
+        matching = matching.filter(pk__in=filters["dc_id"])  # selects tasks; the nested list stays whole
+    if filters.get("feature_type") or world is not None or filters.get("dc_id"):
+        tasks = tasks.filter(pk__in=matching.values("sync_task_id"))
     if filters.get("private") is not None:
         tasks = tasks.filter(task_type=TaskType.DATA_SOURCE, data_source__private=filters["private"])
     if filters.get("task_type"):
@@ -94,16 +105,13 @@ def sync_tasks_list(*, user, filters: dict, world: World | None, locale: str) ->
         tasks = tasks.filter(uploadable if filters["uploadable"] else ~uploadable)
     if filters.get("search"):
         text = filters["search"]
-        tasks = tasks.filter(
-            Q(data_source__name__icontains=text)
-            | Q(calculation__name__icontains=text)
-            | Q(**{f"data_source__description__{locale}__icontains": text})
+        # The description as shown: the locale's text when there is one, else any of its texts.
+        in_locale = Q(data_source__description__has_key=locale) & Q(
+            **{f"data_source__description__{locale}__icontains": text}
         )
-    if world is not None:
-        subscribed = Subscription.objects.filter(world=world)
-        tasks = tasks.filter(pk__in=subscribed.values("data_connection__sync_task_id"))
-        connections = connections.filter(pk__in=subscribed.values("data_connection_id")).annotate(
-            retention_time=Subquery(subscribed.filter(data_connection=OuterRef("pk")).values("retention_time")[:1])
+        fallback = ~Q(data_source__description__has_key=locale) & Q(description_text__icontains=text)
+        tasks = tasks.annotate(description_text=Cast("data_source__description", TextField())).filter(
+            Q(data_source__name__icontains=text) | Q(calculation__name__icontains=text) | in_locale | fallback
         )
     return (
         tasks.select_related(

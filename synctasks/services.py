@@ -65,11 +65,13 @@ def upload_grant_create(*, data_source: DataSource, user=None, organization=None
 
 
 def _may_manage_scenario(*, user, scenario: Scenario) -> bool:
-    """The creator, or a coworker with the scenario analyst role in an organization of the creator."""
+    """The creator, or a coworker with the scenario analyst role in the scenario's organization (the one
+    the creator made it in) — a role in another organization of the creator grants nothing."""
     if user.pk == scenario.created_by_id:
         return True
-    creator_orgs = Membership.objects.filter(user_id=scenario.created_by_id).values("organization_id")
-    return Membership.objects.filter(user=user, role=Role.SCENARIO_ANALYST, organization_id__in=creator_orgs).exists()
+    return Membership.objects.filter(
+        user=user, role=Role.SCENARIO_ANALYST, organization_id=scenario.organization_id
+    ).exists()
 
 
 def _scenario_of(*, user, task: SyncTask) -> Scenario:

@@ -29,8 +29,22 @@ def timestamp_from_filename(name: str, zone: tzinfo) -> datetime | None:
     return None
 
 
+# How many values each tag read here may hold: anything larger is not a plausible GeoTIFF header.
+_MAX_VALUES = {WIDTH: 1, HEIGHT: 1, PIXEL_SCALE: 3, TIEPOINT: 6 * 64}
+
+
 def tiff_info(stream) -> dict:
-    """Width, height and bounds ([min_x, min_y, max_x, max_y], or None) from a TIFF's first IFD."""
+    """Width, height and bounds ([min_x, min_y, max_x, max_y], or None) from a TIFF's first IFD;
+    NotARaster, with the reason, for anything that is not a readable TIFF header."""
+    try:
+        return _tiff_info(stream)
+    except (struct.error, ValueError, IndexError) as error:
+        if isinstance(error, NotARaster):
+            raise
+        raise NotARaster(f"a damaged TIFF file ({error})") from None
+
+
+def _tiff_info(stream) -> dict:
     head = stream.read(16)
     if head[:2] not in (b"II", b"MM"):
         raise NotARaster("not a TIFF file (no II/MM byte order mark)")
@@ -62,6 +76,8 @@ def tiff_info(stream) -> dict:
             inline, value_field = 4, entry[8:12]
         if tag not in (WIDTH, HEIGHT, PIXEL_SCALE, TIEPOINT) or kind not in _TYPES:
             continue
+        if not 0 < n <= _MAX_VALUES[tag]:
+            raise NotARaster(f"corrupt TIFF: tag {tag} claims {n} values")
         fmt, size = _TYPES[kind]
         if n * size <= inline:
             data = value_field[: n * size]
@@ -71,12 +87,14 @@ def tiff_info(stream) -> dict:
             stream.seek(pointer)
             data = stream.read(n * size)
             stream.seek(position)
-        tags[tag] = struct.unpack(order + fmt * n, data)
+        if len(data) != n * size:
+            raise NotARaster(f"truncated TIFF: tag {tag} is cut short")
+        tags[tag] = struct.unpack(f"{order}{n}{fmt}", data)
     if WIDTH not in tags or HEIGHT not in tags:
         raise NotARaster("TIFF without image width and height")
     width, height = tags[WIDTH][0], tags[HEIGHT][0]
     bounds = None
-    if PIXEL_SCALE in tags and TIEPOINT in tags:
+    if PIXEL_SCALE in tags and TIEPOINT in tags and len(tags[TIEPOINT]) >= 6:
         sx, sy = tags[PIXEL_SCALE][0], tags[PIXEL_SCALE][1]
         i, j, _k, x, y, _z = tags[TIEPOINT][:6]
         min_x, max_y = x - i * sx, y + j * sy

@@ -28,20 +28,41 @@ def _plain(value):
 
 
 def _key(properties: dict, key_prop: str | None, fallback: int):
+    """The feature's key: the key property, else an id-like property (any case), else the position."""
     if key_prop:
         value = properties.get(key_prop)
         return None if value in (None, "") else str(value)
+    lowered = {name.lower(): value for name, value in properties.items()}
     for name in KEYS:
-        if properties.get(name) not in (None, ""):
-            return str(properties[name])
+        if lowered.get(name) not in (None, ""):
+            return str(lowered[name])
     return str(fallback)
+
+
+class _SkipBom:
+    """A binary reader that drops a leading UTF-8 byte order mark (ijson refuses one)."""
+
+    def __init__(self, binary):
+        self.binary = binary
+        self.head = binary.read(3)
+        if self.head == b"\xef\xbb\xbf":
+            self.head = b""
+
+    def read(self, size=-1):
+        if size == 0:
+            return b""  # ijson probes the stream's type with read(0)
+        if self.head:
+            head, self.head = self.head, b""
+            rest = size - len(head) if size is not None and size > 0 else -1
+            return head + (self.binary.read(rest) if rest != 0 else b"")
+        return self.binary.read(size)
 
 
 def parse_geojson(binary, *, key_prop: str | None, log: ErrorLog) -> Iterator[dict]:
     """Yields {key, geometry, properties} per feature of a FeatureCollection, one at a time."""
     count = 0
     try:
-        for number, feature in enumerate(ijson.items(binary, "features.item"), start=1):
+        for number, feature in enumerate(ijson.items(_SkipBom(binary), "features.item"), start=1):
             count += 1
             if not isinstance(feature, dict) or feature.get("type") != "Feature":
                 log.add(f"feature {number}: not a GeoJSON Feature")

@@ -11,6 +11,7 @@ FEATURE = {"feature", "feature_key", "feature_id", "id_src", "location", "locati
 PARAMETER = {"parameter", "param", "parameter_id", "variable"}
 TIMESTAMP = {"timestamp", "datetime", "date_time", "time", "date", "datum"}
 VALUE = {"value", "val", "waarde"}
+MAX_KEY = 255  # the stored feature and parameter columns' width
 
 
 @dataclass(slots=True)
@@ -52,7 +53,9 @@ def parse_timeseries_csv(text, *, timestamps: Timestamps, log: ErrorLog) -> Iter
     if long:
         value_columns = [(value_col, None)]
     else:
-        value_columns = [(i, name) for i, name in enumerate(header) if i not in (feature_col, time_col) and name]
+        value_columns = [
+            (i, name) for i, name in enumerate(header) if i not in (feature_col, time_col) and 0 < len(name) <= MAX_KEY
+        ]
         if not value_columns:
             log.add("line 1: no value columns: expected a parameter and a value column, or one column per parameter")
             return
@@ -65,8 +68,9 @@ def parse_timeseries_csv(text, *, timestamps: Timestamps, log: ErrorLog) -> Iter
             row = row + [""] * (width - len(row))
         feature = row[feature_col].strip()
         stamp = row[time_col]
-        if not feature:
-            log.add(f"line {line}, column '{header[feature_col]}': the feature is empty")
+        if not feature or len(feature) > MAX_KEY:
+            problem = "is empty" if not feature else f"is longer than {MAX_KEY} characters"
+            log.add(f"line {line}, column '{header[feature_col]}': the feature {problem}")
             continue
         try:
             when = timestamps.parse(stamp)
@@ -84,8 +88,9 @@ def parse_timeseries_csv(text, *, timestamps: Timestamps, log: ErrorLog) -> Iter
                 continue
             if parameter is None:
                 parameter = row[parameter_col].strip()
-                if not parameter:
-                    log.add(f"line {line}, column '{header[parameter_col]}': the parameter is empty")
+                if not parameter or len(parameter) > MAX_KEY:
+                    problem = "is empty" if not parameter else f"is longer than {MAX_KEY} characters"
+                    log.add(f"line {line}, column '{header[parameter_col]}': the parameter {problem}")
                     continue
                 yield Point(line, feature, parameter, when, value)
                 parameter = None

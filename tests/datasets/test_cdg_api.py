@@ -73,9 +73,15 @@ def test_the_seeds_curl_commands(live_server, demo, tmp_path):
         f"{base}/api/v1/dataset/ncl.630.0/version/2.0/file.json",
     )
     assert (code, json.loads(body)["version"], json.loads(body)["state"]) == (201, "2.0", "draft")
+    # Version 2.0 is not published: its writers read it, with their token.
     code, body = curl(f"{base}/api/v1/dataset/ncl.630.0/version/2.0/files.json")
+    assert (code, json.loads(body)) == (
+        401,
+        {"error": "Version '2.0' is not published: reading it needs an api-token."},
+    )
+    code, body = curl(f"{base}/api/v1/dataset/ncl.630.0/version/2.0/files.json?api-token={TOKEN}")
     assert [f["name"] for f in json.loads(body)["files"]] == ["notes.txt", "readme.txt"]
-    code, content = curl("-L", json.loads(body)["files"][0]["download_url"])
+    code, content = curl("-L", json.loads(body)["files"][0]["download_url"] + f"?api-token={TOKEN}")
     assert (code, content) == (200, b"v2 only")
     # DELETE, both forms.
     code, _ = curl(
@@ -165,7 +171,17 @@ def test_replacing_a_file_keeps_other_versions_bytes(client, demo):
     )
     assert (replaced.status_code, replaced.json()["replaced"]) == (201, True)
     one = client.get(client.get("/api/v1/dataset/ncl.630.0/version/1.0/file/a.txt")["Location"])
-    two = client.get(client.get("/api/v1/dataset/ncl.630.0/version/2.0/file/a.txt")["Location"])
+    two = client.get(
+        client.get("/api/v1/dataset/ncl.630.0/version/2.0/file/a.txt", HTTP_AUTHORIZATION=f"api-token {TOKEN}")[
+            "Location"
+        ]
+    )
+    outsider = token_create(user=User.objects.create(username="reader")).raw
+    refused = client.get("/api/v1/dataset/ncl.630.0/version/2.0/files.json", HTTP_AUTHORIZATION=f"api-token {outsider}")
+    assert (refused.status_code, refused.json()) == (
+        403,
+        {"error": "Version '2.0' is not published: only the dataset's writers read it."},
+    )
     assert (b"".join(one.streaming_content), b"".join(two.streaming_content)) == (b"first", b"second")
 
 

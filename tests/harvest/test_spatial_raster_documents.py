@@ -256,3 +256,21 @@ def test_failed_zip_of_rasters_leaves_no_member_bytes(sources, local_storage):
     # Only the upload itself remains; the members extracted for the failed ingest are gone.
     assert on_disk == {failed.blob.key}
     assert set(Blob.objects.values_list("key", flat=True)) - blobs_before == {failed.blob.key}
+
+
+def test_geojson_with_a_byte_order_mark_and_csv_keys_in_any_case(sources):
+    geojson = upload_and_ingest(sources, sources.geojson, "p.geojson", b"\xef\xbb\xbf" + collection(("k", [1, 2], {})))
+    assert geojson.sync_status == SyncStatus.SUCCESSFUL, geojson.report
+    csv = upload_and_ingest(sources, sources.spatial_csv, "d.csv", b"ID,name\n10,a\n20,b\n")
+    assert csv.sync_status == SyncStatus.SUCCESSFUL, csv.report
+    dc = sources.dc(sources.spatial_csv, FeatureKind.SPATIAL)
+    assert sorted(Feature.objects.filter(data_connection=dc).values_list("key", flat=True)) == ["10", "20"]
+
+
+def test_a_tiff_claiming_huge_tags_is_refused_with_a_reason(sources):
+    header = bytearray(geotiff())
+    # The tie point's value count (entry 4 of the directory, bytes 4..8 of the entry) becomes 2**31.
+    entry = 8 + 2 + 3 * 12
+    header[entry + 4 : entry + 8] = struct.pack("<I", 2**31)
+    failed = upload_and_ingest(sources, sources.rasters, "e_20200101.tif", bytes(header))
+    assert failed.report["errors"] == ["'e_20200101.tif' is corrupt TIFF: tag 33922 claims 2147483648 values"]

@@ -67,7 +67,7 @@ def test_overlapping_upload_overwrites_the_overlap_and_keeps_the_rest(sources):
         ("B", "waterlevel", t(1), -2.0),
         ("C", "waterlevel", t(3), 4.0),
     ]
-    assert (second.report["rows_inserted"], second.report["rows_updated"]) == (1, 2) if _sqlite() else (1, 1)
+    assert (second.report["rows_inserted"], second.report["rows_updated"]) == ((1, 2) if _sqlite() else (1, 1))
     dc = DataConnection.objects.get(pk=dc.pk)
     assert (dc.n_features, dc.oldest_time, dc.newest_time) == (3, t(1), t(3))
 
@@ -171,3 +171,9 @@ def test_running_the_same_ingest_twice_applies_it_once(sources):
     assert upload_ingest(upload_id=upload.pk) == 0
     upload.refresh_from_db()
     assert (stored(dc), upload.report) == (before, report)
+
+
+def test_a_feature_longer_than_the_column_is_an_error_with_its_line(sources):
+    content = b"feature,parameter,timestamp,value\n" + b"F" * 300 + b",p,2021-01-01,1\n"
+    failed = upload_and_ingest(sources, sources.timeseries, "long.csv", content)
+    assert failed.report["errors"] == ["line 2, column 'feature': the feature is longer than 255 characters"]

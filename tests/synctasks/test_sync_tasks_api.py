@@ -1,6 +1,7 @@
 """The sync tasks seed: its example against the demo data, every filter, auth, pages, scenarios."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -100,10 +101,38 @@ def test_without_a_token_only_public_data_sources_with_fewer_fields(client, demo
     ]
 
 
-def test_with_a_token_the_callers_private_tasks_calculations_and_scenarios(client, demo):
-    DataSource.objects.create(
-        name="Not mine", organization=organization_get_or_create(name="Stranger"), ext="csv", private=True
+def _strangers_tasks():
+    """A private data source, a calculation and a scenario of an organization the supplier is not in."""
+    from synctasks.models import Analysis, Calculation, Scenario, TaskType
+    from synctasks.services import data_source_create, feature_type_ensure
+
+    stranger = organization_get_or_create(name="Stranger")
+    creator = User.objects.create(username="stranger")
+    data_source_create(
+        name="Not mine",
+        organization=stranger,
+        ext="csv",
+        private=True,
+        feature_types=[feature_type_ensure(alias="timeseries")],
     )
+    calculation = SyncTask.objects.create(
+        task_type=TaskType.CALCULATION, calculation=Calculation.objects.create(name="Their sum", organization=stranger)
+    )
+    calculation_dc = calculation.dataconnections.create(feature_type=feature_type_ensure(alias="timeseries"))
+    SyncTask.objects.create(
+        task_type=TaskType.SCENARIO,
+        scenario=Scenario.objects.create(
+            name="Their scenario",
+            analysis=Analysis.objects.create(name={"en-IE": "x"}),
+            created_by=creator,
+            organization=stranger,
+        ),
+    )
+    return calculation_dc
+
+
+def test_with_a_token_the_callers_private_tasks_calculations_and_scenarios(client, demo):
+    _strangers_tasks()
     assert sorted(names(get(client))) == sorted(
         [
             "Dataset export",
@@ -321,3 +350,61 @@ def test_admin_pages_of_the_catalog_render(client, demo, django_user_model):
     assert "189216000" in page  # the sandbox subscription, inline
     task = client.get("/admin/synctasks/synctask/").content.decode()
     assert "Every day at 12:00 UTC" in task
+
+
+def test_events_of_a_calculation_are_not_public(client, demo):
+    from harvest.models import Measurement
+
+    dc = _strangers_tasks()
+    Measurement.objects.create(
+        data_connection=dc, feature_key="A", parameter="p", timestamp=datetime(2021, 1, 1, tzinfo=UTC), value=42.0
+    )
+    url = f"/api/v1/dataconnections/{dc.pk}/events/?feature=A&parameter=p"
+    assert client.get(url).status_code == 404
+    assert client.get(url + f"&token={TOKEN}").status_code == 404  # the supplier is not in that organization
+    stranger = token_create(user=User.objects.get(username="stranger")).raw
+    membership_ensure(
+        user=User.objects.get(username="stranger"), organization=Organization.objects.get(name="Stranger")
+    )
+    response = client.get(url + f"&token={stranger}")
+    assert b"".join(response.streaming_content) == b"timestamp,value\n2021-01-01T00:00:00Z,42.0\n"
+
+
+def test_connection_filters_hold_for_one_connection(client, demo):
+    """A task whose station connection is subscribed but whose timeseries one is not does not match
+    world=sandbox&feature_type=timeseries."""
+    from synctasks.models import Subscription, World
+    from synctasks.services import data_source_create, feature_type_ensure
+
+    source = data_source_create(
+        name="Half subscribed",
+        organization=organization_get_or_create(name="KNMI2"),
+        ext="txt",
+        feature_types=[feature_type_ensure(alias="weather_station"), feature_type_ensure(alias="timeseries")],
+    )
+    station = source.sync_task.dataconnections.get(feature_type__alias="weather_station")
+    Subscription.objects.create(world=World.objects.get(alias="sandbox"), data_connection=station, retention_time=1)
+    assert names(get(client, "world=sandbox&feature_type=timeseries")) == ["Klimatologie - Daggegevens meteostations"]
+    assert sorted(names(get(client, "world=sandbox"))) == [
+        "Half subscribed",
+        "Klimatologie - Daggegevens meteostations",
+    ]
+
+
+def test_search_falls_back_like_the_description_shown(client, demo):
+    # The KNMI description exists in nl-NL only; in en-IE the Dutch text is shown, and searched.
+    assert names(get(client, "search=weerstations&locale=en-IE")) == ["Klimatologie - Daggegevens meteostations"]
+    assert names(get(client, "search=supplier&locale=nl-NL")) == ["Dataset export", "Measurements export"]
+
+
+def test_an_analyst_of_another_organization_of_the_creator_may_not_change_the_scenario(client, demo):
+    task_id = demo["sync_tasks"]["scenario_task"]
+    user = User.objects.create(username="two-hats")
+    membership_ensure(user=user, organization=Organization.objects.get(name="Organization Y"), role=Role.MEMBER)
+    membership_ensure(
+        user=user, organization=Organization.objects.get(name="Organization Z"), role=Role.SCENARIO_ANALYST
+    )
+    token = token_create(user=user).raw
+    response = client.patch(f"{URL}{task_id}/?token={token}", {"name": "hijacked"}, content_type="application/json")
+    assert response.status_code == 403
+    assert SyncTask.objects.get(pk=task_id).scenario.name == "Heavy rain 2026"
