@@ -8,9 +8,11 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
 from nexus_server.errors import PayloadTooLarge
@@ -133,12 +135,33 @@ def blob_delete(*, blob: Blob) -> None:
     transaction.on_commit(lambda: get_backend().delete(key))
 
 
+def _unreferenced_rows(*, older_than) -> QuerySet[Blob]:
+    """Blob rows that nothing points at any more (their upload, data source or dataset version was
+    deleted). Found through every relation other models declare to Blob, whatever app they are in."""
+    rows = Blob.objects.filter(created__lt=older_than)
+    # include_hidden: relations without a reverse name (related_name="+") count as references too.
+    relations = [f for f in Blob._meta.get_fields(include_hidden=True) if f.auto_created and not f.concrete]
+    for relation in relations:
+        rows = rows.exclude(pk__in=relation.related_model._default_manager.values(relation.field.attname))
+    return rows
+
+
 def blob_sweep_orphans(*, grace_seconds: int | None = None, batch_size: int = 500) -> dict[str, int]:
-    """Deletes bytes that no Blob row references and that are older than the grace period,
-    partial files included, and aborts abandoned S3 multipart uploads."""
+    """Deletes what no longer serves, once older than the grace period: Blob rows nothing references
+    (and their bytes), bytes no Blob row records (partial files included), and abandoned S3
+    multipart uploads."""
     grace = settings.NEXUS_ORPHAN_GRACE_SECONDS if grace_seconds is None else grace_seconds
     before = time.time() - grace
     backend = get_backend()
+    rows = 0
+    for blob in _unreferenced_rows(older_than=timezone.now() - timedelta(seconds=grace)).iterator():
+        try:
+            with transaction.atomic():
+                blob.delete()
+        except ProtectedError:
+            continue  # referenced again meanwhile
+        backend.delete(blob.key)  # after the row is gone: bytes are never missing under a row
+        rows += 1
     deleted = 0
     batch: list[str] = []
 
@@ -157,6 +180,11 @@ def blob_sweep_orphans(*, grace_seconds: int | None = None, batch_size: int = 50
     if batch:
         deleted += flush()
     aborted = backend.discard_stale_partials(before=before)
-    if deleted or aborted:
-        logger.info("blob sweep removed %d orphan objects and aborted %d multipart uploads", deleted, aborted)
-    return {"deleted": deleted, "aborted_multipart": aborted}
+    if rows or deleted or aborted:
+        logger.info(
+            "blob sweep removed %d unreferenced blobs, %d orphan objects, aborted %d multipart uploads",
+            rows,
+            deleted,
+            aborted,
+        )
+    return {"unreferenced_rows": rows, "deleted": deleted, "aborted_multipart": aborted}

@@ -3,8 +3,10 @@
 import hashlib
 import os
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from blobs.models import Blob
 from blobs.selectors import blob_iter_chunks
@@ -83,14 +85,43 @@ def test_keys_are_generated_never_from_a_name(storage_kind):
     assert first.key.startswith("blobs/") and len(first.key.rsplit("/", 1)[1]) == 32
 
 
-def test_sweep_removes_only_unrecorded_old_bytes(storage_kind, storage_objects):
+def _referenced(blob, django_user_model):
+    """Makes something point at the blob (an upload), as the dialects do."""
+    from accounts.services import organization_get_or_create
+    from synctasks.services import data_source_create
+    from uploads.models import Upload
+
+    source = data_source_create(
+        name="S", organization=organization_get_or_create(name="O"), ext="csv", feature_types=[]
+    )
+    user = django_user_model.objects.create(username=f"u{blob.pk}")
+    return Upload.objects.create(data_source=source, uploader=user, filename="a.csv", blob=blob)
+
+
+def test_sweep_removes_only_unrecorded_old_bytes(storage_kind, storage_objects, django_user_model):
     kept = blob_write(chunks=[b"recorded"])
+    _referenced(kept, django_user_model)
     orphan = blob_stage(chunks=[b"never recorded"])
     assert storage_objects() == sorted([kept.key, orphan.key])
-    # A grace of -1 s makes everything old enough; the recorded blob stays all the same.
-    assert blob_sweep_orphans(grace_seconds=-1) == {"deleted": 1, "aborted_multipart": 0}
+    # A grace of -1 s makes everything old enough; the referenced blob stays all the same.
+    assert blob_sweep_orphans(grace_seconds=-1) == {"unreferenced_rows": 0, "deleted": 1, "aborted_multipart": 0}
     assert storage_objects() == [kept.key]
     assert Blob.objects.get().key == kept.key
+
+
+def test_sweep_removes_rows_nothing_references_and_their_bytes(storage_kind, storage_objects, django_user_model):
+    kept = blob_write(chunks=[b"still an upload's"])
+    upload = _referenced(kept, django_user_model)
+    lonely = blob_write(chunks=[b"its upload was deleted"])
+    young = blob_write(chunks=[b"just written"])
+    Blob.objects.filter(pk__in=[kept.pk, lonely.pk]).update(created=timezone.now() - timedelta(days=2))
+    assert blob_sweep_orphans(grace_seconds=3600) == {"unreferenced_rows": 1, "deleted": 0, "aborted_multipart": 0}
+    assert sorted(Blob.objects.values_list("key", flat=True)) == sorted([kept.key, young.key])
+    assert storage_objects() == sorted([kept.key, young.key])
+    upload.delete()
+    Blob.objects.filter(pk=young.pk).update(created=timezone.now() - timedelta(days=2))
+    assert blob_sweep_orphans(grace_seconds=3600)["unreferenced_rows"] == 2
+    assert (Blob.objects.count(), storage_objects()) == (0, [])
 
 
 def test_sweep_keeps_young_orphans_and_removes_old_partials(local_storage):
@@ -100,7 +131,7 @@ def test_sweep_keeps_young_orphans_and_removes_old_partials(local_storage):
     partial.write_bytes(b"half")
     old = time.time() - 7200
     os.utime(partial, (old, old))
-    assert blob_sweep_orphans(grace_seconds=3600) == {"deleted": 1, "aborted_multipart": 0}
+    assert blob_sweep_orphans(grace_seconds=3600) == {"unreferenced_rows": 0, "deleted": 1, "aborted_multipart": 0}
     assert (local_storage / young.key).read_bytes() == b"young"
     assert not partial.exists()
 
@@ -108,5 +139,5 @@ def test_sweep_keeps_young_orphans_and_removes_old_partials(local_storage):
 def test_sweep_aborts_abandoned_s3_multipart_uploads(s3_storage):
     client, bucket = s3_storage
     client.create_multipart_upload(Bucket=bucket, Key="blobs/2020/01/01/abandoned")
-    assert blob_sweep_orphans(grace_seconds=-1) == {"deleted": 0, "aborted_multipart": 1}
+    assert blob_sweep_orphans(grace_seconds=-1) == {"unreferenced_rows": 0, "deleted": 0, "aborted_multipart": 1}
     assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []

@@ -256,3 +256,17 @@ def test_publish_api_and_admin(client, demo, django_user_model):
     assert list(DatasetVersion.objects.get(identifier="3.0").files.values_list("name", flat=True)) == ["readme.txt"]
     for path in ("dataset", "datasetversion", "filechange"):
         assert client.get(f"/admin/datasets/{path}/").status_code == 200
+
+
+def test_the_sweep_keeps_bytes_the_change_history_names(client, demo):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from blobs.services import blob_sweep_orphans
+
+    _post(client, "/api/v1/dataset/ncl.630.0/file.json", content=b"first", name="a.txt")
+    _post(client, "/api/v1/dataset/ncl.630.0/file.json", content=b"second", name="a.txt")  # replaces
+    Blob.objects.update(created=timezone.now() - timedelta(days=2))
+    assert blob_sweep_orphans(grace_seconds=3600)["unreferenced_rows"] == 0
+    assert Blob.objects.count() == 2  # the replaced bytes stay, named by the 'replace' change
