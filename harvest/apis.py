@@ -1,11 +1,18 @@
-"""HTTP endpoint of stored data: a data connection's events as CSV, so a supplier can check what landed."""
+"""HTTP endpoints of stored data and harvests: a connection's events as CSV, on-demand sync, runs."""
 
 from django.http import StreamingHttpResponse
-from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .selectors import data_connection_readable, events_csv_lines
+from nexus_server.errors import Forbidden
+from synctasks.selectors import data_source_can_upload, sync_task_get
+
+from .models import HarvestRun
+from .selectors import data_connection_readable, events_csv_lines, harvest_runs_of
+from .services import harvest_queue
 
 
 class EventsQuery(serializers.Serializer):
@@ -30,3 +37,45 @@ class DataConnectionEventsApi(APIView):
             end=query.validated_data.get("end"),
         )
         return StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+
+
+class RunPagination(PageNumberPagination):
+    page_size = 10
+    page_size_query_param = "page_size"
+    max_page_size = 50
+
+
+def _run_body(run: HarvestRun) -> dict:
+    return {
+        "id": run.id,
+        "status": run.status,
+        "created": run.created.isoformat(),
+        "started": run.started.isoformat() if run.started else None,
+        "finished": run.finished.isoformat() if run.finished else None,
+        "attempts": run.attempts,
+        "bytes": run.bytes,
+        "report": run.report,
+    }
+
+
+class SyncTaskSyncApi(APIView):
+    """POST /api/v1/sync_tasks_new/{id}/sync/: queues an on-demand harvest (202 with the run's id)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request, pk: int):
+        task = sync_task_get(user=request.user, task_id=pk)
+        if task.data_source is not None and not data_source_can_upload(user=request.user, data_source=task.data_source):
+            raise Forbidden(f"You may not harvest data source {task.data_source.pk} ('{task.data_source.name}').")
+        run = harvest_queue(task=task, user=request.user)
+        return Response({"id": run.id, "status": run.status}, status=status.HTTP_202_ACCEPTED)
+
+
+class SyncTaskRunsApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, pk: int):
+        task = sync_task_get(user=request.user, task_id=pk)
+        paginator = RunPagination()
+        page = paginator.paginate_queryset(harvest_runs_of(task=task), request, view=self)
+        return paginator.get_paginated_response([_run_body(run) for run in page])

@@ -1,5 +1,6 @@
 """Stored data per data connection: features, timeseries measurements, raster frames and documents."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -76,3 +77,32 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCESSFUL = "successful", "Successful"
+    FAILED = "failed", "Failed"
+
+
+class HarvestRun(models.Model):
+    """One harvest of a data source task: fetch its endpoint, then ingest what came back."""
+
+    sync_task = models.ForeignKey("synctasks.SyncTask", on_delete=models.CASCADE, related_name="harvest_runs")
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    bytes = models.BigIntegerField(default=0)
+    # What was asked of the endpoint, the ingest report, or the reason it failed.
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["sync_task", "status", "id"], name="harvestrun_pending")]
+
+    def __str__(self) -> str:
+        return f"harvest {self.pk} of task {self.sync_task_id} ({self.status})"

@@ -1,4 +1,4 @@
-"""Reads of stored data: a feature's timeseries of one parameter, for the events CSV."""
+"""Reads of stored data: a feature's timeseries for the events CSV, and a task's harvest runs."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -7,7 +7,7 @@ from nexus_server.errors import NotFound
 from synctasks.models import DataConnection
 from synctasks.selectors import sync_tasks_visible
 
-from .models import Measurement
+from .models import HarvestRun, Measurement
 
 
 def data_connection_readable(*, user, dc_id: int) -> DataConnection:
@@ -32,3 +32,7 @@ def events_csv_lines(
     yield "timestamp,value\n"
     for timestamp, value in rows.order_by("timestamp").values_list("timestamp", "value").iterator(chunk_size=5000):
         yield f"{timestamp.astimezone(UTC).isoformat().replace('+00:00', 'Z')},{value!r}\n"
+
+
+def harvest_runs_of(*, task):
+    return HarvestRun.objects.filter(sync_task=task).order_by("-id")

@@ -12,25 +12,33 @@ import zipfile
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+import requests
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from blobs.models import Blob
 from blobs.selectors import blob_iter_chunks, blob_open, blob_open_seekable
-from blobs.services import blob_write
+from blobs.services import BlobTooLarge, blob_write
 from blobs.storage import get_backend
-from synctasks.models import DataConnection, DataSource, FeatureKind
+from nexus_server.errors import InvalidInput
+from synctasks.models import DataConnection, DataSource, FeatureKind, SyncTask, TaskType
 
+from .adapters import fetch_request_for
 from .appliers import FeatureReplacer, MeasurementStager, document_store, frame_store, stats_from_rows
-from .models import Document, RasterFrame
+from .locks import ingest_lock_try
+from .models import Document, HarvestRun, RasterFrame, RunStatus
 from .parsers.common import ErrorLog, IngestFailed, Timestamps, text_stream
 from .parsers.knmi import KnmiFile
 from .parsers.raster import NotARaster, tiff_info, timestamp_from_filename
 from .parsers.spatial import parse_geojson, parse_spatial_csv
 from .parsers.timeseries import parse_timeseries_csv
 
-__all__ = ["IngestFailed", "empty_report", "ingest"]
+__all__ = ["IngestFailed", "empty_report", "harvest_execute", "harvest_queue", "ingest"]
 
 CHUNK = 1024 * 1024
+HARVEST_TASK = "harvest.run"
 
 
 def empty_report() -> dict:
@@ -227,3 +235,105 @@ def _run(state: _Ingest, *, blob: Blob, filename: str) -> dict:
     else:
         state.file(filename, lambda: blob_open(blob=blob), lambda: blob)
     return state.finish()
+
+
+# --- Harvest runs ---------------------------------------------------------------------------------
+
+
+class HarvestWait(Exception):
+    """The run cannot go on now (an earlier run of the source, or its ingest, is busy): retry soon."""
+
+    def __init__(self, countdown: float):
+        super().__init__(countdown)
+        self.countdown = countdown
+
+
+def harvest_queue(*, task, user=None) -> HarvestRun:
+    """Queues an on-demand harvest of a data source task; the run starts once this commits."""
+    if task.task_type != TaskType.DATA_SOURCE:
+        raise InvalidInput(f"Sync task {task.pk} is a {task.task_type} task; only data_source tasks are harvested.")
+    if not task.data_source.endpoint:
+        raise InvalidInput(f"Data source {task.data_source.pk} ('{task.data_source.name}') has no endpoint to harvest.")
+    run = HarvestRun.objects.create(sync_task=task, requested_by=user)
+    transaction.on_commit(lambda: current_app.send_task(HARVEST_TASK, args=[run.pk]))
+    return run
+
+
+def _claim(run_id: int) -> HarvestRun | None:
+    """Marks the run running, if it is next: a source's harvests run one at a time, oldest first."""
+    with transaction.atomic():
+        run = (
+            HarvestRun.objects.select_for_update(of=("self",))
+            .select_related("sync_task__data_source")
+            .filter(pk=run_id)
+            .first()
+        )
+        if run is None or run.status in (RunStatus.SUCCESSFUL, RunStatus.FAILED):
+            return None
+        earlier = HarvestRun.objects.filter(
+            sync_task_id=run.sync_task_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING], pk__lt=run.pk
+        )
+        if earlier.exists():
+            raise HarvestWait(1.0)
+        run.status, run.attempts = RunStatus.RUNNING, run.attempts + 1
+        run.started = run.started or timezone.now()
+        run.save(update_fields=["status", "attempts", "started"])
+        return run
+
+
+def _fail_or_retry(run: HarvestRun, reason: str, request: dict) -> None:
+    run.report = {"request": request, "errors": [reason], "attempts": run.attempts}
+    if run.attempts < settings.NEXUS_HARVEST_MAX_ATTEMPTS:
+        run.status = RunStatus.QUEUED
+        run.save(update_fields=["status", "report"])
+        raise HarvestWait(settings.NEXUS_HARVEST_RETRY_SECONDS * 2 ** (run.attempts - 1))
+    run.status, run.finished = RunStatus.FAILED, timezone.now()
+    run.save(update_fields=["status", "report", "finished"])
+
+
+def harvest_execute(*, run_id: int) -> str | None:
+    """Fetches the endpoint (streamed into a blob, within the upload limit), then ingests it like an
+    upload, under the source's ingest lock. Success moves harvest_last_success; a failure is retried
+    with backoff, then the run is failed with the reason and nothing changed. Idempotent."""
+    run = _claim(run_id)
+    if run is None:
+        return None
+    source = run.sync_task.data_source
+    request = fetch_request_for(source)
+    try:
+        with requests.request(
+            request.method,
+            request.url,
+            data=request.data or None,
+            stream=True,
+            timeout=settings.NEXUS_HARVEST_TIMEOUT_SECONDS,
+        ) as response:
+            response.raise_for_status()
+            blob = blob_write(chunks=response.iter_content(CHUNK))
+    except (requests.RequestException, BlobTooLarge) as error:
+        _fail_or_retry(run, f"Fetching {request.url} failed: {error}", request.describe())
+        return run.status
+    try:
+        with transaction.atomic():
+            if not ingest_lock_try(data_source_id=source.pk):
+                raise HarvestWait(1.0)  # an upload's ingest of this source is running
+            report = ingest(blob=blob, data_source=source, filename=request.filename)
+            finished = timezone.now()
+            SyncTask.objects.filter(pk=run.sync_task_id).update(harvest_last_success=finished)
+            DataSource.objects.filter(pk=source.pk).update(sync_last_finished=finished)
+            run.status, run.finished, run.bytes = RunStatus.SUCCESSFUL, finished, blob.size
+            run.report = {"request": request.describe(), **report}
+            run.save(update_fields=["status", "finished", "bytes", "report"])
+    except HarvestWait:
+        HarvestRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED, attempts=run.attempts - 1)
+        raise
+    except IngestFailed as failure:
+        run.attempts = settings.NEXUS_HARVEST_MAX_ATTEMPTS  # the same bytes would fail again
+        _fail_or_retry(run, "; ".join(failure.errors), request.describe())
+    return run.status
+
+
+def harvest_fail(*, run_id: int, reason: str) -> None:
+    HarvestRun.objects.filter(pk=run_id).exclude(status=RunStatus.SUCCESSFUL).update(
+        status=RunStatus.FAILED, finished=timezone.now(), report={"errors": [reason]}
+    )

@@ -242,3 +242,11 @@ WHITENOISE_USE_FINDERS = True
 NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES = env.int("NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES", default=2 * 1024 * 1024 * 1024)
 # Descriptions are shown in this locale when neither the request nor the user's world names one.
 NEXUS_DEFAULT_LOCALE = env("NEXUS_DEFAULT_LOCALE", default="nl-NL")
+
+# Harvests: attempts before a run is failed, the first retry's delay (doubling after), HTTP timeouts.
+NEXUS_HARVEST_MAX_ATTEMPTS = env.int("NEXUS_HARVEST_MAX_ATTEMPTS", default=3)
+NEXUS_HARVEST_RETRY_SECONDS = env.float("NEXUS_HARVEST_RETRY_SECONDS", default=30.0)
+NEXUS_HARVEST_TIMEOUT_SECONDS = env.float("NEXUS_HARVEST_TIMEOUT_SECONDS", default=60.0)
+# KNMI daily data: days asked again before the newest stored day, and the first harvest's window.
+NEXUS_KNMI_OVERLAP_DAYS = env.int("NEXUS_KNMI_OVERLAP_DAYS", default=3)
+NEXUS_KNMI_FIRST_DAYS = env.int("NEXUS_KNMI_FIRST_DAYS", default=30)

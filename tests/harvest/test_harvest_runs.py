@@ -1,0 +1,185 @@
+"""Harvests with a real worker against a local HTTP server serving KNMI-format files."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+
+from accounts.models import Role
+from accounts.services import membership_ensure, organization_get_or_create, token_create
+from harvest.models import HarvestRun, Measurement, RunStatus
+from synctasks.models import DataConnection, DataSource, FeatureKind, SyncTask, TaskType
+from synctasks.services import feature_type_ensure
+from tests.conftest import start_celery_worker, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+KNMI = (Path(__file__).parent / "data" / "knmi_daggegevens.txt").read_bytes()
+HEADER = KNMI.split(b"#\n  249,")[0] + b"#\n"
+DAY3 = HEADER + b"  249,20240103,  200,   50,   90,  150,   65,   80,  100,    7,   90,    2\n"
+
+
+class Endpoint:
+    """A local stand-in for the KNMI daily-data service: scripted answers, recorded requests."""
+
+    def __init__(self):
+        self.answers: list[tuple[int, bytes]] = []
+        self.requests: list[dict] = []
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                endpoint.requests.append({"path": self.path, **form})
+                status, body = endpoint.answers.pop(0) if endpoint.answers else (500, b"no answer scripted")
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def endpoint():
+    server = Endpoint()
+    yield server
+    server.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def harvest_worker(django_db_setup, django_db_blocker, worker_media, tmp_path_factory):
+    log = tmp_path_factory.mktemp("harvest-worker") / "worker.log"
+    with django_db_blocker.unblock():
+        process = start_celery_worker(
+            log=log,
+            media=worker_media,
+            purge=True,
+            extra_env={
+                "NEXUS_HARVEST_RETRY_SECONDS": "0.2",
+                "NEXUS_HARVEST_MAX_ATTEMPTS": "3",
+            },
+        )
+    yield log
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture
+def knmi(endpoint, django_user_model):
+    organization = organization_get_or_create(name="KNMI")
+    user = django_user_model.objects.create(username="operator")
+    membership_ensure(user=user, organization=organization, role=Role.UPLOADER)
+    source = DataSource.objects.create(name="KNMI daily", organization=organization, ext="txt", endpoint=endpoint.url)
+    task = SyncTask.objects.create(task_type=TaskType.DATA_SOURCE, data_source=source)
+    stations = DataConnection.objects.create(
+        sync_task=task, feature_type=feature_type_ensure(alias="weather_station", kind=FeatureKind.SPATIAL)
+    )
+    series = DataConnection.objects.create(
+        sync_task=task,
+        feature_type=feature_type_ensure(alias="timeseries", kind=FeatureKind.TIMESERIES),
+        join_to=stations,
+        join_prop="id_src",
+        join_dtype="text",
+        output_params=["parameter:prec_mm_d", "parameter:airtemp_max_deg_c"],
+    )
+    return {"task": task, "series": series, "token": token_create(user=user).raw}
+
+
+def _sync(client, knmi) -> int:
+    response = client.post(f"/api/v1/sync_tasks_new/{knmi['task'].pk}/sync/?token={knmi['token']}")
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "queued"
+    return response.json()["id"]
+
+
+def _finished(run_id) -> HarvestRun | None:
+    run = HarvestRun.objects.get(pk=run_id)
+    return run if run.status in (RunStatus.SUCCESSFUL, RunStatus.FAILED) else None
+
+
+def test_a_harvest_stores_the_data_and_the_next_asks_only_for_the_new_window(
+    client, knmi, endpoint, harvest_worker, worker_storage
+):
+    endpoint.answers = [(200, KNMI), (200, DAY3)]
+    run_id = _sync(client, knmi)
+    first = wait_for(lambda: _finished(run_id), what="the first harvest")
+    assert first.status == RunStatus.SUCCESSFUL, first.report
+    today = datetime.now(UTC).date()
+    assert endpoint.requests[0] == {
+        "path": "/klimatologie/daggegevens",
+        "start": (today - timedelta(days=30)).strftime("%Y%m%d"),
+        "end": today.strftime("%Y%m%d"),
+        "vars": "TX:RH",
+        "stns": "ALL",
+    }
+    assert Measurement.objects.filter(data_connection=knmi["series"]).count() == 32
+    task = SyncTask.objects.get(pk=knmi["task"].pk)
+    assert task.harvest_last_success == first.finished
+    assert first.bytes == len(KNMI)
+
+    run_id = _sync(client, knmi)
+    second = wait_for(lambda: _finished(run_id), what="the second harvest")
+    assert second.status == RunStatus.SUCCESSFUL, second.report
+    # The newest stored day is 2024-01-02: asked again from three days before it.
+    assert endpoint.requests[1]["start"] == "20231230"
+    appended = Measurement.objects.filter(data_connection=knmi["series"], timestamp=datetime(2024, 1, 3, tzinfo=UTC))
+    assert sorted(appended.values_list("parameter", "value")) == sorted(
+        [
+            ("airtemp_max_deg_c", 8.0),
+            ("airtemp_mean_deg_c", 6.5),
+            ("etref_mm_d", 0.2),
+            ("hum_rel_pct", 90.0),
+            ("prec_mm_d", 0.7),
+            ("rad_in_s_j_cm2_d", 100.0),
+            ("wind_direction_deg", 200.0),
+            ("wind_speed_max_hour_mean_m_s", 9.0),
+            ("wind_speed_max_m_s", 15.0),
+            ("wind_speed_mean_m_s", 5.0),
+        ]
+    )
+    assert Measurement.objects.filter(data_connection=knmi["series"]).count() == 42
+
+
+def test_a_server_error_is_retried_then_fails_with_the_reason_and_changes_nothing(
+    client, knmi, endpoint, harvest_worker, worker_storage
+):
+    endpoint.answers = [(500, b"down"), (502, b"down"), (503, b"down")]
+    run_id = _sync(client, knmi)
+    run = wait_for(lambda: _finished(run_id), what="the failing harvest")
+    assert run.status == RunStatus.FAILED
+    assert run.attempts == 3 and len(endpoint.requests) == 3
+    assert run.report["errors"] == [
+        f"Fetching {endpoint.url}/klimatologie/daggegevens failed: 503 Server Error: Service Unavailable for url: "
+        f"{endpoint.url}/klimatologie/daggegevens"
+    ]
+    assert Measurement.objects.count() == 0
+    assert SyncTask.objects.get(pk=knmi["task"].pk).harvest_last_success is None
+
+
+def test_two_harvests_queued_together_run_one_after_the_other(client, knmi, endpoint, harvest_worker, worker_storage):
+    endpoint.answers = [(200, KNMI), (200, DAY3)]
+    first, second = _sync(client, knmi), _sync(client, knmi)
+    runs = [wait_for(lambda r=r: _finished(r), what="both harvests") for r in (first, second)]
+    assert [r.status for r in runs] == [RunStatus.SUCCESSFUL, RunStatus.SUCCESSFUL]
+    assert runs[0].finished <= runs[1].started
+    listed = client.get(f"/api/v1/sync_tasks_new/{knmi['task'].pk}/runs/?token={knmi['token']}").json()
+    assert (listed["count"], [r["id"] for r in listed["results"]]) == (2, [second, first])
+    assert [r["status"] for r in listed["results"]] == ["successful", "successful"]
+
+
+def test_sync_refusals(client, knmi, django_user_model):
+    url = f"/api/v1/sync_tasks_new/{knmi['task'].pk}/sync/"
+    assert client.post(url).status_code == 401
+    stranger = token_create(user=django_user_model.objects.create(username="stranger")).raw
+    assert client.post(f"{url}?token={stranger}").status_code == 403
+    assert HarvestRun.objects.count() == 0
