@@ -10,12 +10,14 @@ import mimetypes
 import time
 import zipfile
 from collections.abc import Callable
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import requests
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from blobs.models import Blob
@@ -27,8 +29,9 @@ from synctasks.models import DataConnection, DataSource, FeatureKind, SyncTask, 
 
 from .adapters import fetch_request_for
 from .appliers import FeatureReplacer, MeasurementStager, document_store, frame_store, stats_from_rows
+from .calculations import calculations_mark_changed
 from .locks import ingest_lock_try
-from .models import Document, HarvestRun, RasterFrame, RunStatus
+from .models import Document, HarvestRun, Measurement, RasterFrame, RunStatus
 from .parsers.common import ErrorLog, IngestFailed, Timestamps, text_stream
 from .parsers.knmi import KnmiFile
 from .parsers.raster import NotARaster, tiff_info, timestamp_from_filename
@@ -202,6 +205,7 @@ def ingest(*, blob: Blob, data_source: DataSource, filename: str) -> dict:
     state = _Ingest(data_source)
     try:
         report = _run(state, blob=blob, filename=filename)
+        calculations_mark_changed(data_source=data_source)
     except BaseException:
         # The caller's rollback removes the rows; the bytes written for them are removed here.
         backend = get_backend()
@@ -337,3 +341,43 @@ def harvest_fail(*, run_id: int, reason: str) -> None:
     HarvestRun.objects.filter(pk=run_id).exclude(status=RunStatus.SUCCESSFUL).update(
         status=RunStatus.FAILED, finished=timezone.now(), report={"errors": [reason]}
     )
+
+
+def harvest_queue_scheduled(*, task_id: int) -> int | None:
+    """A scheduled run: queued unless the task already has one waiting or running."""
+    with transaction.atomic():
+        task = SyncTask.objects.select_for_update().select_related("data_source").filter(pk=task_id).first()
+        if (
+            task is None
+            or HarvestRun.objects.filter(sync_task=task, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists()
+        ):
+            return None
+        return harvest_queue(task=task).pk
+
+
+def retention_apply() -> dict[str, int]:
+    """Removes timeseries older than the longest retention_time of each connection's subscriptions,
+    and brings the connection's statistics up to date. Connections without subscriptions keep all."""
+    removed = connections = 0
+    longest = (
+        DataConnection.objects.filter(subscriptions__isnull=False)
+        .annotate(keep=Max("subscriptions__retention_time"))
+        .values_list("pk", "keep")
+    )
+    now = timezone.now()
+    for dc_id, keep in longest:
+        with transaction.atomic():
+            deleted, _ = Measurement.objects.filter(
+                data_connection_id=dc_id, timestamp__lt=now - timedelta(seconds=keep)
+            ).delete()
+            if deleted:
+                rows = Measurement.objects.filter(data_connection_id=dc_id)
+                stats = rows.aggregate(oldest=Min("timestamp"), newest=Max("timestamp"))
+                DataConnection.objects.filter(pk=dc_id).update(
+                    n_features=rows.values("feature_key").distinct().count(),
+                    oldest_time=stats["oldest"],
+                    newest_time=stats["newest"],
+                )
+                removed += deleted
+                connections += 1
+    return {"rows_removed": removed, "connections": connections}

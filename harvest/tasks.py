@@ -2,7 +2,15 @@
 
 from celery import shared_task
 
-from .services import HARVEST_TASK, HarvestWait, harvest_execute, harvest_fail
+from .calculations import CALCULATE_TASK, calculation_run
+from .services import (
+    HARVEST_TASK,
+    HarvestWait,
+    harvest_execute,
+    harvest_fail,
+    harvest_queue_scheduled,
+    retention_apply,
+)
 
 
 @shared_task(bind=True, name=HARVEST_TASK, acks_late=True, max_retries=None)
@@ -15,3 +23,19 @@ def run_harvest(self, run_id: int) -> str | None:
         # A run never stays "running" after a fault of ours: it ends failed, saying so.
         harvest_fail(run_id=run_id, reason=f"Internal error during the harvest ({type(error).__name__}).")
         raise
+
+
+@shared_task(name="harvest.scheduled")
+def scheduled_harvest(task_id: int) -> int | None:
+    """Beat's entry for a scheduled task: queues a run unless one is already waiting or running."""
+    return harvest_queue_scheduled(task_id=task_id)
+
+
+@shared_task(name="harvest.retention")
+def retention() -> dict[str, int]:
+    return retention_apply()
+
+
+@shared_task(name=CALCULATE_TASK, acks_late=True)
+def calculate(calculation_id: int) -> dict | None:
+    return calculation_run(calculation_id=calculation_id)

@@ -191,6 +191,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "blobs-sweep-orphans": {"task": "blobs.tasks.sweep_orphans", "schedule": 3600.0},
     "uploads-requeue-stalled": {"task": "uploads.requeue_stalled", "schedule": 300.0},
+    "harvest-retention": {"task": "harvest.retention", "schedule": 24 * 3600.0},
 }
 
 # --- REST framework --------------------------------------------------------------------------

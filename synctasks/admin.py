@@ -15,6 +15,7 @@ from .models import (
     UserPreference,
     World,
 )
+from .services import sync_task_schedule_apply
 
 
 class UploadGrantInline(admin.TabularInline):
@@ -43,6 +44,10 @@ class SyncTaskAdmin(admin.ModelAdmin):
     list_filter = ("task_type",)
     inlines = [DataConnectionInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        sync_task_schedule_apply(task=obj)
+
 
 class SubscriptionInline(admin.TabularInline):
     model = Subscription
@@ -66,7 +71,8 @@ class WorldAdmin(admin.ModelAdmin):
 
 @admin.register(Calculation)
 class CalculationAdmin(admin.ModelAdmin):
-    list_display = ("id", "name", "organization")
+    list_display = ("id", "name", "organization", "function", "input_connection", "input_parameter", "pending_since")
+    readonly_fields = ("pending_since",)
     search_fields = ("name",)
 
 

@@ -21,7 +21,7 @@ from .models import (
     UserPreference,
     World,
 )
-from .services import data_source_create, feature_type_ensure
+from .services import data_source_create, feature_type_ensure, sync_task_schedule_apply
 
 UPLOADABLE = [
     # name, owner, ext, feature type alias, kind, description
@@ -111,6 +111,7 @@ def _knmi(world: World) -> dict:
         )
         for dc in (series, stations):
             Subscription.objects.create(world=world, data_connection=dc, retention_time=SANDBOX_RETENTION)
+        sync_task_schedule_apply(task=task)
         with connection.cursor() as cursor:
             # Explicit ids leave PostgreSQL's sequences behind; move them past the ids just used.
             for statement in connection.ops.sequence_reset_sql(no_style(), [SyncTask, DataConnection]):

@@ -57,6 +57,16 @@ class Calculation(models.Model):
     name = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="calculations")
+    # What it computes: a function of the harvest app's registry, over one parameter of an input
+    # connection, written as `output_parameter` into the calculation's own timeseries connection.
+    function = models.CharField(max_length=50, blank=True, help_text="daily_mean or daily_sum")
+    input_connection = models.ForeignKey(
+        "DataConnection", null=True, blank=True, on_delete=models.SET_NULL, related_name="calculations_fed"
+    )
+    input_parameter = models.CharField(max_length=255, blank=True)
+    output_parameter = models.CharField(max_length=255, blank=True)
+    # Set when an input changed and a run is due; cleared when the run starts (one run per change).
+    pending_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -98,3 +98,36 @@ def scenario_delete(*, user, task: SyncTask) -> None:
     scenario = _scenario_of(user=user, task=task)
     task.delete()
     scenario.delete()
+
+
+SCHEDULED_HARVEST_TASK = "harvest.scheduled"
+
+
+def sync_task_schedule_apply(*, task: SyncTask) -> None:
+    """Keeps the beat schedule in step with the task's trigger: a scheduled data source task has a
+    periodic entry at its daily time (UTC); any other trigger has none. Called wherever the trigger
+    is written (admin, seed_demo), never from a signal."""
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    name = f"sync-task-{task.pk}"
+    if task.trigger_kind != TriggerKind.SCHEDULE or task.task_type != TaskType.DATA_SOURCE:
+        PeriodicTask.objects.filter(name=name).delete()
+        return
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute=str(task.schedule_minute),
+        hour=str(task.schedule_hour),
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone="UTC",
+    )
+    PeriodicTask.objects.update_or_create(
+        name=name,
+        defaults={
+            "task": SCHEDULED_HARVEST_TASK,
+            "args": f"[{task.pk}]",
+            "crontab": crontab,
+            "interval": None,
+            "enabled": True,
+        },
+    )

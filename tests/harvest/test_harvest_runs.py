@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
+from django.db import connection
 
 from accounts.models import Role
 from accounts.services import membership_ensure, organization_get_or_create, token_create
@@ -110,7 +111,7 @@ def _finished(run_id) -> HarvestRun | None:
 def test_a_harvest_stores_the_data_and_the_next_asks_only_for_the_new_window(
     client, knmi, endpoint, harvest_worker, worker_storage
 ):
-    endpoint.answers = [(200, KNMI), (200, DAY3)]
+    endpoint.answers = [(200, KNMI), (200, DAY3), (200, DAY3)]
     run_id = _sync(client, knmi)
     first = wait_for(lambda: _finished(run_id), what="the first harvest")
     assert first.status == RunStatus.SUCCESSFUL, first.report
@@ -148,6 +149,16 @@ def test_a_harvest_stores_the_data_and_the_next_asks_only_for_the_new_window(
         ]
     )
     assert Measurement.objects.filter(data_connection=knmi["series"]).count() == 42
+
+    # A harvest that brings nothing new is successful and changes nothing.
+    before = sorted(Measurement.objects.values_list("feature_key", "parameter", "timestamp", "value"))
+    run_id = _sync(client, knmi)
+    third = wait_for(lambda: _finished(run_id), what="the third harvest")
+    assert third.status == RunStatus.SUCCESSFUL
+    assert third.report["rows_inserted"] == 0
+    if connection.vendor == "postgresql":  # SQLite counts every existing key as updated (README)
+        assert third.report["rows_updated"] == 0
+    assert sorted(Measurement.objects.values_list("feature_key", "parameter", "timestamp", "value")) == before
 
 
 def test_a_server_error_is_retried_then_fails_with_the_reason_and_changes_nothing(

@@ -118,3 +118,43 @@ def test_stalled_uploads_are_queued_again(catalog, celery_worker, worker_storage
     assert upload_requeue_stalled(older_than_seconds=600) == 0
     time.sleep(1)
     assert Upload.objects.get(pk=fresh.pk).sync_status == SyncStatus.HARVESTING
+
+
+def test_a_calculation_runs_after_its_inputs_ingest(live_server, catalog, celery_worker, worker_storage):
+    from datetime import UTC, datetime
+
+    from harvest.models import Measurement
+    from synctasks.models import Calculation, DataConnection, FeatureKind, SyncTask, TaskType, TriggerKind
+
+    calculation = Calculation.objects.create(
+        name="Daily mean",
+        organization=catalog.measurements.organization,
+        function="daily_mean",
+        input_connection=catalog.measurements.sync_task.dataconnections.get(),
+        input_parameter="p",
+        output_parameter="p_daily_mean",
+    )
+    task = SyncTask.objects.create(
+        task_type=TaskType.CALCULATION, calculation=calculation, trigger_kind=TriggerKind.ON_INPUT_CHANGE
+    )
+    output = DataConnection.objects.create(
+        sync_task=task, feature_type=catalog.measurements.sync_task.dataconnections.get().feature_type
+    )
+    assert output.feature_type.kind == FeatureKind.TIMESERIES
+    post_upload(
+        live_server.url,
+        catalog.token,
+        datasource=catalog.measurements.pk,
+        filename="m.csv",
+        content=b"feature,parameter,timestamp,value\nA,p,2021-01-01T00:00:00Z,1\nA,p,2021-01-01T12:00:00Z,4\n",
+    )
+    stored = wait_for(
+        lambda: list(
+            Measurement.objects.filter(data_connection=output).values_list(
+                "feature_key", "parameter", "timestamp", "value"
+            )
+        ),
+        what="the calculation's output",
+    )
+    assert stored == [("A", "p_daily_mean", datetime(2021, 1, 1, tzinfo=UTC), 2.5)]
+    assert Calculation.objects.get(pk=calculation.pk).pending_since is None
