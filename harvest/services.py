@@ -346,7 +346,7 @@ def harvest_fail(*, run_id: int, reason: str) -> None:
 def harvest_queue_scheduled(*, task_id: int) -> int | None:
     """A scheduled run: queued unless the task already has one waiting or running."""
     with transaction.atomic():
-        task = SyncTask.objects.select_for_update().select_related("data_source").filter(pk=task_id).first()
+        task = SyncTask.objects.select_for_update(of=("self",)).select_related("data_source").filter(pk=task_id).first()
         if (
             task is None
             or HarvestRun.objects.filter(sync_task=task, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists()

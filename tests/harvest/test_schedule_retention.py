@@ -75,3 +75,17 @@ def test_retention_removes_exactly_the_rows_past_the_longest_retention(sources):
     )
     assert Measurement.objects.filter(data_connection=other).count() == 1
     assert retention_apply() == {"rows_removed": 0, "connections": 0}
+
+
+def test_a_scheduled_run_is_not_queued_beside_one_waiting(sources, django_capture_on_commit_callbacks):
+    from harvest.models import HarvestRun, RunStatus
+    from harvest.services import harvest_queue_scheduled
+
+    task = SyncTask.objects.get(data_source=sources.knmi)
+    DataSourceModel = type(sources.knmi)
+    DataSourceModel.objects.filter(pk=sources.knmi.pk).update(endpoint="http://127.0.0.1:9/")
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = harvest_queue_scheduled(task_id=task.pk)
+        assert harvest_queue_scheduled(task_id=task.pk) is None
+    assert len(callbacks) == 1
+    assert list(HarvestRun.objects.values_list("pk", "status")) == [(first, RunStatus.QUEUED)]
