@@ -2,12 +2,12 @@
 
 from django.http import StreamingHttpResponse
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from nexus_server.errors import Forbidden
+from nexus_server.pagination import PageSizePagination
 from synctasks.selectors import data_source_can_upload, sync_task_get
 
 from .models import HarvestRun
@@ -37,12 +37,6 @@ class DataConnectionEventsApi(APIView):
             end=query.validated_data.get("end"),
         )
         return StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-
-
-class RunPagination(PageNumberPagination):
-    page_size = 10
-    page_size_query_param = "page_size"
-    max_page_size = 50
 
 
 def _run_body(run: HarvestRun) -> dict:
@@ -76,6 +70,6 @@ class SyncTaskRunsApi(APIView):
 
     def get(self, request, pk: int):
         task = sync_task_get(user=request.user, task_id=pk)
-        paginator = RunPagination()
+        paginator = PageSizePagination()
         page = paginator.paginate_queryset(harvest_runs_of(task=task), request, view=self)
         return paginator.get_paginated_response([_run_body(run) for run in page])

@@ -1,9 +1,10 @@
 """Reads of stored data: a feature's timeseries for the events CSV, and a task's harvest runs."""
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 
 from nexus_server.errors import NotFound
+from nexus_server.formats import utc_z
 from synctasks.models import DataConnection
 from synctasks.selectors import sync_tasks_visible
 
@@ -31,7 +32,7 @@ def events_csv_lines(
         rows = rows.filter(timestamp__lte=end)
     yield "timestamp,value\n"
     for timestamp, value in rows.order_by("timestamp").values_list("timestamp", "value").iterator(chunk_size=5000):
-        yield f"{timestamp.astimezone(UTC).isoformat().replace('+00:00', 'Z')},{value!r}\n"
+        yield f"{utc_z(timestamp, seconds=False)},{value!r}\n"
 
 
 def harvest_runs_of(*, task):

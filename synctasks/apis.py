@@ -1,12 +1,12 @@
 """HTTP endpoints of the sync tasks seed: the filtered, paginated list, one task, scenario rename/delete."""
 
 from rest_framework import status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from nexus_server.errors import InvalidInput, NotAuthenticated
+from nexus_server.pagination import PageSizePagination
 
 from .models import World
 from .selectors import default_locale, sync_task_get, sync_tasks_list
@@ -14,12 +14,6 @@ from .serializers import ScenarioRename, SyncTaskQuery, sync_task_body
 from .services import scenario_delete, scenario_rename
 
 TOKEN_PARAMETERS = ("private", "task_type")
-
-
-class SyncTaskPagination(PageNumberPagination):
-    page_size = 10
-    page_size_query_param = "page_size"
-    max_page_size = 50  # a larger page_size is capped, not refused
 
 
 class SyncTaskListApi(APIView):
@@ -40,7 +34,7 @@ class SyncTaskListApi(APIView):
                 raise InvalidInput(f"Unknown world '{filters['world']}'.", field="world")
         locale = filters.get("locale") or default_locale(user=request.user)
         tasks = sync_tasks_list(user=request.user, filters=filters, world=world, locale=locale)
-        paginator = SyncTaskPagination()
+        paginator = PageSizePagination()
         page = paginator.paginate_queryset(tasks, request, view=self)
         bodies = [sync_task_body(t, locale=locale, enriched=world is not None, full=authenticated) for t in page]
         return paginator.get_paginated_response(bodies)
@@ -58,10 +52,10 @@ class SyncTaskDetailApi(APIView):
         self._require_token(request)
         form = ScenarioRename(data=request.data)
         form.is_valid(raise_exception=True)
+        # The rename changes the task's scenario in place: no second read is needed to answer.
         task = scenario_rename(
             user=request.user, task=sync_task_get(user=request.user, task_id=pk), name=form.validated_data["name"]
         )
-        task = sync_task_get(user=request.user, task_id=task.pk)
         locale = default_locale(user=request.user)
         return Response(sync_task_body(task, locale=locale, enriched=False, full=True))
 

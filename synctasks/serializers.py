@@ -1,8 +1,8 @@
 """The sync tasks seed's query parameters and response bodies, key for key."""
 
-from datetime import UTC
-
 from rest_framework import serializers
+
+from nexus_server.formats import utc_z
 
 from .models import SyncTask, TaskType
 from .selectors import locale_text
@@ -37,10 +37,6 @@ class ScenarioRename(serializers.Serializer):
     name = serializers.CharField(max_length=300)
 
 
-def _utc(value):
-    return None if value is None else value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 def _connection(dc, *, enriched: bool) -> dict:
     parent = dc.join_to
     body = {
@@ -60,8 +56,8 @@ def _connection(dc, *, enriched: bool) -> dict:
         body.update(
             retention_time=dc.retention_time,
             n_features=dc.n_features,
-            oldest_time=_utc(dc.oldest_time),
-            newest_time=_utc(dc.newest_time),
+            oldest_time=utc_z(dc.oldest_time),
+            newest_time=utc_z(dc.newest_time),
         )
     return body
 
@@ -82,7 +78,7 @@ def sync_task_body(task: SyncTask, *, locale: str, enriched: bool, full: bool) -
         "private": source.private if source else True,
         "uploadable": bool(source and source.uploadable),
         "trigger": task.trigger,
-        "harvest_last_success": _utc(task.harvest_last_success),
+        "harvest_last_success": utc_z(task.harvest_last_success),
         "data_source": {
             "description": locale_text(source.description, locale),
             "endpoint": source.endpoint,

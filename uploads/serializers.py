@@ -1,11 +1,10 @@
 """The uploads seed's request form and response bodies, field for field."""
 
-from datetime import UTC
-
 from django.utils import timezone
 from rest_framework import serializers
 
 from blobs.selectors import blob_download_url
+from nexus_server.formats import utc_z
 
 from .models import Upload
 
@@ -17,13 +16,6 @@ class UploadForm(serializers.Serializer):
 
 class SyncTaskUploadForm(serializers.Serializer):
     upload_file = serializers.FileField(allow_empty_file=True, use_url=False)
-
-
-def _utc_seconds(value):
-    """`2021-01-12T13:01:18Z`, as the seed writes sync_last_finished."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 class UploadSerializer(serializers.ModelSerializer):
@@ -65,7 +57,7 @@ class UploadSerializer(serializers.ModelSerializer):
         return timezone.localtime(upload.upload_date).isoformat()
 
     def get_sync_last_finished(self, upload: Upload) -> str | None:
-        return _utc_seconds(upload.data_source.sync_last_finished)
+        return utc_z(upload.data_source.sync_last_finished)
 
 
 class UploadDetailSerializer(UploadSerializer):
