@@ -15,6 +15,14 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# The real Dataverse clients (dvuploader, pyDataverse) that the tests run as separate processes.
+CLIENTS ?= .venv-clients
+$(CLIENTS)/.installed: tests/clients-requirements.txt
+	$(PYTHON) -m venv $(CLIENTS)
+	$(CLIENTS)/bin/pip install --quiet --upgrade pip
+	$(CLIENTS)/bin/pip install --quiet -r tests/clients-requirements.txt
+	touch $@
+
 # The demo token is chosen once and kept under var/, so `make run` shows the same one every time.
 var/demo_token:
 	mkdir -p var
@@ -42,7 +50,7 @@ lint: install
 
 # The whole suite, against whatever DATABASE_URL / CELERY_BROKER_URL say (SQLite and the
 # filesystem broker when unset). Tests that need PostgreSQL are deselected on SQLite, never skipped.
-test: lint
+test: lint $(CLIENTS)/.installed
 	@case "$${DATABASE_URL:-sqlite}" in postgres*) marks="" ;; *) marks="not postgres" ;; esac; \
 	echo "pytest on $${DATABASE_URL:-the embedded SQLite default}"; \
 	NEXUS_VAR_DIR=$${NEXUS_VAR_DIR:-var/test} $(BIN)/pytest -m "$$marks" $(PYTEST_ARGS)
@@ -52,4 +60,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) $(CLIENTS) var

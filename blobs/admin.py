@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Blob
+from .models import Blob, MultipartUpload
 
 
 @admin.register(Blob)
@@ -15,4 +15,14 @@ class BlobAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MultipartUpload)
+class MultipartUploadAdmin(admin.ModelAdmin):
+    list_display = ("key", "scope", "size", "part_size", "part_count", "created", "expires_at")
+    search_fields = ("key", "scope")
+    readonly_fields = ("token", "key", "scope", "size", "part_size", "part_count", "s3_upload_id", "created")
+
+    def has_add_permission(self, request):
         return False

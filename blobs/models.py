@@ -18,3 +18,26 @@ class Blob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.size} bytes)"
+
+
+class MultipartUpload(models.Model):
+    """An open direct multipart upload: the client PUTs parts to pre-signed URLs, then completes or
+    aborts it. The row lives until then, or until the sweep aborts it after `expires_at`."""
+
+    # The `uploadid` of the complete and abort URLs: ours, never the S3 upload id.
+    token = models.CharField(max_length=64, unique=True)
+    key = models.CharField(max_length=255, unique=True)
+    # Who may complete or abort it, in the terms of the app that started it (e.g. "dataset:12").
+    scope = models.CharField(max_length=100)
+    size = models.BigIntegerField()
+    part_size = models.BigIntegerField()
+    part_count = models.PositiveIntegerField()
+    s3_upload_id = models.CharField(max_length=255, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created"]
+
+    def __str__(self) -> str:
+        return f"multipart {self.key} ({self.part_count} parts of {self.part_size} bytes)"

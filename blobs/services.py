@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from nexus_server.errors import PayloadTooLarge
 
-from .models import Blob
+from .models import Blob, MultipartUpload
 from .storage import get_backend
 
 logger = logging.getLogger(__name__)
@@ -148,11 +148,18 @@ def _unreferenced_rows(*, older_than) -> QuerySet[Blob]:
 
 def blob_sweep_orphans(*, grace_seconds: int | None = None, batch_size: int = 500) -> dict[str, int]:
     """Deletes what no longer serves, once older than the grace period: Blob rows nothing references
-    (and their bytes), bytes no Blob row records (partial files included), and abandoned S3
-    multipart uploads."""
+    (and their bytes), bytes no Blob row records (partial files included, and direct uploads never
+    registered), abandoned S3 multipart uploads, and direct multipart uploads whose ticket expired
+    (at once: their parts are removed when the ticket ends)."""
+    from .direct import multipart_sweep_expired  # direct uploads build on this module
+
     grace = settings.NEXUS_ORPHAN_GRACE_SECONDS if grace_seconds is None else grace_seconds
     before = time.time() - grace
+    expired = multipart_sweep_expired()
     backend = get_backend()
+    # Parts of direct multipart uploads still open are not orphans: they go when their ticket does.
+    open_direct = frozenset(MultipartUpload.objects.values_list("key", flat=True))
+    open_parts = tuple(f"{key}.parts/" for key in open_direct)
     rows = 0
     for blob in _unreferenced_rows(older_than=timezone.now() - timedelta(seconds=grace)).iterator():
         try:
@@ -174,12 +181,15 @@ def blob_sweep_orphans(*, grace_seconds: int | None = None, batch_size: int = 50
         return len(gone)
 
     for key in backend.iter_stale(before=before):
+        if open_parts and key.startswith(open_parts):
+            continue
         batch.append(key)
         if len(batch) >= batch_size:
             deleted += flush()
     if batch:
         deleted += flush()
-    aborted = backend.discard_stale_partials(before=before)
+    aborted = backend.discard_stale_partials(before=before, keep=open_direct)
+    aborted += expired
     if rows or deleted or aborted:
         logger.info(
             "blob sweep removed %d unreferenced blobs, %d orphan objects, aborted %d multipart uploads",

@@ -145,6 +145,20 @@ class LocalBackend:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def move(self, source: str, target: str) -> None:
+        """Renames one object to another key (FileNotFoundError when there is none)."""
+        destination = self._path(target)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self._path(source), destination)
+
+    def delete_tree(self, prefix: str) -> None:
+        """Removes every object under `prefix` (a directory of parts) and the directory itself."""
+        base = self._path(prefix)
+        if base.is_dir():
+            for item in base.iterdir():
+                item.unlink(missing_ok=True)
+            base.rmdir()
+
     def iter_stale(self, *, before: float) -> Iterator[str]:
         """Keys (and partial files) last written before the POSIX time `before`."""
         base = self.root / KEY_PREFIX
@@ -157,7 +171,7 @@ class LocalBackend:
                 except FileNotFoundError:
                     continue
 
-    def discard_stale_partials(self, *, before: float) -> int:
+    def discard_stale_partials(self, *, before: float, keep: frozenset[str] = frozenset()) -> int:
         # Partial files carry their suffix, are listed by iter_stale and removed with the orphans.
         return 0
 
@@ -197,6 +211,29 @@ class S3Backend:
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)
 
+    def move(self, source: str, target: str) -> None:
+        """A server-side copy, then the source is deleted (FileNotFoundError when there is none)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.copy({"Bucket": self.bucket, "Key": source}, self.bucket, target)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                raise FileNotFoundError(source) from None
+            raise
+        self.client.delete_object(Bucket=self.bucket, Key=source)
+
+    def presigned_put(self, key: str, *, ttl: int, tagging: str | None = None) -> str:
+        params = {"Bucket": self.bucket, "Key": key}
+        if tagging:
+            # A signed header, as the Dataverse clients send it (x-amz-tagging: dv-state=temp).
+            params["Tagging"] = tagging
+        return _public_client(self).generate_presigned_url("put_object", Params=params, ExpiresIn=ttl)
+
+    def presigned_upload_part(self, key: str, *, upload_id: str, number: int, ttl: int) -> str:
+        params = {"Bucket": self.bucket, "Key": key, "UploadId": upload_id, "PartNumber": number}
+        return _public_client(self).generate_presigned_url("upload_part", Params=params, ExpiresIn=ttl)
+
     def iter_stale(self, *, before: float) -> Iterator[str]:
         cutoff = datetime.fromtimestamp(before, tz=UTC)
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=KEY_PREFIX)
@@ -205,14 +242,15 @@ class S3Backend:
                 if item["LastModified"] < cutoff:
                     yield item["Key"]
 
-    def discard_stale_partials(self, *, before: float) -> int:
-        """Aborts multipart uploads started before `before` and never completed."""
+    def discard_stale_partials(self, *, before: float, keep: frozenset[str] = frozenset()) -> int:
+        """Aborts multipart uploads started before `before` and never completed, except those under
+        the keys in `keep` (direct uploads, which end with their ticket)."""
         cutoff = datetime.fromtimestamp(before, tz=UTC)
         aborted = 0
         pages = self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=KEY_PREFIX)
         for page in pages:
             for upload in page.get("Uploads", []):
-                if upload["Initiated"] < cutoff:
+                if upload["Initiated"] < cutoff and upload["Key"] not in keep:
                     self.client.abort_multipart_upload(
                         Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
                     )

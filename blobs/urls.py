@@ -1,4 +1,4 @@
-"""URLs of blobs: the local storage's signed download route."""
+"""URLs of blobs: the local storage's signed download and direct-upload routes."""
 
 from django.urls import path
 
@@ -8,4 +8,5 @@ app_name = "blobs"
 
 urlpatterns = [
     path("blobs/download/<str:signed>/<str:filename>", views.download, name="download"),
+    path("blobs/direct/<str:signed>", views.direct_put, name="direct-put"),
 ]

@@ -1,7 +1,10 @@
-"""The signed, expiring download link of local storage, served as a stream."""
+"""Local storage's signed links: the expiring download (streamed) and the direct-upload PUT."""
 
-from django.http import FileResponse, HttpResponseForbidden
+from django.http import FileResponse, HttpResponse, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
+from .direct import PutRefused, direct_put_receive
 from .selectors import LinkRefused, blob_from_signed_link, blob_open
 
 
@@ -15,4 +18,21 @@ def download(request, signed: str, filename: str):
     )
     response["Content-Length"] = str(blob.size)
     response["ETag"] = f'"{blob.sha256}"'
+    return response
+
+
+@csrf_exempt
+@require_http_methods(["PUT"])
+def direct_put(request, signed: str):
+    """The local storage's pre-signed PUT: the whole object or one part; 200 with its ETag, as S3."""
+    try:
+        length = int(request.META["CONTENT_LENGTH"]) if request.META.get("CONTENT_LENGTH") else None
+    except ValueError:
+        length = None
+    try:
+        etag = direct_put_receive(signed=signed, stream=request, content_length=length)
+    except PutRefused as refused:
+        return HttpResponse(refused.message, status=refused.status, content_type="text/plain")
+    response = HttpResponse(status=200)
+    response["ETag"] = etag
     return response

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 
 from nexus_server.errors import NexusError
 
-from .models import Dataset, DatasetFile, DatasetVersion, FileChange, WriteGrant
+from .models import Dataset, DatasetFile, DatasetLock, DatasetVersion, FileChange, WriteGrant
 from .services import dataset_version_create, dataset_version_publish
 
 
@@ -23,7 +23,7 @@ class WriteGrantInline(admin.TabularInline):
 
 @admin.register(Dataset)
 class DatasetAdmin(admin.ModelAdmin):
-    list_display = ("short_name", "persistent_id", "title", "organization")
+    list_display = ("short_name", "persistent_id", "title", "organization", "direct_upload")
     search_fields = ("short_name", "persistent_id", "title")
     inlines = [VersionInline, WriteGrantInline]
 
@@ -86,6 +86,17 @@ class FileChangeAdmin(admin.ModelAdmin):
     list_display = ("at", "version", "action", "name", "user")
     list_filter = ("action",)
     readonly_fields = ("version", "action", "name", "user", "at", "blob", "previous_blob")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(DatasetLock)
+class DatasetLockAdmin(admin.ModelAdmin):
+    """Locks come and go with registrations; one left by a killed process can be deleted here."""
+
+    list_display = ("dataset", "lock_type", "user", "message", "created")
+    readonly_fields = ("dataset", "lock_type", "user", "message", "created")
 
     def has_add_permission(self, request):
         return False

@@ -1,4 +1,5 @@
-"""The datasets part of `seed_demo`: the gateway seed's dataset `ncl.630.0` with a published 1.0."""
+"""The datasets part of `seed_demo`: the gateway seed's dataset `ncl.630.0` with a published 1.0, and
+the Dataverse seed's `doi:10.5072/FK27U7YBV` with a draft, both writable by the demo supplier."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,4 +22,10 @@ def seed() -> dict:
     )
     supplier = User.objects.get(username="supplier")
     WriteGrant.objects.get_or_create(dataset=dataset, user=supplier)
-    return {"datasets": {"ncl.630.0": dataset.pk}}
+    dataverse, _ = Dataset.objects.get_or_create(
+        persistent_id="doi:10.5072/FK27U7YBV",
+        defaults={"short_name": "FK27U7YBV", "title": "Dataverse direct upload example", "organization": organization},
+    )
+    DatasetVersion.objects.get_or_create(dataset=dataverse, identifier="1.0")  # a draft
+    WriteGrant.objects.get_or_create(dataset=dataverse, user=supplier)
+    return {"datasets": {"ncl.630.0": dataset.pk, "doi:10.5072/FK27U7YBV": dataverse.pk}}

@@ -11,6 +11,8 @@ class Dataset(models.Model):
         max_length=300, unique=True, null=True, blank=True, help_text="e.g. doi:10.5072/FK2/ABC"
     )
     title = models.CharField(max_length=500, blank=True)
+    # Dataverse direct upload (pre-signed PUTs); off, `uploadurls` answers 404 and clients upload natively.
+    direct_upload = models.BooleanField(default=True)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="datasets")
     created = models.DateTimeField(auto_now_add=True)
 
@@ -70,6 +72,13 @@ class DatasetFile(models.Model):
     description = models.TextField(blank=True)
     blob = models.ForeignKey("blobs.Blob", on_delete=models.PROTECT, related_name="dataset_files")
     media_type = models.CharField(max_length=255, default="application/octet-stream")
+    # Dataverse file metadata: categories, restriction, the checksum registered (and verified against
+    # the bytes) and the storage identifier of a direct upload.
+    categories = models.JSONField(default=list, blank=True)
+    restricted = models.BooleanField(default=False)
+    checksum_type = models.CharField(max_length=10, default="MD5")
+    checksum_value = models.CharField(max_length=128, blank=True)
+    storage_identifier = models.CharField(max_length=300, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -105,3 +114,20 @@ class FileChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.name} in {self.version}"
+
+
+class DatasetLock(models.Model):
+    """A lock shown by Dataverse's `GET /api/datasets/{id}/locks` while files are being registered
+    (clients wait for none before writing). Stale ones (a killed process) stop counting after an hour."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="locks")
+    lock_type = models.CharField(max_length=40, default="EditInProgress")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    message = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.lock_type} lock on {self.dataset}"

@@ -1,11 +1,14 @@
-"""Reads of datasets: write rights, the version a dataset-level request means, a version's files."""
+"""Reads of datasets: write rights, the version a request means, a version's files, Dataverse addressing."""
+
+from datetime import timedelta
 
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import Membership, Role
-from nexus_server.errors import NotFound
+from nexus_server.errors import InvalidInput, NotFound
 
-from .models import Dataset, DatasetFile, DatasetVersion, VersionState, WriteGrant
+from .models import Dataset, DatasetFile, DatasetLock, DatasetVersion, VersionState, WriteGrant
 
 
 def dataset_get(*, short_name: str) -> Dataset:
@@ -57,3 +60,61 @@ def version_file_get(*, version: DatasetVersion, name: str) -> DatasetFile:
 
 def version_files(*, version: DatasetVersion):
     return DatasetFile.objects.select_related("blob").filter(version=version).order_by("directory_label", "name")
+
+
+# --- Dataverse addressing: `{id}` or `:persistentId` with `?persistentId=` ---
+
+
+def dataset_by_dataverse_id(*, ident: str, persistent_id: str | None) -> Dataset:
+    """The dataset a Dataverse path names, by database id or by the `:persistentId` convention."""
+    if ident == ":persistentId":
+        if not persistent_id:
+            raise InvalidInput(
+                "When accessing a dataset based on Persistent ID, a persistentId query parameter must be present."
+            )
+        dataset = Dataset.objects.select_related("organization").filter(persistent_id=persistent_id).first()
+        if dataset is None:
+            raise NotFound(f"Dataset with Persistent ID {persistent_id} not found.")
+        return dataset
+    if not ident.isdigit():
+        raise InvalidInput(f"Bad dataset ID number: {ident}.")
+    dataset = Dataset.objects.select_related("organization").filter(pk=int(ident)).first()
+    if dataset is None:
+        raise NotFound(f"Dataset with ID {ident} not found.")
+    return dataset
+
+
+def dataset_draft(*, dataset: Dataset) -> DatasetVersion | None:
+    return DatasetVersion.objects.filter(dataset=dataset, state=VersionState.DRAFT).order_by("-created", "-id").first()
+
+
+def dataset_latest_visible(*, user, dataset: Dataset) -> DatasetVersion:
+    """Dataverse's `latestVersion`: the draft for those who may write, else the newest published
+    version; a dataset with nothing the caller may see is not found."""
+    if dataset_can_write(user=user, dataset=dataset):
+        draft = dataset_draft(dataset=dataset)
+        if draft is not None:
+            return draft
+    published = (
+        DatasetVersion.objects.filter(dataset=dataset, state=VersionState.PUBLISHED)
+        .order_by("-published_at", "-id")
+        .first()
+    )
+    if published is None:
+        raise NotFound(f"Dataset with Persistent ID {dataset.persistent_id} not found.")
+    return published
+
+
+def dataset_file_by_id(*, file_id: str) -> DatasetFile:
+    found = None
+    if file_id.isdigit():
+        found = DatasetFile.objects.select_related("blob", "version__dataset").filter(pk=int(file_id)).first()
+    if found is None:
+        raise InvalidInput(f"Replacement file not found. There was no file found for ID: {file_id}")
+    return found
+
+
+def dataset_locks_current(*, dataset: Dataset):
+    """Locks taken less than an hour ago (an older one was left by a process that died)."""
+    since = timezone.now() - timedelta(hours=1)
+    return DatasetLock.objects.filter(dataset=dataset, created__gte=since).select_related("user")

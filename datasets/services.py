@@ -44,7 +44,9 @@ def dataset_file_put(
         if existing is not None:
             previous = existing.blob
             existing.blob, existing.media_type = blob, media_type
-            existing.save(update_fields=["blob", "media_type"])
+            # The checksum is the new bytes' MD5 (read from the blob) and no direct upload is behind it.
+            existing.checksum_type, existing.checksum_value, existing.storage_identifier = "MD5", "", ""
+            existing.save(update_fields=["blob", "media_type", "checksum_type", "checksum_value", "storage_identifier"])
             FileChange.objects.create(
                 version=version, action=ChangeAction.REPLACE, name=name, user=user, blob=blob, previous_blob=previous
             )
@@ -87,6 +89,11 @@ def dataset_version_create(
                 description=f.description,
                 blob_id=f.blob_id,
                 media_type=f.media_type,
+                categories=f.categories,
+                restricted=f.restricted,
+                checksum_type=f.checksum_type,
+                checksum_value=f.checksum_value,
+                storage_identifier=f.storage_identifier,
             )
             for f in previous.files.all()
         )

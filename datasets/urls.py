@@ -1,8 +1,9 @@
-"""URLs of the Climate Data Gateway file API (dataset and dataset-version forms)."""
+"""URLs of the Climate Data Gateway file API (dataset and version forms) and of the Dataverse
+dialect (under /api/ and /api/v1/, datasets by id or `:persistentId`)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from . import apis
+from . import apis, dataverse_apis
 
 dataset = "api/v1/dataset/<str:short_name>/"
 version = dataset + "version/<str:version_id>/"
@@ -17,4 +18,19 @@ urlpatterns = [
     path(version + "publish.json", apis.PublishApi.as_view(), name="cdg-publish"),
     path(dataset + "file/<path:filename>", apis.FileApi.as_view(), name="cdg-file"),
     path(version + "file/<path:filename>", apis.FileApi.as_view(), name="cdg-version-file"),
+]
+
+# Dataverse serves every /api/... path under /api/v1/... as well.
+dv = r"^api/(?:v1/)?"
+ds = dv + r"datasets/(?P<ident>[^/]+)/"
+urlpatterns += [
+    re_path(dv + r"datasets/mpupload/?$", dataverse_apis.MultipartApi.as_view(), name="dv-mpupload"),
+    re_path(ds + r"?$", dataverse_apis.DatasetApi.as_view(), name="dv-dataset"),
+    re_path(ds + r"locks/?$", dataverse_apis.LocksApi.as_view(), name="dv-locks"),
+    re_path(ds + r"uploadurls/?$", dataverse_apis.UploadUrlsApi.as_view(), name="dv-uploadurls"),
+    re_path(ds + r"add/?$", dataverse_apis.AddApi.as_view(), name="dv-add"),
+    re_path(ds + r"addFiles/?$", dataverse_apis.AddFilesApi.as_view(), name="dv-addfiles"),
+    re_path(ds + r"replaceFiles/?$", dataverse_apis.ReplaceFilesApi.as_view(), name="dv-replacefiles"),
+    re_path(dv + r"files/(?P<ident>[^/]+)/replace/?$", dataverse_apis.FileReplaceApi.as_view(), name="dv-replace"),
+    re_path(dv + r"files/(?P<ident>[^/]+)/metadata/?$", dataverse_apis.FileMetadataApi.as_view(), name="dv-metadata"),
 ]

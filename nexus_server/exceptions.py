@@ -6,7 +6,7 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .dialects import NEXUS, dialect_for_path, error_body
+from .dialects import DATAVERSE, NEXUS, dialect_for_path, error_body
 from .errors import NexusError
 
 
@@ -38,6 +38,8 @@ def exception_handler(exc, context):
         return None
     detail = exc.detail
     message = detail if isinstance(detail, str) else _flatten(detail)
+    if dialect == DATAVERSE and isinstance(exc, drf_exceptions.AuthenticationFailed):
+        message = "Bad API key"  # Dataverse's words, which its clients show
     headers = {}
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header

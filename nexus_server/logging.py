@@ -9,8 +9,8 @@ _QUERY_SECRET = re.compile(
 )
 _HEADER_SECRET = re.compile(r"(?i)\b(authorization:\s*(?:token|bearer|api-token)?\s*|x-dataverse-key:\s*)([^\s\"',]+)")
 
-# A signed download path grants the file to whoever holds it until it expires.
-_SIGNED_PATH = re.compile(r"(/blobs/(?:download|upload)/)[^/\s?\"']+")
+# A signed download or direct-upload path grants the file to whoever holds it until it expires.
+_SIGNED_PATH = re.compile(r"(/blobs/(?:download|upload|direct)/)[^/\s?\"']+")
 
 REDACTED = "[redacted]"
 

@@ -154,6 +154,9 @@ NEXUS_MAX_JSON_BYTES = env.int("NEXUS_MAX_JSON_BYTES", default=100 * 1024 * 1024
 # Room for the multipart envelope and form fields on top of the file itself.
 NEXUS_MAX_REQUEST_OVERHEAD_BYTES = env.int("NEXUS_MAX_REQUEST_OVERHEAD_BYTES", default=1024 * 1024)
 NEXUS_LINK_TTL_SECONDS = env.int("NEXUS_LINK_TTL_SECONDS", default=3600)
+# Direct uploads: files up to this size get one pre-signed PUT, larger ones parts of this size
+# (rounded down to whole MiB, at least 5 MiB: S3's minimum, and what dvuploader's reads need).
+NEXUS_DIRECT_UPLOAD_PART_BYTES = env.int("NEXUS_DIRECT_UPLOAD_PART_BYTES", default=64 * 1024 * 1024)
 # Bytes no row references are removed by the sweep once they are this old.
 NEXUS_ORPHAN_GRACE_SECONDS = env.int("NEXUS_ORPHAN_GRACE_SECONDS", default=24 * 3600)
 NEXUS_DEMO_TOKEN = env("NEXUS_DEMO_TOKEN", default=None)

@@ -112,6 +112,8 @@ def test_request_log_line_carries_no_token(client, supplier_token, caplog):
 def test_signed_download_paths_are_redacted():
     line = "GET /blobs/download/eyJrIjoiYmxvYnMvMjAy:1xVKtp:y0b5Hc-x7mi/dataset.csv HTTP/1.1"
     assert redact(line) == "GET /blobs/download/[redacted]/dataset.csv HTTP/1.1"
+    line = "PUT /blobs/direct/eyJrIjoiYmxvYnMvZGly:1xVKtp:y0b5Hc-x7mi HTTP/1.1"
+    assert redact(line) == "PUT /blobs/direct/[redacted] HTTP/1.1"
 
 
 def test_redaction_covers_headers_and_query_forms():
