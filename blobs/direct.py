@@ -63,8 +63,15 @@ class DirectTicket:
     upload: MultipartUpload | None = None
 
 
-def _local_put_url(*, key: str, part: int, token: str, ttl: int) -> str:
-    signed = signing.dumps({"k": key, "p": part, "u": token, "e": int(time.time()) + ttl}, salt=PUT_SALT)
+def _part_sizes(size: int, part_size: int) -> list[int]:
+    """Every part is `part_size` bytes but the last, which holds the rest."""
+    count = math.ceil(size / part_size)
+    return [part_size] * (count - 1) + [size - part_size * (count - 1)]
+
+
+def _local_put_url(*, key: str, part: int, size: int, token: str, ttl: int) -> str:
+    payload = {"k": key, "p": part, "s": size, "u": token, "e": int(time.time()) + ttl}
+    signed = signing.dumps(payload, salt=PUT_SALT)
     return reverse("blobs:direct-put", kwargs={"signed": signed})
 
 
@@ -76,11 +83,12 @@ def direct_upload_start(*, key: str, size: int, scope: str, ttl: int | None = No
     backend = get_backend()
     if size <= part_size:
         if isinstance(backend, S3Backend):
-            url = backend.presigned_put(key, ttl=ttl, tagging=TEMP_TAG)
+            url = backend.presigned_put(key, ttl=ttl, size=size, tagging=TEMP_TAG)
         else:
-            url = _local_put_url(key=key, part=0, token="", ttl=ttl)
+            url = _local_put_url(key=key, part=0, size=size, token="", ttl=ttl)
         return DirectTicket(key=key, part_size=part_size, url=url)
-    count = math.ceil(size / part_size)
+    sizes = _part_sizes(size, part_size)
+    count = len(sizes)
     s3_upload_id = ""
     if isinstance(backend, S3Backend):
         s3_upload_id = backend.client.create_multipart_upload(Bucket=backend.bucket, Key=key)["UploadId"]
@@ -101,10 +109,14 @@ def direct_upload_start(*, key: str, size: int, scope: str, ttl: int | None = No
         raise
     if isinstance(backend, S3Backend):
         urls = [
-            backend.presigned_upload_part(key, upload_id=s3_upload_id, number=n, ttl=ttl) for n in range(1, count + 1)
+            backend.presigned_upload_part(key, upload_id=s3_upload_id, number=n, size=part, ttl=ttl)
+            for n, part in enumerate(sizes, start=1)
         ]
     else:
-        urls = [_local_put_url(key=key, part=n, token=upload.token, ttl=ttl) for n in range(1, count + 1)]
+        urls = [
+            _local_put_url(key=key, part=n, size=part, token=upload.token, ttl=ttl)
+            for n, part in enumerate(sizes, start=1)
+        ]
     return DirectTicket(key=key, part_size=part_size, urls=urls, upload=upload)
 
 
@@ -127,17 +139,15 @@ def direct_put_receive(*, signed: str, stream, content_length: int | None) -> st
         raise PutRefused(403, "The URL has expired.")
     if content_length is None:
         raise PutRefused(411, "A Content-Length header is required.")
-    key, part = payload["k"], payload["p"]
-    limit = settings.NEXUS_MAX_UPLOAD_BYTES
+    key, part, expected = payload["k"], payload["p"], payload["s"]
     target = key
     if part:
-        upload = MultipartUpload.objects.filter(token=payload["u"], key=key).first()
-        if upload is None:
+        if not MultipartUpload.objects.filter(token=payload["u"], key=key).exists():
             raise PutRefused(404, "The multipart upload does not exist (completed, aborted or expired).")
-        limit = upload.part_size
         target = _part_key(key, part)
-    if content_length > limit:
-        raise PutRefused(413, f"The body of {content_length} bytes exceeds the maximum of {limit} bytes.")
+    if content_length != expected:
+        what = f"part {part}" if part else "the file"
+        raise PutRefused(400, f"The body is {content_length} bytes; this URL takes {what} of {expected} bytes.")
     md5 = hashlib.md5(usedforsecurity=False)
     sink = get_backend().open_sink(target, "application/octet-stream")
     remaining = content_length
@@ -252,10 +262,21 @@ def multipart_abort(*, upload: MultipartUpload) -> None:
 
 
 def multipart_sweep_expired() -> int:
-    """Aborts the multipart uploads whose ticket has expired; returns how many."""
+    """Aborts the multipart uploads whose ticket has expired; returns how many. One that a complete
+    is assembling right now (its row is locked) is left for the next sweep; one that fails to abort
+    is logged and the sweep goes on."""
     aborted = 0
-    for upload in MultipartUpload.objects.filter(expires_at__lt=timezone.now()).iterator():
-        multipart_abort(upload=upload)
+    expired = MultipartUpload.objects.filter(expires_at__lt=timezone.now())
+    for pk in list(expired.values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                upload = expired.select_for_update(skip_locked=True).filter(pk=pk).first()
+                if upload is None:
+                    continue
+                multipart_abort(upload=upload)
+        except Exception:
+            logger.exception("could not abort the expired multipart upload %s", pk)
+            continue
         aborted += 1
     if aborted:
         logger.info("aborted %d expired multipart uploads", aborted)

@@ -93,8 +93,9 @@ def blob_stage(
         raise
 
 
-def blob_record(*, staged: StagedBlob, media_type: str = DEFAULT_MEDIA_TYPE) -> Blob:
-    """The Blob row for staged bytes. If the row cannot be written, the bytes are deleted."""
+def blob_record(*, staged: StagedBlob, media_type: str = DEFAULT_MEDIA_TYPE, discard_on_error: bool = True) -> Blob:
+    """The Blob row for staged bytes. If the row cannot be written, the bytes are deleted, unless the
+    caller keeps them (to put them back where a client uploaded them)."""
     try:
         with transaction.atomic():
             return Blob.objects.create(
@@ -105,7 +106,8 @@ def blob_record(*, staged: StagedBlob, media_type: str = DEFAULT_MEDIA_TYPE) -> 
                 media_type=media_type or DEFAULT_MEDIA_TYPE,
             )
     except BaseException:
-        get_backend().delete(staged.key)
+        if discard_on_error:
+            get_backend().delete(staged.key)
         raise
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
@@ -19,11 +20,12 @@ PARTIAL_SUFFIX = ".part"
 
 
 class LocalSink:
-    """Writes to `<key>.part` and renames on finish, so a partial file is never under its key."""
+    """Writes to `<key>.<random>.part` and renames on finish, so a partial file is never under its key
+    and two writers of one key (a retried PUT) do not collide: the last to finish wins, as on S3."""
 
     def __init__(self, path: Path):
         self.path = path
-        self.partial = path.with_name(path.name + PARTIAL_SUFFIX)
+        self.partial = path.with_name(f"{path.name}.{uuid.uuid4().hex[:12]}{PARTIAL_SUFFIX}")
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = open(self.partial, "xb")  # noqa: SIM115 (closed in finish/abort)
 
@@ -221,17 +223,21 @@ class S3Backend:
             if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
                 raise FileNotFoundError(source) from None
             raise
+        # The copy keeps the source's tags; a moved object starts untagged (no `dv-state=temp` that a
+        # bucket lifecycle rule would expire).
+        self.client.delete_object_tagging(Bucket=self.bucket, Key=target)
         self.client.delete_object(Bucket=self.bucket, Key=source)
 
-    def presigned_put(self, key: str, *, ttl: int, tagging: str | None = None) -> str:
-        params = {"Bucket": self.bucket, "Key": key}
+    def presigned_put(self, key: str, *, ttl: int, size: int, tagging: str | None = None) -> str:
+        # The size is signed: the URL takes exactly the bytes its ticket was issued for.
+        params = {"Bucket": self.bucket, "Key": key, "ContentLength": size}
         if tagging:
             # A signed header, as the Dataverse clients send it (x-amz-tagging: dv-state=temp).
             params["Tagging"] = tagging
         return _public_client(self).generate_presigned_url("put_object", Params=params, ExpiresIn=ttl)
 
-    def presigned_upload_part(self, key: str, *, upload_id: str, number: int, ttl: int) -> str:
-        params = {"Bucket": self.bucket, "Key": key, "UploadId": upload_id, "PartNumber": number}
+    def presigned_upload_part(self, key: str, *, upload_id: str, number: int, size: int, ttl: int) -> str:
+        params = {"Bucket": self.bucket, "Key": key, "UploadId": upload_id, "PartNumber": number, "ContentLength": size}
         return _public_client(self).generate_presigned_url("upload_part", Params=params, ExpiresIn=ttl)
 
     def iter_stale(self, *, before: float) -> Iterator[str]:

@@ -10,7 +10,8 @@ import re
 import time
 import uuid
 import zipfile
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -175,7 +176,8 @@ class Entry:
     checksum: tuple[str, str] = ("MD5", "")
     error: str | None = None
     file: DatasetFile | None = None
-    extra_staged: list[str] = field(default_factory=list)
+    # A replacement with the bytes the file has already: its metadata is applied, nothing else.
+    unchanged: bool = False
 
     @property
     def storage_identifier(self) -> str:
@@ -231,6 +233,11 @@ def _prepare(entry: Entry, *, dataset: Dataset) -> None:
         actual = {"MD5": entry.staged.md5, "SHA-256": entry.staged.sha256}
         if params.checksum_type in HASHES_NEEDING_A_READ:
             actual[params.checksum_type] = _digest_of(entry.staged.key, params.checksum_type)
+    if entry.replace is not None and entry.replace.blob.sha256 == actual["SHA-256"]:
+        # dvuploader re-sends files the dataset has, with a checksum of its own making (its bug):
+        # the bytes are the file's already, so nothing is replaced and their checksum stays.
+        entry.unchanged = True
+        return
     if params.checksum_type:
         found = actual[params.checksum_type]
         if found != params.checksum_value:
@@ -275,15 +282,18 @@ def _record(entry: Entry, *, user, draft: DatasetVersion) -> DatasetFile:
         target = _in_draft(file=entry.replace, draft=draft)
         if target is None:
             raise InvalidInput("The file to replace does not belong to this dataset.")
-        if target.blob.sha256 == entry.staged.sha256:
-            raise InvalidInput("Error! You may not replace a file with a file that has duplicate content.")
+        if entry.unchanged or target.blob.sha256 == entry.staged.sha256:
+            entry.unchanged = True
+            _apply_metadata(target, params)
+            target.save()
+            return target
         if target.media_type != media_type and not params.force_replace:
             raise InvalidInput(
                 f"The original file ({target.media_type}) and replacement file ({media_type}) are different file types."
             )
         directory = target.directory_label if params.directory_label is None else params.directory_label
         previous = target.blob
-        blob = blob_record(staged=entry.staged, media_type=media_type)
+        blob = blob_record(staged=entry.staged, media_type=media_type, discard_on_error=False)
         target.blob, target.media_type = blob, media_type
         target.name = _free_name(version=draft, directory=directory, name=name, skip=target.pk)
         target.directory_label = directory
@@ -292,11 +302,16 @@ def _record(entry: Entry, *, user, draft: DatasetVersion) -> DatasetFile:
         target.storage_identifier = entry.storage_identifier
         target.save()
         FileChange.objects.create(
-            version=draft, action=ChangeAction.REPLACE, name=str(target), user=user, blob=blob, previous_blob=previous
+            version=draft,
+            action=ChangeAction.REPLACE,
+            name=str(target)[:255],
+            user=user,
+            blob=blob,
+            previous_blob=previous,
         )
         return target
     directory = params.directory_label or ""
-    blob = blob_record(staged=entry.staged, media_type=media_type)
+    blob = blob_record(staged=entry.staged, media_type=media_type, discard_on_error=False)
     file = DatasetFile.objects.create(
         version=draft,
         name=_free_name(version=draft, directory=directory, name=name),
@@ -310,41 +325,54 @@ def _record(entry: Entry, *, user, draft: DatasetVersion) -> DatasetFile:
         checksum_value=entry.checksum[1],
         storage_identifier=entry.storage_identifier,
     )
-    FileChange.objects.create(version=draft, action=ChangeAction.ADD, name=str(file), user=user, blob=blob)
+    FileChange.objects.create(version=draft, action=ChangeAction.ADD, name=str(file)[:255], user=user, blob=blob)
     return file
+
+
+def dataverse_require_write(*, user, dataset: Dataset) -> None:
+    """Checked before a native upload is unpacked, so a refused caller costs no storage."""
+    _require_write(user=user, dataset=dataset, message="You are not permitted to add files to this dataset.")
 
 
 def files_register(*, user, dataset: Dataset, entries: list[Entry]) -> bool:
     """Registers every entry in the dataset's draft, or none: each entry's bytes are checked first
-    (checksum, size, presence), then all rows are written in one transaction. Returns whether they
-    were registered; refusals are on the entries (`error`). Refused direct uploads are put back
-    where they were uploaded, so the client can register them again with the right details."""
-    _require_write(user=user, dataset=dataset, message="You are not permitted to add files to this dataset.")
-    with dataset_locked(dataset=dataset, user=user, message="Registering files"):
-        for entry in entries:
-            try:
-                _prepare(entry, dataset=dataset)
-            except NexusError as error:
-                entry.error = error.message
-        registered = False
-        if not any(entry.error for entry in entries):
-            try:
-                with transaction.atomic():
-                    draft = dataset_draft_for_write(dataset=dataset)
-                    for entry in entries:
-                        try:
-                            with transaction.atomic():
-                                entry.file = _record(entry, user=user, draft=draft)
-                        except NexusError as error:
-                            entry.error = error.message
-                    if any(entry.error for entry in entries):
-                        raise _Refused
-                registered = True
-            except _Refused:
-                pass
-        if not registered:
-            _undo(entries)
-        return registered
+    (checksum, size, presence), then the rows are written, all in one transaction that holds the
+    dataset's row, so two registrations of one uploaded object cannot both take it. Returns whether
+    they were registered; refusals are on the entries (`error`). Refused direct uploads are put back
+    where they were uploaded, so the client can register them again with the right details; on any
+    other failure too, nothing is registered and nothing uploaded is lost."""
+    try:
+        dataverse_require_write(user=user, dataset=dataset)
+        with dataset_locked(dataset=dataset, user=user, message="Registering files"), transaction.atomic():
+            Dataset.objects.select_for_update().filter(pk=dataset.pk).exists()
+            for entry in entries:
+                if entry.error is None:
+                    try:
+                        _prepare(entry, dataset=dataset)
+                    except NexusError as error:
+                        entry.error = error.message
+            if any(entry.error for entry in entries):
+                raise _Refused
+            draft = dataset_draft_for_write(dataset=dataset)
+            for entry in entries:
+                try:
+                    with transaction.atomic():
+                        entry.file = _record(entry, user=user, draft=draft)
+                except NexusError as error:
+                    entry.error = error.message
+            if any(entry.error for entry in entries):
+                raise _Refused
+    except _Refused:
+        _undo(entries)
+        return False
+    except BaseException:
+        _undo(entries)
+        raise
+    # Bytes identical to the file they were to replace are not needed: that file keeps its own.
+    for entry in entries:
+        if entry.unchanged:
+            get_backend().delete(entry.staged.key)
+    return True
 
 
 def _undo(entries: list[Entry]) -> None:
@@ -358,7 +386,7 @@ def _undo(entries: list[Entry]) -> None:
         if entry.adopted_from:
             direct_restore(source_key=entry.adopted_from, blob_key=entry.staged.key)
         else:
-            blob_discard_staged(keys=[entry.staged.key, *entry.extra_staged])
+            blob_discard_staged(keys=[entry.staged.key])
 
 
 # --- native uploads: a zip is unpacked into its files
@@ -397,8 +425,12 @@ def native_entries(*, staged: StagedBlob, client_name: str, content_type: str, p
                         raise InvalidInput(
                             f"The zip unpacks to more than {settings.NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES} bytes."
                         )
-                    with archive.open(member) as stream:
-                        member_staged = blob_stage(chunks=iter(lambda s=stream: s.read(READ_CHUNK), b""))
+                    try:
+                        with archive.open(member) as stream:
+                            member_staged = blob_stage(chunks=iter(lambda s=stream: s.read(READ_CHUNK), b""))
+                    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError) as error:
+                        # Encrypted, corrupt or of an unknown compression: the zip is refused whole.
+                        raise InvalidInput(f"The zip member '{member.filename}' cannot be read: {error}") from None
                     folder, base = posixpath.split(member.filename)
                     label = "/".join(p for p in (params.directory_label or "", folder) if p)
                     member_params = FileParams(**{**params.__dict__, "directory_label": label, "file_name": base})

@@ -20,6 +20,7 @@ from .dataverse import (
     dataverse_abort,
     dataverse_complete,
     dataverse_multipart,
+    dataverse_require_write,
     dataverse_ticket,
     file_metadata_update,
     files_register,
@@ -33,14 +34,19 @@ from .selectors import (
     dataset_file_by_id,
     dataset_latest_visible,
     dataset_locks_current,
+    is_number,
     version_files,
 )
 
 MAX_COMPLETE_BODY = 1024 * 1024
 
 
-def ok(data, status: int = 200) -> Response:
-    return Response({"status": "OK", "data": data}, status=status)
+def ok(data, status: int = 200, message: str | None = None) -> Response:
+    body = {"status": "OK", "message": message, "data": data} if message else {"status": "OK", "data": data}
+    return Response(body, status=status)
+
+
+UNCHANGED = "The file has the same content as the file it replaces; its metadata was updated, its bytes kept."
 
 
 # --- Dataverse's JSON shapes (JsonPrinter): keys that would be null are left out
@@ -94,7 +100,8 @@ def version_json(version: DatasetVersion) -> dict:
     number, _, minor = version.identifier.partition(".")
     body = {"id": version.pk, "datasetId": dataset.pk, "datasetPersistentId": dataset.persistent_id}
     if version.state == VersionState.PUBLISHED:
-        body |= {"versionNumber": int(number) if number.isdigit() else number, "versionMinorNumber": int(minor or 0)}
+        major = int(number) if is_number(number) else number
+        body |= {"versionNumber": major, "versionMinorNumber": int(minor) if is_number(minor) else 0}
         body |= {"versionState": "RELEASED", "releaseTime": utc_z(version.published_at)}
     else:
         body["versionState"] = "DRAFT"
@@ -158,7 +165,7 @@ class UploadUrlsApi(DataverseView):
     def get(self, request, ident: str):
         dataset = self.dataset(ident)
         raw = request.query_params.get("size", "")
-        if not raw.isdigit():
+        if not is_number(raw):
             raise InvalidInput(f"'size' must be the file's size in bytes, a whole number; got '{raw}'.")
         ticket, storage_identifier = dataverse_ticket(user=request.user, dataset=dataset, size=int(raw))
         if ticket.url is not None:
@@ -200,7 +207,7 @@ class MultipartApi(DataverseView):
             raise InvalidInput("The body of a complete call is a JSON object of part numbers to ETags (at most 1 MiB).")
         try:
             etags = json.loads(body or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InvalidInput("The body must be a JSON object of part numbers to ETags.") from None
         dataverse_complete(upload=upload, etags=etags)
         return ok({"message": "Multipart Upload completed"})
@@ -237,6 +244,7 @@ class AddApi(DataverseView):
     def post(self, request, ident: str):
         dataset = self.dataset(ident)
         upload, params = _one_file(request)
+        dataverse_require_write(user=request.user, dataset=dataset)  # before a zip is unpacked
         entries = _entries_for(upload, params)
         if not files_register(user=request.user, dataset=dataset, entries=entries):
             raise InvalidInput(_refusal(entries))
@@ -247,11 +255,15 @@ def _report(entries: list[Entry], registered: bool, verb: str) -> dict:
     files = []
     for entry in entries:
         if registered:
-            message = REPLACED if verb == "replaced" else ADDED
+            outcome = (
+                {"warningMessage": UNCHANGED}
+                if entry.unchanged
+                else {"successMessage": REPLACED if verb == "replaced" else ADDED}
+            )
             files.append(
                 {
                     "storageIdentifier": entry.storage_identifier,
-                    "successMessage": message,
+                    **outcome,
                     "fileDetails": file_metadata_json(entry.file),
                 }
             )
@@ -324,16 +336,13 @@ class FileReplaceApi(DataverseView):
             )
         if not files_register(user=request.user, dataset=file.version.dataset, entries=[entry]):
             raise InvalidInput(entry.error or "The file was not replaced.")
-        return ok({"files": [file_metadata_json(entry.file)]})
+        return ok({"files": [file_metadata_json(entry.file)]}, message=UNCHANGED if entry.unchanged else None)
 
 
 class FileMetadataApi(DataverseView):
     def post(self, request, ident: str):
-        file = (
-            DatasetFile.objects.select_related("version__dataset")
-            .filter(pk=int(ident) if ident.isdigit() else 0)
-            .first()
-        )
+        found = DatasetFile.objects.select_related("version__dataset")
+        file = found.filter(pk=int(ident)).first() if is_number(ident) else None
         if file is None or not (
             file.version.state == VersionState.PUBLISHED
             or dataset_can_write(user=request.user, dataset=file.version.dataset)
@@ -341,3 +350,10 @@ class FileMetadataApi(DataverseView):
             raise NotFound(f"Could not find datafile with id {ident}")
         file = file_metadata_update(user=request.user, file=file, params=json_data_object(request.data.get("jsonData")))
         return ok({"message": f"File Metadata update has been completed: {file_metadata_json(file)['label']}"})
+
+
+class UnknownApi(DataverseView):
+    def _unknown(self, request, *args, **kwargs):
+        raise NotFound(f"API endpoint does not exist on this server: {request.method} {request.path}")
+
+    get = post = put = delete = _unknown

@@ -28,10 +28,14 @@ def json_lenient(text: str):
     """JSON, also with single-quoted strings as in the Dataverse guide's curl examples."""
     try:
         return json.loads(text)
+    except RecursionError:
+        raise InvalidInput("Error in parsing provided json: nested too deeply.") from None
     except ValueError:
         pass
     try:
         return json.loads(_STRINGS.sub(_requote, text))
+    except RecursionError:
+        raise InvalidInput("Error in parsing provided json: nested too deeply.") from None
     except ValueError as error:
         raise InvalidInput(f"Error in parsing provided json: {error}") from None
 
@@ -43,13 +47,20 @@ def _flag(value) -> bool:
     return str(value).strip().lower() == "true"
 
 
+# What the stored fields hold; longer values are refused before anything is moved or written.
+MAX_LENGTHS = {"directoryLabel": 255, "label": 255, "fileName": 255, "mimeType": 255, "storageIdentifier": 300}
+
+
 def _text(data: dict, key: str, where: str) -> str | None:
     value = data.get(key)
     if value is None:
         return None
     if not isinstance(value, str | int | float):
         raise InvalidInput(f"{where}'{key}' must be a string.")
-    return str(value)
+    value = str(value)
+    if key in MAX_LENGTHS and len(value) > MAX_LENGTHS[key]:
+        raise InvalidInput(f"{where}'{key}' is longer than {MAX_LENGTHS[key]} characters.")
+    return value
 
 
 @dataclass
@@ -101,6 +112,8 @@ def file_params(data, *, where: str = "") -> FileParams:
     if checksum is not None:
         if not isinstance(checksum, dict) or not checksum.get("@type") or not checksum.get("@value"):
             raise InvalidInput(f"{where}'checksum' must be an object with '@type' and '@value'.")
+        if len(str(checksum["@value"])) > 128:
+            raise InvalidInput(f"{where}'checksum' '@value' is longer than 128 characters.")
         kind = str(checksum["@type"]).strip()
         if kind not in CHECKSUM_TYPES:
             raise InvalidInput(f"{where}ChecksumType must be one of these values: [{', '.join(CHECKSUM_TYPES)}].")

@@ -65,6 +65,11 @@ def version_files(*, version: DatasetVersion):
 # --- Dataverse addressing: `{id}` or `:persistentId` with `?persistentId=` ---
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits only (str.isdigit() takes "²", which int() refuses)."""
+    return text.isascii() and text.isdigit()
+
+
 def dataset_by_dataverse_id(*, ident: str, persistent_id: str | None) -> Dataset:
     """The dataset a Dataverse path names, by database id or by the `:persistentId` convention."""
     if ident == ":persistentId":
@@ -76,7 +81,7 @@ def dataset_by_dataverse_id(*, ident: str, persistent_id: str | None) -> Dataset
         if dataset is None:
             raise NotFound(f"Dataset with Persistent ID {persistent_id} not found.")
         return dataset
-    if not ident.isdigit():
+    if not is_number(ident):
         raise InvalidInput(f"Bad dataset ID number: {ident}.")
     dataset = Dataset.objects.select_related("organization").filter(pk=int(ident)).first()
     if dataset is None:
@@ -107,7 +112,7 @@ def dataset_latest_visible(*, user, dataset: Dataset) -> DatasetVersion:
 
 def dataset_file_by_id(*, file_id: str) -> DatasetFile:
     found = None
-    if file_id.isdigit():
+    if is_number(file_id):
         found = DatasetFile.objects.select_related("blob", "version__dataset").filter(pk=int(file_id)).first()
     if found is None:
         raise InvalidInput(f"Replacement file not found. There was no file found for ID: {file_id}")

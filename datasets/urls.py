@@ -33,4 +33,6 @@ urlpatterns += [
     re_path(ds + r"replaceFiles/?$", dataverse_apis.ReplaceFilesApi.as_view(), name="dv-replacefiles"),
     re_path(dv + r"files/(?P<ident>[^/]+)/replace/?$", dataverse_apis.FileReplaceApi.as_view(), name="dv-replace"),
     re_path(dv + r"files/(?P<ident>[^/]+)/metadata/?$", dataverse_apis.FileMetadataApi.as_view(), name="dv-metadata"),
+    # Anything else under the Dataverse roots: a 404 in Dataverse's shape, not an HTML page.
+    re_path(dv + r"(?:datasets|files)(?:/.*)?$", dataverse_apis.UnknownApi.as_view(), name="dv-unknown"),
 ]

@@ -77,7 +77,7 @@ def get_json(base, path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_seed_single_part_sequence(live_server, demo, storage_kind, storage_objects, settings, tmp_path):
+def test_seed_single_part_sequence(live_server, demo, storage_kind, storage_objects, settings, request, tmp_path):
     data = b"file one\n"
     path = tmp_path / "file1.txt"
     path.write_bytes(data)
@@ -139,6 +139,9 @@ def test_seed_single_part_sequence(live_server, demo, storage_kind, storage_obje
     blob = file.blob
     assert (blob.size, blob.sha256, blob.md5) == (9, hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest())
     assert storage_objects() == [blob.key]  # adopted under a blob key of its own; nothing else left
+    if storage_kind == "s3":
+        client, bucket = request.getfixturevalue("s3_storage")
+        assert client.get_object_tagging(Bucket=bucket, Key=blob.key)["TagSet"] == []  # no dv-state=temp
     code, listed = get_json(base, f"/api/datasets/:persistentId/?persistentId={PID}")
     assert code == 200
     assert listed["data"]["latestVersion"]["versionState"] == "DRAFT"
@@ -487,14 +490,19 @@ def test_replace_native_and_direct(client, demo):
     )
     assert response.status_code == 200, response.json()
     file_id = response.json()["data"]["files"][0]["dataFile"]["id"]
-    # The same bytes again: refused as duplicate content, nothing changes.
+    # The same bytes again: nothing is replaced (the metadata given is applied), and no bytes are kept.
+    blobs_before = set(Blob.objects.values_list("key", flat=True))
     response = client.post(
-        f"/api/files/{file_id}/replace", {"file": SimpleUploadedFile("a.txt", b"first\n", "text/plain")}, **auth
+        f"/api/files/{file_id}/replace",
+        {"file": SimpleUploadedFile("a.txt", b"first\n", "text/plain"), "jsonData": '{"categories": ["Doc"]}'},
+        **auth,
     )
     assert (response.status_code, response.json()["message"]) == (
-        400,
-        "Error! You may not replace a file with a file that has duplicate content.",
+        200,
+        "The file has the same content as the file it replaces; its metadata was updated, its bytes kept.",
     )
+    assert set(Blob.objects.values_list("key", flat=True)) == blobs_before
+    assert DatasetFile.objects.get(pk=file_id).categories == ["Doc"]
     # Another type without forceReplace is refused; with it, taken.
     response = client.post(
         f"/api/files/{file_id}/replace", {"file": SimpleUploadedFile("a.csv", b"x,y\n", "text/csv")}, **auth
@@ -573,3 +581,130 @@ def test_json_data_is_read_leniently():
         "b": ["x", 'y "z"'],
         "c": True,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dvuploader_direct_again_after_a_change(live_server, demo, storage_kind, storage_objects, tmp_path):
+    """A second run sends every file again (unchanged ones with a checksum of dvuploader's making):
+    the unchanged file stays as it is, the changed one is replaced, no bytes are left over."""
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_bytes(b"stays the same\n")
+    second.write_bytes(b"version one\n")
+    args = {"client": "dvuploader-direct", "url": live_server.url, "token": TOKEN, "pid": PID}
+    run_client({**args, "files": [{"path": str(first)}, {"path": str(second)}]})
+    before = {f.name: (f.pk, f.blob.key) for f in draft_files()}
+    second.write_bytes(b"version two, longer\n")
+    run_client({**args, "files": [{"path": str(first)}, {"path": str(second)}]})
+    after = {f.name: f for f in draft_files()}
+    assert (after["a.txt"].pk, after["a.txt"].blob.key) == before["a.txt"]
+    assert after["b.txt"].pk == before["b.txt"][0]
+    assert after["b.txt"].blob.sha256 == hashlib.sha256(b"version two, longer\n").hexdigest()
+    # The replaced bytes stay (named by the change history); nothing else is stored.
+    assert storage_objects() == sorted([before["a.txt"][1], before["b.txt"][1], after["b.txt"].blob.key])
+
+
+@pytest.mark.django_db
+def test_a_registration_holds_a_lock_while_it_runs(client, demo, monkeypatch):
+    import datasets.dataverse as dataverse
+
+    seen = []
+    original = dataverse._prepare
+
+    def prepare_and_look(entry, *, dataset):
+        seen.append(client.get(f"/api/datasets/{dataset.pk}/locks", HTTP_X_DATAVERSE_KEY=TOKEN).json()["data"])
+        return original(entry, dataset=dataset)
+
+    monkeypatch.setattr(dataverse, "_prepare", prepare_and_look)
+    sid = _ticket_and_put(client, b"x")
+    code, body = _add(
+        client, [{"storageIdentifier": sid, "fileName": "x.txt", "md5Hash": hashlib.md5(b"x").hexdigest()}]
+    )
+    assert code == 200, body
+    assert [[(lock["lockType"], lock["user"], lock["message"]) for lock in locks] for locks in seen] == [
+        [("EditInProgress", "supplier", "Registering files")]
+    ]
+    assert DatasetLock.objects.count() == 0
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db
+def test_native_zips_refused_leave_nothing(client, demo, local_storage, django_user_model):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.services import token_create
+
+    url = f"/api/datasets/:persistentId/add?persistentId={PID}"
+    archive = _zip({f"dir/f{n}.txt": b"data" for n in range(5)})
+    stranger = token_create(user=django_user_model.objects.create(username="stranger"), name="t").raw
+    response = client.post(
+        url, {"file": SimpleUploadedFile("p.zip", archive, "application/zip")}, HTTP_X_DATAVERSE_KEY=stranger
+    )
+    assert (response.status_code, response.json()["message"]) == (
+        403,
+        "You are not permitted to add files to this dataset.",
+    )
+    assert list(local_storage.rglob("*.txt")) == [] and [p for p in local_storage.rglob("*") if p.is_file()] == []
+    corrupt = bytearray(_zip({"a.txt": b"hello hello hello"}))
+    corrupt[corrupt.index(b"hello")] ^= 0xFF  # the member's CRC no longer matches
+    response = client.post(
+        url, {"file": SimpleUploadedFile("c.zip", bytes(corrupt), "application/zip")}, HTTP_X_DATAVERSE_KEY=TOKEN
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == "The zip member 'a.txt' cannot be read: Bad CRC-32 for file 'a.txt'"
+    assert [p for p in local_storage.rglob("*") if p.is_file()] == []
+    assert draft_files() == [] and Blob.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_malformed_requests_are_clear_400s_and_404s(client, demo, local_storage):
+    auth = {"HTTP_X_DATAVERSE_KEY": TOKEN}
+    response = client.get("/api/datasets/%C2%B2/", **auth)
+    assert (response.status_code, response.json()) == (400, {"status": "ERROR", "message": "Bad dataset ID number: ²."})
+    response = client.post("/api/files/%C2%B2/metadata", {"jsonData": "{}"}, **auth)
+    assert (response.status_code, response.json()) == (
+        404,
+        {"status": "ERROR", "message": "Could not find datafile with id ²"},
+    )
+    response = client.get(f"/api/datasets/:persistentId/uploadurls?persistentId={PID}&size=%C2%B2", **auth)
+    assert response.json() == {
+        "status": "ERROR",
+        "message": "'size' must be the file's size in bytes, a whole number; got '²'.",
+    }
+    response = client.post(
+        f"/api/datasets/:persistentId/addFiles?persistentId={PID}", {"jsonData": "[" * 100_000}, **auth
+    )
+    assert response.json() == {"status": "ERROR", "message": "Error in parsing provided json: nested too deeply."}
+    response = client.get("/api/datasets/:persistentId/nothing-here", **auth)
+    assert (response.status_code, response.json()) == (
+        404,
+        {
+            "status": "ERROR",
+            "message": "API endpoint does not exist on this server: GET /api/datasets/:persistentId/nothing-here",
+        },
+    )
+    # Too long for what is stored: refused before the upload is touched, which stays registrable.
+    sid = _ticket_and_put(client, b"y")
+    stored = sorted(p.relative_to(local_storage).as_posix() for p in local_storage.rglob("*") if p.is_file())
+    code, body = _add(
+        client, [{"storageIdentifier": sid, "fileName": "y.txt", "mimeType": "x/" + "y" * 300, "md5Hash": "0"}]
+    )
+    assert (code, body["message"]) == (400, "file 1: 'mimeType' is longer than 255 characters.")
+    assert sorted(p.relative_to(local_storage).as_posix() for p in local_storage.rglob("*") if p.is_file()) == stored
+    # A pre-signed URL takes exactly the size its ticket was for.
+    ticket = client.get(f"/api/datasets/:persistentId/uploadurls?persistentId={PID}&size=4", **auth).json()["data"]
+    response = client.put(ticket["url"].split("testserver", 1)[-1], data=b"12345", content_type="")
+    assert (response.status_code, response.content) == (
+        400,
+        b"The body is 5 bytes; this URL takes the file of 4 bytes.",
+    )
+    assert draft_files() == [] and Blob.objects.count() == 0
