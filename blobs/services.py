@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import time
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,6 +25,8 @@ from .storage import get_backend
 logger = logging.getLogger(__name__)
 
 DEFAULT_MEDIA_TYPE = "application/octet-stream"
+# Shared by every writer of the process; each writer has one task in it at a time.
+_PIPELINE = ThreadPoolExecutor(max_workers=8, thread_name_prefix="blob-writer")
 
 
 class BlobTooLarge(PayloadTooLarge):
@@ -42,20 +46,24 @@ class StagedBlob:
     key: str
     size: int
     sha256: str
-    md5: str
+    md5: str  # "" when the writer was told not to take it
 
 
 class BlobWriter:
-    """Writes one object chunk by chunk, counting and hashing in the same pass, within a limit."""
+    """Writes one object chunk by chunk, counting and hashing in the same pass, within a limit.
+    MD5 costs more than SHA-256 here (no CPU instructions for it): it is taken only when asked."""
 
-    def __init__(self, *, max_bytes: int | None = None, media_type: str = DEFAULT_MEDIA_TYPE, backend=None):
+    def __init__(
+        self, *, max_bytes: int | None = None, media_type: str = DEFAULT_MEDIA_TYPE, backend=None, md5: bool = True
+    ):
         self.backend = backend or get_backend()
         self.key = blob_new_key()
         self.max_bytes = settings.NEXUS_MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
         self.size = 0
         self._sha256 = hashlib.sha256()
-        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._md5 = hashlib.md5(usedforsecurity=False) if md5 else None
         self._sink = self.backend.open_sink(self.key, media_type)
+        self._pending: Future | None = None
         self.done = False
 
     def write(self, chunk: bytes) -> None:
@@ -63,18 +71,38 @@ class BlobWriter:
             self.abort()
             raise BlobTooLarge(f"The upload exceeds the maximum size of {self.max_bytes} bytes.")
         self.size += len(chunk)
+        # Hashing and storing a chunk (both release the GIL) overlap with reading the next one; one
+        # chunk at most is in flight, so memory stays bounded and the order is kept.
+        self._wait()
+        self._pending = _PIPELINE.submit(self._consume, chunk)
+
+    def _consume(self, chunk: bytes) -> None:
         self._sha256.update(chunk)
-        self._md5.update(chunk)
+        if self._md5 is not None:
+            self._md5.update(chunk)
         self._sink.write(chunk)
 
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()  # an error of the storage surfaces here
+
     def finish(self) -> StagedBlob:
+        try:
+            self._wait()
+        except BaseException:
+            self.abort()
+            raise
         self._sink.finish()
         self.done = True
-        return StagedBlob(key=self.key, size=self.size, sha256=self._sha256.hexdigest(), md5=self._md5.hexdigest())
+        md5 = self._md5.hexdigest() if self._md5 is not None else ""
+        return StagedBlob(key=self.key, size=self.size, sha256=self._sha256.hexdigest(), md5=md5)
 
     def abort(self) -> None:
         if not self.done:
             self.done = True
+            with contextlib.suppress(BaseException):
+                self._wait()
             self._sink.abort()
 
 

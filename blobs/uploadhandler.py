@@ -3,7 +3,11 @@
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
+from nexus_server.dialects import CDG, DATAVERSE, dialect_for_path
+
 from .services import BlobWriter, StagedBlob
+
+MD5_DIALECTS = {CDG, DATAVERSE}
 
 
 class StagedUploadedFile(UploadedFile):
@@ -53,7 +57,13 @@ class BlobUploadHandler(FileUploadHandler):
 
     def new_file(self, field_name, file_name, content_type, content_length, charset=None, content_type_extra=None):
         super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
-        self.writer = BlobWriter(max_bytes=self.max_bytes, media_type=content_type or "application/octet-stream")
+        self.writer = BlobWriter(
+            max_bytes=self.max_bytes, media_type=content_type or "application/octet-stream", md5=self._wants_md5()
+        )
+
+    def _wants_md5(self) -> bool:
+        # Only the dialects that report an MD5 (the gateway's file list, Dataverse's checksums) pay for it.
+        return self.request is None or dialect_for_path(self.request.path) in MD5_DIALECTS
 
     def receive_data_chunk(self, raw_data, start):
         self.writer.write(raw_data)

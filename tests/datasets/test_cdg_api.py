@@ -47,13 +47,14 @@ def test_the_seeds_curl_commands(live_server, demo, tmp_path):
     )
     assert code == 201, body
     created = json.loads(body)
-    assert {k: created[k] for k in ("dataset", "version", "state", "name", "size", "sha256", "replaced")} == {
+    assert {k: created[k] for k in ("dataset", "version", "state", "name", "size", "sha256", "md5", "replaced")} == {
         "dataset": "ncl.630.0",
         "version": "1.0",
         "state": "published",
         "name": "readme.txt",
         "size": 9,
         "sha256": hashlib.sha256(b"Read me.\n").hexdigest(),
+        "md5": hashlib.md5(b"Read me.\n").hexdigest(),
         "replaced": False,
     }
     # Query-parameter form, without /dataset/ in the path; PUT does the same as POST (it replaces).
