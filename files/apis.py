@@ -421,11 +421,12 @@ class FileApi(DeltaView):
         state = file_state_at(file=file, rev=rev, tag=tag)
         if suffix == "tags":
             return Response({"@context": TAGS_CONTEXT, "tags": file_tags(state=state)}, headers=_VARY)
-        ranges = _ranges(request.META.get("HTTP_ACCEPT", "") or "*/*")
-        if any(r in METADATA_TYPES for r in ranges):
+        accept = request.META.get("HTTP_ACCEPT", "") or "*/*"
+        # Exact ranges only: `application/json;q=0.9` or `application/*` ask for the content.
+        if any(part.strip().lower() in METADATA_TYPES for part in accept.split(",")):
             return Response(file_body(state, base_uri=base_uri), headers=_VARY)
         acl_require(user=request.user, permission=state.storage.read_permission, org=org, project=project)
-        if not _accepts(ranges, state.media_type):
+        if not _accepts(_ranges(accept), state.media_type):
             raise errors.not_acceptable(state.media_type.split(";", 1)[0].strip())
         response = StreamingHttpResponse(blob_iter_chunks(blob=state.blob), content_type=state.media_type)
         response["Content-Length"] = str(state.blob.size)
