@@ -246,10 +246,16 @@ def _content_reader(request):
             length = 0
         if length == 0:
             raise errors.entity_expected()
-        payload = _read_json(request)
+        is_json = "json" in content_type
+        try:
+            payload = _read_json(request)
+        except DeltaError:
+            if is_json:
+                raise
+            raise errors.unsupported_content_type(content_type) from None
         keys = set(payload) if isinstance(payload, dict) else set()
         if not keys or not keys <= {"path", "filename", "mediaType"} or not isinstance(payload.get("path"), str):
-            if "json" in content_type:
+            if is_json:
                 raise errors.malformed_content('A link payload is {"path", "filename"?, "mediaType"?}.')
             raise errors.unsupported_content_type(content_type)
         return file_link_content(
