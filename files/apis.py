@@ -505,7 +505,8 @@ class FileApi(DeltaView):
                 user=request.user, org=org, project=project, segment=segment, rev=rev, tag=tag_name, base_uri=base_uri
             )
             return _metadata(request, file)
-        if suffix is not None:
+        # The seed's deprecation example is `DELETE .../{id}/tags?rev=N` (no tag name): it deprecates too.
+        if suffix not in (None, "tags"):
             raise errors.route_not_found()
         rev = _int_param(request, "rev", required=True)
         file = file_deprecate(user=request.user, org=org, project=project, segment=segment, rev=rev, base_uri=base_uri)
