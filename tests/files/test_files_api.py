@@ -1,6 +1,7 @@
 """The files API on disk and on S3 storage: create, update with every revision's bytes, tags,
 deprecation, fetch by rev and tag, content negotiation, special ids, listing."""
 
+import base64
 import json
 from urllib.parse import quote
 
@@ -113,8 +114,6 @@ def test_every_revision_keeps_its_bytes(client, writer, reader):
         assert response["Content-Type"] == media_type
         assert response["Content-Length"] == str(len(expected))
         assert response["Vary"] == "Accept,Accept-Encoding"
-        import base64
-
         assert response["Content-Disposition"] == (
             f'attachment; filename="=?UTF-8?B?{base64.b64encode(filename.encode()).decode()}?="'
         )
@@ -287,3 +286,26 @@ def test_listing_filters_and_pages(client, writer, reader):
         assert page["_total"] == 3
         seen += [r["@id"] for r in page["_results"]]
     assert seen == [BASE + "a", BASE + "b", BASE + "c"]
+
+
+@pytest.mark.parametrize(
+    ("disposition", "filename"),
+    [
+        ('filename="na\u00efve.txt"'.encode(), "na\u00efve.txt"),  # raw UTF-8, as nexus-sdk (urllib3 2) sends it
+        (b"filename*=utf-8''na%C3%AFve.txt", "na\u00efve.txt"),  # RFC 2231, as urllib3 1 and aiohttp send it
+        (b'filename="-._~:?#[ ]@!$&\'()*,;=.txt"', "-._~:?#[ ]@!$&'()*,;=.txt"),
+    ],
+)
+def test_filenames_are_kept_and_encoded_in_the_download(client, writer, reader, disposition, filename):
+    body = (
+        b'--B\r\nContent-Disposition: form-data; name="file"; ' + disposition + b"\r\n"
+        b"Content-Type: text/plain\r\n\r\nhello\r\n--B--\r\n"
+    )
+    response = client.put(
+        "/v1/files/org/proj/named", body, content_type="multipart/form-data; boundary=B", **auth(writer)
+    )
+    assert (response.status_code, response.json()["_filename"]) == (201, filename)
+    response, data = content(client, "/v1/files/org/proj/named", reader)
+    assert data == b"hello"
+    encoded = base64.b64encode(filename.encode()).decode()
+    assert response["Content-Disposition"] == f'attachment; filename="=?UTF-8?B?{encoded}?="'
