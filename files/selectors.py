@@ -186,7 +186,7 @@ FILE_TYPE = "https://bluebrain.github.io/nexus/vocabulary/File"
 
 def file_list(*, project: Project, query: FileQuery) -> QuerySet[File]:
     """The project's files matching the filters, by creation time then @id (Delta's default sort)."""
-    files = File.objects.select_related("project__org", "storage").filter(project=project)
+    files = File.objects.select_related("project__org", "storage", "blob").filter(project=project)
     if query.deprecated is not None:
         files = files.filter(deprecated=query.deprecated)
     if query.rev is not None:
