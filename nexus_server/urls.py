@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("synctasks.urls")),
     path("", include("datasets.urls")),
     path("", include("harvest.urls")),
+    path("", include("files.urls")),
 ]

@@ -6,10 +6,16 @@ from django.core.management.base import BaseCommand
 
 from accounts import demo as accounts_demo
 from datasets import demo as datasets_demo
+from files import demo as files_demo
 from synctasks import demo as synctasks_demo
 
 # Each app that has demo objects contributes a `demo.seed()`; they run in dependency order.
-SEEDERS = [("accounts", accounts_demo.seed), ("synctasks", synctasks_demo.seed), ("datasets", datasets_demo.seed)]
+SEEDERS = [
+    ("accounts", accounts_demo.seed),
+    ("synctasks", synctasks_demo.seed),
+    ("datasets", datasets_demo.seed),
+    ("files", files_demo.seed),
+]
 
 
 class Command(BaseCommand):

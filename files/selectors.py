@@ -1,0 +1,211 @@
+"""Reads of the files app: projects, ACL checks, storages, a file at a revision or tag, listings."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Membership
+
+from . import errors
+from .iris import expand
+from .models import Acl, File, FileRevision, Org, Project, Storage
+
+
+def subject_of(user) -> str:
+    """How a caller is recorded in `_createdBy` / `_updatedBy`."""
+    if user is None or not user.is_authenticated:
+        return "anonymous"
+    return f"realms/local/users/{user.get_username()}"
+
+
+def acl_paths(*, org: str | None = None, project: str | None = None) -> list[str]:
+    """The path and its ancestors: grants on any of them hold."""
+    paths = ["/"]
+    if org:
+        paths.append(f"/{org}")
+        if project:
+            paths.append(f"/{org}/{project}")
+    return paths
+
+
+def _identity_filter(user) -> Q:
+    allowed = Q(identity="anonymous")
+    if user is not None and user.is_authenticated:
+        groups = Membership.objects.filter(user=user).values("organization_id")
+        allowed |= Q(identity="authenticated") | Q(identity="user", user=user) | Q(identity="group", group__in=groups)
+    return allowed
+
+
+def acl_permissions(*, user, org: str | None = None, project: str | None = None) -> set[str]:
+    """Every permission the caller holds on the path, inherited from `/` and `/{org}`."""
+    rows = Acl.objects.filter(_identity_filter(user), path__in=acl_paths(org=org, project=project))
+    return {permission for row in rows.values_list("permissions", flat=True) for permission in row or []}
+
+
+def acl_require(*, user, permission: str, org: str, project: str | None = None) -> None:
+    """403 AuthorizationFailed naming the permission and path, unless the caller holds it there."""
+    if permission not in acl_permissions(user=user, org=org, project=project):
+        path = f"/{org}/{project}" if project else f"/{org}"
+        raise errors.authorization_failed(permission, path)
+
+
+def acl_list(*, path: str | None = None, ancestors: bool = False) -> QuerySet[Acl]:
+    rows = Acl.objects.select_related("user", "group")
+    if path is None:
+        return rows.order_by("path", "identity", "pk")
+    if ancestors:
+        parts = [p for p in path.strip("/").split("/") if p]
+        paths = acl_paths(org=parts[0] if parts else None, project=parts[1] if len(parts) > 1 else None)
+        return rows.filter(path__in=paths).order_by("path", "identity", "pk")
+    return rows.filter(path=path).order_by("identity", "pk")
+
+
+def org_get(*, label: str) -> Org:
+    org = Org.objects.filter(label=label).first()
+    if org is None:
+        raise errors.org_not_found(label)
+    return org
+
+
+def project_get(*, org: str, label: str) -> Project:
+    """The project, or 404 ProjectNotFound."""
+    project = Project.objects.select_related("org").filter(org__label=org, label=label).first()
+    if project is None:
+        raise errors.project_not_found(f"{org}/{label}")
+    return project
+
+
+def project_for_write(*, org: str, label: str) -> Project:
+    """Delta's `onCreate`/`onModify`: the project must exist and neither it nor its org be deprecated."""
+    project = project_get(org=org, label=label)
+    if project.deprecated or project.org.deprecated:
+        raise errors.project_is_deprecated(project.ref)
+    return project
+
+
+def storage_resolve(*, project: Project, segment: str | None, base_uri: str) -> Storage:
+    """`?storage=` expanded like an id, or the project's default storage; must not be deprecated."""
+    if segment:
+        iri = expand(segment, project=project, base_uri=base_uri) or segment
+        storage = Storage.objects.filter(project=project, iri=iri).first()
+        if storage is None:
+            raise errors.storage_not_found(iri, project.ref)
+    else:
+        storage = Storage.objects.filter(project=project, default=True).first()
+        if storage is None:
+            raise errors.default_storage_not_found(project.ref)
+    if storage.deprecated:
+        raise errors.storage_is_deprecated(storage.iri)
+    return storage
+
+
+def file_iri(*, project: Project, segment: str, base_uri: str) -> str:
+    iri = expand(segment, project=project, base_uri=base_uri)
+    if iri is None:
+        raise errors.invalid_file_id(segment)
+    return iri
+
+
+def file_get(*, project: Project, iri: str) -> File:
+    file = File.objects.select_related("project__org", "storage", "blob").filter(project=project, iri=iri).first()
+    if file is None:
+        raise errors.file_not_found(iri, project.ref)
+    return file
+
+
+@dataclass(frozen=True)
+class FileState:
+    """A file as seen at one revision: what metadata and downloads are made of."""
+
+    file: File
+    rev: int
+    deprecated: bool
+    blob: object
+    filename: str
+    media_type: str
+    storage: Storage
+    storage_rev: int
+    origin: str
+    location: str
+    tags: dict
+    updated_at: object
+    updated_by: str
+
+
+def _state(file: File, revision) -> FileState:
+    return FileState(
+        file=file,
+        rev=revision.rev,
+        deprecated=revision.deprecated,
+        blob=revision.blob,
+        filename=revision.filename,
+        media_type=revision.media_type,
+        storage=revision.storage,
+        storage_rev=revision.storage_rev,
+        origin=revision.origin,
+        location=revision.location,
+        tags=revision.tags or {},
+        updated_at=revision.updated_at,
+        updated_by=revision.updated_by,
+    )
+
+
+def file_state(file: File) -> FileState:
+    """The latest state, from the file row itself."""
+    return _state(file, file)
+
+
+def file_state_at(*, file: File, rev: int | None = None, tag: str | None = None) -> FileState:
+    """The state at `?rev=` (404 RevisionNotFound past the latest) or `?tag=` (404 TagNotFound)."""
+    if tag is not None:
+        if tag not in (file.tags or {}):
+            raise errors.tag_not_found(tag)
+        rev = file.tags[tag]
+    if rev is None or rev == file.rev:
+        return file_state(file)
+    if rev < 1 or rev > file.rev:
+        raise errors.revision_not_found(rev, file.rev)
+    revision = FileRevision.objects.select_related("blob", "storage").get(file=file, rev=rev)
+    return _state(file, revision)
+
+
+@dataclass(frozen=True)
+class FileQuery:
+    deprecated: bool | None = None
+    rev: int | None = None
+    types: tuple[str, ...] = ()
+    created_by: str | None = None
+    updated_by: str | None = None
+    q: str | None = None
+    locate: str | None = None
+    id: str | None = None
+
+
+FILE_TYPE = "https://bluebrain.github.io/nexus/vocabulary/File"
+
+
+def file_list(*, project: Project, query: FileQuery) -> QuerySet[File]:
+    """The project's files matching the filters, by creation time then @id (Delta's default sort)."""
+    files = File.objects.select_related("project__org", "storage", "blob").filter(project=project)
+    if query.deprecated is not None:
+        files = files.filter(deprecated=query.deprecated)
+    if query.rev is not None:
+        files = files.filter(rev=query.rev)
+    if any(t != FILE_TYPE for t in query.types):
+        files = files.none()  # every file is of type File only
+    if query.created_by is not None:
+        files = files.filter(created_by=query.created_by)
+    if query.updated_by is not None:
+        files = files.filter(updated_by=query.updated_by)
+    if query.id is not None:
+        files = files.filter(iri=query.id)
+    if query.locate is not None:
+        files = files.filter(iri=query.locate)
+    if query.q:
+        text = query.q.lower()
+        files = files.filter(Q(iri__icontains=text) | Q(filename__icontains=text) | Q(media_type__icontains=text))
+    return files.order_by("created_at", "iri")
+
+
+def file_tags(*, state: FileState) -> list[dict]:
+    return [{"rev": rev, "tag": tag} for tag, rev in sorted(state.tags.items())]

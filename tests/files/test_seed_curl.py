@@ -1,0 +1,147 @@
+"""The seed's curl examples against the live server and the demo world (`seed_demo`), with the demo
+token as Bearer: the seed's keys, the reference statuses."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+from files.models import File
+from tests.conftest import curl
+
+TOKEN = "3b1f2a4e-6c7d-4e8f-9a0b-1c2d3e4f5a6b"
+NXV = "https://bluebrain.github.io/nexus/vocabulary/"
+SEED_KEYS = {
+    "@context", "@id", "@type", "_bytes", "_digest", "_filename", "_mediaType", "_incoming", "_outgoing", "_self",
+    "_constrainedBy", "_project", "_rev", "_deprecated", "_createdAt", "_createdBy", "_updatedAt", "_updatedBy",
+}  # fmt: skip
+# What the reference server adds to the seed's examples (v1.9.1 metadata response).
+REFERENCE_EXTRA = {"_storage", "_origin", "_uuid"}
+
+
+@pytest.fixture
+def demo(settings, capsys):
+    settings.NEXUS_DEMO_TOKEN = TOKEN
+    call_command("seed_demo", "--json")
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def files_dir(tmp_path):
+    (tmp_path / "myfile.jpg").write_bytes(b"\xff\xd8\xff" + b"j" * 667)  # 670 bytes, as in the seed
+    (tmp_path / "myfile2.png").write_bytes(b"\x89PNG" + b"p" * 2666)  # 2670 bytes
+    return tmp_path
+
+
+def run(*args) -> tuple[int, dict]:
+    code, body = curl("-H", f"Authorization: Bearer {TOKEN}", *args)
+    return code, json.loads(body) if body else {}
+
+
+def assert_metadata(body, *, extra=frozenset()):
+    assert set(body) == SEED_KEYS | REFERENCE_EXTRA | set(extra), set(body) ^ (SEED_KEYS | REFERENCE_EXTRA)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_examples_on_disk(live_server, demo, files_dir):
+    url = f"{live_server.url}/v1/files/myorg/myproj"
+    assert demo["files"] == {"org": "myorg", "project": "myproj", "storages": [NXV + "diskStorageDefault"]}
+
+    # Create a file using POST
+    code, body = run("-XPOST", "-F", f"file=@{files_dir}/myfile.jpg;type=image/jpeg", url)
+    assert code == 201
+    assert_metadata(body)
+    assert (body["_bytes"], body["_filename"], body["_mediaType"], body["_rev"]) == (670, "myfile.jpg", "image/jpeg", 1)
+    assert body["_createdBy"] == f"{live_server.url}/v1/realms/local/users/supplier"
+
+    # Create a file using PUT (and the id the later examples use, nxv:myfile)
+    for file_id in ("nxv:myfile.jpg", "nxv:myfile"):
+        code, body = run("-XPUT", "-F", f"file=@{files_dir}/myfile.jpg;type=image/jpeg", f"{url}/{file_id}")
+        assert code == 201
+        assert_metadata(body)
+        assert body["@id"] == NXV + file_id[4:]
+
+    # Create a file (specific storage): there is no S3 storage without S3
+    code, body = run("-XPOST", "-F", f"file=@{files_dir}/myfile.jpg;type=image/jpeg", f"{url}?storage=nxv:mys3storage")
+    assert (code, body["@type"]) == (404, "ResourceNotFound")
+
+    # Link an existing file: disk storages refuse
+    link = '{"filename": "myfile.png", "path": "relative/path/to/myfile.png", "mediaType": "image/png"}'
+    code, body = run("-XPOST", url, "-d", link)
+    assert (code, body["@type"]) == (400, "UnsupportedOperation")
+
+    # Update a file
+    for file_id in ("nxv:myfile.jpg", "nxv:myfile"):
+        code, body = run("-XPUT", "-F", f"file=@{files_dir}/myfile2.png;type=image/png", f"{url}/{file_id}?rev=1")
+        assert code == 200
+        assert_metadata(body)
+        assert (body["_bytes"], body["_filename"], body["_mediaType"], body["_rev"]) == (
+            2670, "myfile2.png", "image/png", 2
+        )  # fmt: skip
+
+    # Tag a file
+    code, body = run(
+        "-XPOST", "-H", "Content-Type: application/json", f"{url}/nxv:myfile/tags?rev=2", "-d",
+        '{\n  "tag": "mytag",\n  "rev": 1\n}',
+    )  # fmt: skip
+    assert code == 201
+    assert_metadata(body)
+    assert (body["_rev"], body["_deprecated"]) == (3, False)
+
+    # Deprecate a file (the seed's example path ends in /tags)
+    code, body = run("-XDELETE", f"{url}/nxv:myfile/tags?rev=3")
+    assert code == 200
+    assert_metadata(body)
+    assert (body["_rev"], body["_deprecated"], body["_bytes"]) == (4, True, 2670)
+
+    # Fetch a file: binary, then metadata
+    code, content = curl("-H", f"Authorization: Bearer {TOKEN}", f"{url}/nxv:myfile.jpg")
+    assert (code, content) == (200, (files_dir / "myfile2.png").read_bytes())
+    code, body = run("-H", "Accept: application/json", f"{url}/nxv:myfile.jpg")
+    assert code == 200
+    assert_metadata(body)
+    assert body["_storage"] == {"@id": NXV + "diskStorageDefault", "@type": "DiskStorage", "_rev": 1}
+
+    # List files
+    code, body = run(url)
+    assert code == 200
+    assert set(body) == {"@context", "_total", "_results"}
+    assert body["_total"] == 3
+    for entry in body["_results"]:
+        assert set(entry) == SEED_KEYS - {"@context"} | {"_storage", "_uuid"}
+    code, body = run(f"{url}?size=1")
+    assert set(body) == {"@context", "_total", "_results", "_next"}
+    assert File.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_examples_on_s3(live_server, s3_storage, demo, files_dir):
+    client, bucket = s3_storage
+    url = f"{live_server.url}/v1/files/myorg/myproj"
+    assert demo["files"]["storages"] == [NXV + "diskStorageDefault", NXV + "mys3storage"]
+
+    # Create a file (specific storage)
+    code, body = run("-XPOST", "-F", f"file=@{files_dir}/myfile.jpg;type=image/jpeg", f"{url}?storage=nxv:mys3storage")
+    assert code == 201
+    assert_metadata(body, extra={"_location"})
+    assert body["_storage"] == {"@id": NXV + "mys3storage", "@type": "S3Storage", "_rev": 1}
+    assert body["_location"] == f"{s3_storage[0].meta.endpoint_url}/{bucket}/{File.objects.get().blob.key}"
+
+    # Link an existing file using POST, then using PUT
+    client.put_object(Bucket=bucket, Key="relative/path/to/myfile.png", Body=b"\x89PNG linked")
+    link = (
+        '{\n    "filename": "myfile.png",\n    "path": "relative/path/to/myfile.png",\n    "mediaType": "image/png"\n}'
+    )
+    code, body = run("-XPOST", f"{url}?storage=nxv:mys3storage", "-d", link)
+    assert code == 201
+    assert_metadata(body, extra={"_location"})
+    assert body["_location"] == f"{s3_storage[0].meta.endpoint_url}/{bucket}/relative/path/to/myfile.png"
+    assert (body["_filename"], body["_mediaType"], body["_bytes"], body["_origin"]) == (
+        "myfile.png", "image/png", 11, "Storage"
+    )  # fmt: skip
+    code, body = run("-XPUT", f"{url}/nxv:myfile.png?storage=nxv:mys3storage", "-d", link)
+    assert (code, body["@id"], body["_rev"]) == (201, NXV + "myfile.png", 1)
+    # The linked bytes are the revision's own: changing the object later does not change them.
+    client.put_object(Bucket=bucket, Key="relative/path/to/myfile.png", Body=b"changed")
+    code, content = curl("-H", f"Authorization: Bearer {TOKEN}", f"{url}/nxv:myfile.png")
+    assert (code, content) == (200, b"\x89PNG linked")
