@@ -1,6 +1,7 @@
 """Reads of blobs: open a stream, temporary download links, and the blob a signed link grants."""
 
 import time
+from functools import lru_cache
 
 from django.conf import settings
 from django.core import signing
@@ -31,15 +32,29 @@ def blob_iter_chunks(*, blob: Blob, chunk_size: int = 1024 * 1024):
         reader.close()
 
 
-def blob_download_url(*, blob: Blob, filename: str = "", ttl: int | None = None) -> str:
-    """A temporary download link: S3 pre-signed GET (absolute), or a signed app path (local)."""
+def blob_download_url(*, blob: Blob | None = None, key: str = "", filename: str = "", ttl: int | None = None) -> str:
+    """A temporary download link to a blob (or the blob under `key`): S3 pre-signed GET (absolute),
+    or a signed app path (local)."""
+    key = blob.key if blob is not None else key
     ttl = settings.NEXUS_LINK_TTL_SECONDS if ttl is None else ttl
     backend = get_backend()
     if isinstance(backend, S3Backend):
-        return backend.presigned_get(blob.key, filename=filename, ttl=ttl)
+        return backend.presigned_get(key, filename=filename, ttl=ttl)
     assert isinstance(backend, LocalBackend)
-    expires = int(time.time()) + ttl
-    signed = signing.dumps({"k": blob.key, "e": expires, "n": filename}, salt=LINK_SALT, compress=True)
+    now = int(time.time())
+    if ttl <= 2 * LINK_STEP:
+        return _local_link(key, filename, now + ttl)
+    # A long-lived link expires at a 5-minute step (after ttl - 5 minutes to ttl), so a blob gets the
+    # same link for 5 minutes: a list of 1,000 uploads signs each link once, not at every request.
+    return _local_link(key, filename, (now + ttl) // LINK_STEP * LINK_STEP)
+
+
+LINK_STEP = 300
+
+
+@lru_cache(maxsize=20_000)
+def _local_link(key: str, filename: str, expires: int) -> str:
+    signed = signing.dumps({"k": key, "e": expires, "n": filename}, salt=LINK_SALT, compress=True)
     return reverse("blobs:download", kwargs={"signed": signed, "filename": filename or "download"})
 
 

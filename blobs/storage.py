@@ -7,7 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -298,7 +298,12 @@ def _client_for(endpoint_url: str):
 
 def get_backend() -> LocalBackend | S3Backend:
     """The backend of the `blobs` storage configured in settings.STORAGES."""
-    storage = storages["blobs"]
+    return _backend_for(storages["blobs"])
+
+
+@lru_cache(maxsize=8)
+def _backend_for(storage) -> LocalBackend | S3Backend:
+    # Django keeps one storage object until STORAGES changes; its backend is kept with it.
     if hasattr(storage, "bucket_name"):
         return S3Backend(storage)
     return LocalBackend(Path(storage.location))

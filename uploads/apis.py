@@ -9,7 +9,14 @@ from rest_framework.views import APIView
 from nexus_server.parsers import StreamingMultiPartParser
 
 from .selectors import upload_get, uploads_latest_per_data_source
-from .serializers import SyncTaskUploadForm, UploadDetailSerializer, UploadForm, UploadSerializer
+from .serializers import (
+    SyncTaskUploadForm,
+    UploadDetailSerializer,
+    UploadForm,
+    UploadSerializer,
+    absolute_base,
+    upload_body,
+)
 from .services import upload_create, upload_create_for_task
 
 
@@ -26,8 +33,8 @@ class UploadListCreateApi(APIView):
     parser_classes = [StreamingMultiPartParser, FormParser]
 
     def get(self, request):
-        uploads = uploads_latest_per_data_source(user=request.user)
-        return Response(UploadSerializer(uploads, many=True, context={"request": request}).data)
+        base = absolute_base(request)
+        return Response([upload_body(row, base=base) for row in uploads_latest_per_data_source(user=request.user)])
 
     def post(self, request):
         form = UploadForm(data=request.data)
