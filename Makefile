@@ -55,8 +55,12 @@ test: lint $(CLIENTS)/.installed
 	echo "pytest on $${DATABASE_URL:-the embedded SQLite default}"; \
 	NEXUS_VAR_DIR=$${NEXUS_VAR_DIR:-var/test} $(BIN)/pytest -m "$$marks" $(PYTEST_ARGS)
 
-# Benchmarks against PostgreSQL on 127.0.0.1 (BENCH_DATABASE_URL); BENCH_SCALE=small (default) or full.
+# Benchmarks against PostgreSQL and Redis on 127.0.0.1 (BENCH_DATABASE_URL, BENCH_BROKER_URL) under
+# gunicorn; BENCH_SCALE=small (default, under two minutes) or full; BENCH_CASES to choose cases.
+# The read case's load generator is wrk, from Debian's packages.
 bench: install
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; \
+		$$(command -v sudo) apt-get install -y -qq wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }; }
 	$(BIN)/python -m bench
 
 clean:

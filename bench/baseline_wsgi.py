@@ -2,6 +2,9 @@
 
 
 def app(environ, start_response):
+    if environ.get("PATH_INFO") == "/healthz":
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "2")])
+        return [b"{}"]
     stream = environ["wsgi.input"]
     remaining = int(environ.get("CONTENT_LENGTH") or 0)
     while remaining > 0:

@@ -6,7 +6,6 @@ at two file sizes to show whether memory grows with the file.
 """
 
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -15,37 +14,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from . import stack
+
 SCALES = {"small": 1_000_000, "full": 10_000_000}
 FEATURES = 1000
 START = datetime(2020, 1, 1, tzinfo=UTC)
-RESULTS = Path(__file__).parent / "results"
-
-
-def _db_url() -> str:
-    return os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/nexus_bench")
-
-
-def _setup_django():
-    os.environ["DATABASE_URL"] = _db_url()
-    os.environ.setdefault("NEXUS_VAR_DIR", str(Path(tempfile.gettempdir()) / "nexus-bench-var"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexus_server.settings")
-    import django
-
-    django.setup()
-
-
-def _ensure_database():
-    import psycopg2
-
-    url = _db_url()
-    name = url.rsplit("/", 1)[1]
-    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
 def write_csv(path: Path, rows: int, first_hour: int, shift: float = 0.0) -> None:
@@ -60,14 +33,12 @@ def write_csv(path: Path, rows: int, first_hour: int, shift: float = 0.0) -> Non
 
 def _prepare(rows: int, workdir: Path) -> dict:
     """A fresh data connection holding rows/2 measurements (loaded by COPY), and the CSV to ingest."""
-    from django.core.management import call_command
     from django.db import connection
 
     from accounts.services import organization_get_or_create
     from synctasks.models import FeatureKind
     from synctasks.services import data_source_create, feature_type_ensure
 
-    call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE harvest_measurement")
     source = data_source_create(
@@ -96,9 +67,9 @@ def _prepare(rows: int, workdir: Path) -> dict:
     return {"source": source.pk, "csv": str(upload), "existing_rows": rows // 2}
 
 
-def _ingest_child(source_id: int, csv_path: str) -> None:
+def _ingest_child(source_id: int, csv_path: str, var_dir: str) -> None:
     """Runs in its own process: one ingest, timed; prints JSON with rows/s and peak RSS."""
-    _setup_django()
+    stack.setup_django(Path(var_dir))
     from django.db import transaction
 
     from blobs.services import blob_write
@@ -138,54 +109,42 @@ def _copy_baseline(csv_path: str) -> float:
     return seconds
 
 
-def run_case(rows: int) -> dict:
+def run_case(rows: int, var_dir: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="nexus-bench-") as tmp:
         prepared = _prepare(rows, Path(tmp))
-        child = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                f"from bench.ingest import _ingest_child; _ingest_child({prepared['source']}, {prepared['csv']!r})",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).resolve().parent.parent,
+        code = (
+            "from bench.ingest import _ingest_child; "
+            f"_ingest_child({prepared['source']}, {prepared['csv']!r}, {str(var_dir)!r})"
         )
+        child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=stack.ROOT)
         measured = json.loads(child.stdout.strip().splitlines()[-1])
         baseline = _copy_baseline(prepared["csv"])
     return {
-        "case": "timeseries_upsert",
         "rows": rows,
         "existing_rows": prepared["existing_rows"],
-        "ingest_rows_per_s": round(rows / measured["seconds"]),
-        "copy_baseline_rows_per_s": round(rows / baseline),
-        "ratio": round((rows / measured["seconds"]) / (rows / baseline), 3),
-        "ingest_seconds": round(measured["seconds"], 1),
+        "rows_per_s": round(rows / measured["seconds"]),
+        "copy_rows_per_s": round(rows / baseline),
+        "seconds": round(measured["seconds"], 1),
         "peak_rss_mib": round(measured["peak_rss_kib"] / 1024, 1),
-        "rss_before_ingest_mib": round(measured["rss_before_kib"] / 1024, 1),
         "report": measured["report"],
     }
 
 
-def main() -> None:
-    scale = os.environ.get("BENCH_SCALE", "small")
+def run(scale: str, var_dir: Path) -> dict:
+    """The ingest at N/10 and at N rows: the figure is N's, the smaller run shows whether memory
+    grows with the file."""
     rows = SCALES[scale]
-    _ensure_database()
-    _setup_django()
-    RESULTS.mkdir(exist_ok=True)
-    results = [run_case(rows // 10), run_case(rows)]
-    with open(RESULTS / "ingest.jsonl", "a") as out:
-        for result in results:
-            out.write(json.dumps({"scale": scale, "at": datetime.now(UTC).isoformat(), **result}) + "\n")
-    print(f"\nTimeseries upsert (BENCH_SCALE={scale}; a CSV of N rows into a connection holding N/2, half overwritten)")
-    print(f"{'rows':>11} {'ingest rows/s':>14} {'COPY rows/s':>12} {'ratio':>6} {'seconds':>8} {'peak RSS MiB':>13}")
-    for r in results:
-        print(
-            f"{r['rows']:>11,} {r['ingest_rows_per_s']:>14,} {r['copy_baseline_rows_per_s']:>12,} {r['ratio']:>6} "
-            f"{r['ingest_seconds']:>8} {r['peak_rss_mib']:>13}"
-        )
-    print(
-        f"inserted/updated at N={rows:,}: {results[1]['report']['rows_inserted']:,} / "
-        f"{results[1]['report']['rows_updated']:,}; results appended to {RESULTS / 'ingest.jsonl'}"
-    )
+    small, large = run_case(rows // 10, var_dir), run_case(rows, var_dir)
+    return {
+        "case": "ingest",
+        "what": f"long timeseries CSV of {rows:,} rows upserted into a data connection holding {rows // 2:,} "
+        "(half the keys overlapping), PostgreSQL",
+        "figure": "rows/s",
+        "value": large["rows_per_s"],
+        "baseline": large["copy_rows_per_s"],
+        "baseline_what": "PostgreSQL COPY of the same CSV into an unindexed table",
+        "ratio": round(large["rows_per_s"] / large["copy_rows_per_s"], 3),
+        "target": ">= 150,000 rows/s, RSS flat in the file size",
+        "met": large["rows_per_s"] >= 150_000 and large["peak_rss_mib"] < small["peak_rss_mib"] * 1.25,
+        "details": {"at_n": large, "at_n_over_10": small},
+    }
