@@ -55,22 +55,35 @@ def _post(url: str, size: int, datasource: int, master: int) -> dict:
     return {"mb_per_s": round(size / seconds / 1e6, 1), "seconds": round(seconds, 2), "rss_growth_mib": growth / 1024}
 
 
+REPEATS = {"small": 1, "full": 3}
+
+
+def _best(results: list[dict]) -> dict:
+    """The fastest of the repeats (this machine is noisy; the slower runs measure its neighbours),
+    with the largest RSS growth of any."""
+    best = max(results, key=lambda r: r["mb_per_s"])
+    return {**best, "rss_growth_mib": max(r["rss_growth_mib"] for r in results)}
+
+
 def run(scale: str, var_dir: Path) -> dict:
     size = SIZES[scale]
     environment = stack.env(var_dir, NEXUS_MAX_UPLOAD_BYTES=str(600 * 1024 * 1024))
-    server, url = stack.serve("nexus_server.wsgi:application", environment)
-    try:
-        from synctasks.models import DataSource
+    from synctasks.models import DataSource
 
-        datasource = DataSource.objects.get(name="Measurements export").pk
-        upload = _post(f"{url}/api/v1/uploads/?token={stack.TOKEN}", size, datasource, server.pid)
-    finally:
-        stack.stop(server)
-    baseline_server, baseline_url = stack.serve("bench.baseline_wsgi:app", environment)
-    try:
-        baseline = _post(baseline_url + "/", size, datasource, baseline_server.pid)
-    finally:
-        stack.stop(baseline_server)
+    datasource = DataSource.objects.get(name="Measurements export").pk
+    uploads, baselines = [], []
+    for _ in range(REPEATS[scale]):
+        server, url = stack.serve("nexus_server.wsgi:application", environment)
+        try:
+            uploads.append(_post(f"{url}/api/v1/uploads/?token={stack.TOKEN}", size, datasource, server.pid))
+        finally:
+            stack.stop(server)
+        baseline_server, baseline_url = stack.serve("bench.baseline_wsgi:app", environment)
+        try:
+            baselines.append(_post(baseline_url + "/", size, datasource, baseline_server.pid))
+        finally:
+            stack.stop(baseline_server)
+    upload, baseline = _best(uploads), _best(baselines)
     return {
         "case": "upload",
         "what": f"{size // (1024 * 1024)} MiB multipart POST /api/v1/uploads/ over loopback, local storage",
@@ -83,6 +96,9 @@ def run(scale: str, var_dir: Path) -> dict:
         "met": upload["mb_per_s"] / baseline["mb_per_s"] >= 0.8 and upload["rss_growth_mib"] < 50,
         "details": {
             "bytes": size,
+            "repeats (best taken)": REPEATS[scale],
+            "all_upload_mb_per_s": [r["mb_per_s"] for r in uploads],
+            "all_baseline_mb_per_s": [r["mb_per_s"] for r in baselines],
             "upload_seconds": upload["seconds"],
             "worker_peak_rss_growth_mib": round(upload["rss_growth_mib"], 1),
             "baseline_worker_peak_rss_growth_mib": round(baseline["rss_growth_mib"], 1),
