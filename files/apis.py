@@ -24,7 +24,7 @@ from nexus_server.parsers import StreamingMultiPartParser
 from . import errors
 from .errors import DeltaError
 from .iris import expand_type, file_self, project_base, project_vocab, subject_from_iri, subject_iri
-from .models import Acl, Org, Project, Storage
+from .models import Acl, Org, Project, Storage, StorageType
 from .selectors import (
     FileQuery,
     FileState,
@@ -172,8 +172,10 @@ def file_body(state: FileState, *, base_uri: str, listing: bool = False) -> dict
             "_filename": state.filename,
         }
     )
-    if state.location:
-        body["_location"] = state.location
+    if state.storage.type == StorageType.S3:
+        # Delta's show-location, without the bucket's internal key: an opaque, stable address of this
+        # revision's bytes.
+        body["_location"] = f"file:///{state.storage.uuid}/{file.uuid}/{state.rev}"
     body.update(
         {
             "_mediaType": state.media_type,

@@ -126,7 +126,6 @@ class FileState:
     storage: Storage
     storage_rev: int
     origin: str
-    location: str
     tags: dict
     updated_at: object
     updated_by: str
@@ -143,7 +142,6 @@ def _state(file: File, revision) -> FileState:
         storage=revision.storage,
         storage_rev=revision.storage_rev,
         origin=revision.origin,
-        location=revision.location,
         tags=revision.tags or {},
         updated_at=revision.updated_at,
         updated_by=revision.updated_by,

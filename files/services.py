@@ -29,7 +29,6 @@ class Content:
     filename: str
     media_type: str
     origin: str = Origin.CLIENT
-    location: str = ""
     # Bytes this request staged itself (links) and must remove if the write is refused.
     owned: bool = False
 
@@ -129,12 +128,22 @@ def media_type_detect(*, filename: str, part_type: str | None, charset: str | No
     return f"{guessed}; charset=UTF-8" if guessed.startswith("text/") else guessed
 
 
-def _location(storage: Storage, key: str) -> str:
-    """S3 storages show where the object is (Delta's show-location); disk storages do not."""
-    if storage.type != StorageType.S3:
-        return ""
-    endpoint = (settings.AWS_S3_ENDPOINT_URL or "https://s3.amazonaws.com").rstrip("/")
-    return f"{endpoint}/{settings.AWS_STORAGE_BUCKET_NAME}/{key}"
+# Objects a project may link live under its own link area of the bucket, never among the blobs
+# (other projects' and other dialects' bytes) or multipart parts.
+LINK_PREFIX = "links"
+
+
+def link_area(*, project: Project) -> str:
+    """The bucket prefix a project's link paths are relative to: `links/{org}/{project}/`."""
+    return f"{LINK_PREFIX}/{project.org.label}/{project.label}/"
+
+
+def _link_key(project: Project, path: str) -> str | None:
+    """The object key a link path stands for, or None when the path could leave the link area."""
+    segments = path.split("/")
+    if any(s in ("", ".", "..") or "\\" in s or not s.isprintable() for s in segments):
+        return None
+    return link_area(project=project) + path
 
 
 def file_upload_content(
@@ -146,16 +155,16 @@ def file_upload_content(
         staged=staged,
         filename=filename,
         media_type=media_type_detect(filename=filename, part_type=part_type, charset=charset),
-        location=_location(storage, staged.key),
     )
 
 
 def file_link_content(
     *, storage: Storage, iri: str, path: str, filename: str | None, media_type: str | None
 ) -> Content:
-    """Links an object of the S3 bucket: its bytes are copied through blobs (size, SHA-256, limit in
-    one pass), so that the revision keeps them whatever later happens at `path`. Disk storages
-    refuse (UnsupportedOperation), as in the reference server."""
+    """Links an object of the project's link area of the S3 bucket (`path` is relative to
+    `links/{org}/{project}/`): its bytes are copied through blobs (size, SHA-256, limit in one pass),
+    so that the revision keeps them whatever later happens at `path`. Disk storages refuse
+    (UnsupportedOperation), as in the reference server."""
     if storage.type != StorageType.S3:
         raise errors.unsupported_operation(iri, storage.iri, storage.type)
     filename = filename or path.rstrip("/").rsplit("/", 1)[-1]
@@ -164,9 +173,16 @@ def file_link_content(
     backend = get_backend()
     if not isinstance(backend, S3Backend):
         raise errors.link_rejected(iri, storage.iri, "The server's blob storage is not S3.")
-    key = path.lstrip("/")
+    key = _link_key(storage.project, path)
+    if key is None:
+        raise errors.link_rejected(
+            iri,
+            storage.iri,
+            f"The path must be relative to the project's link area '{link_area(project=storage.project)}', "
+            "without a leading '/' nor empty, '.' or '..' segments.",
+        )
     if not backend.exists(key):
-        raise errors.link_rejected(iri, storage.iri, f"No object at path '{key}' in bucket '{backend.bucket}'.")
+        raise errors.link_rejected(iri, storage.iri, f"No object at path '{path}' in the project's link area.")
     media_type = media_type or media_type_detect(filename=filename, part_type=None)
     reader = backend.open_reader(key)
     try:
@@ -182,7 +198,6 @@ def file_link_content(
         filename=filename,
         media_type=media_type,
         origin=Origin.STORAGE,
-        location=_location(storage, key),
         owned=True,
     )
 
@@ -248,7 +263,6 @@ def file_create(
                 storage=storage,
                 storage_rev=storage.rev,
                 origin=content.origin,
-                location=content.location,
                 tags={tag: 1} if tag else {},
                 created_at=now,
                 created_by=subject,
@@ -277,7 +291,6 @@ def _record(file: File, action: str) -> FileRevision:
         storage=file.storage,
         storage_rev=file.storage_rev,
         origin=file.origin,
-        location=file.location,
         tags=file.tags,
         updated_at=file.updated_at,
         updated_by=file.updated_by,
@@ -338,7 +351,7 @@ def file_update(
         file.blob = blob_record(staged=content.staged, media_type=content.media_type)
         file.filename, file.media_type = content.filename, content.media_type
         file.storage, file.storage_rev = storage, storage.rev
-        file.origin, file.location = content.origin, content.location
+        file.origin = content.origin
         if tag:
             file.tags = {**file.tags, tag: rev + 1}
 

@@ -125,23 +125,25 @@ def test_seed_examples_on_s3(live_server, s3_storage, demo, files_dir):
     assert code == 201
     assert_metadata(body, extra={"_location"})
     assert body["_storage"] == {"@id": NXV + "mys3storage", "@type": "S3Storage", "_rev": 1}
-    assert body["_location"] == f"{s3_storage[0].meta.endpoint_url}/{bucket}/{File.objects.get().blob.key}"
+    created = File.objects.get()
+    assert body["_location"] == f"file:///{created.storage.uuid}/{created.uuid}/1"  # no bucket key
 
-    # Link an existing file using POST, then using PUT
-    client.put_object(Bucket=bucket, Key="relative/path/to/myfile.png", Body=b"\x89PNG linked")
+    # Link an existing file using POST, then using PUT: the path is relative to the project's link area
+    client.put_object(Bucket=bucket, Key="links/myorg/myproj/relative/path/to/myfile.png", Body=b"\x89PNG linked")
     link = (
         '{\n    "filename": "myfile.png",\n    "path": "relative/path/to/myfile.png",\n    "mediaType": "image/png"\n}'
     )
     code, body = run("-XPOST", f"{url}?storage=nxv:mys3storage", "-d", link)
     assert code == 201
     assert_metadata(body, extra={"_location"})
-    assert body["_location"] == f"{s3_storage[0].meta.endpoint_url}/{bucket}/relative/path/to/myfile.png"
+    linked = File.objects.get(iri=body["@id"])
+    assert body["_location"] == f"file:///{linked.storage.uuid}/{linked.uuid}/1"
     assert (body["_filename"], body["_mediaType"], body["_bytes"], body["_origin"]) == (
         "myfile.png", "image/png", 11, "Storage"
     )  # fmt: skip
     code, body = run("-XPUT", f"{url}/nxv:myfile.png?storage=nxv:mys3storage", "-d", link)
     assert (code, body["@id"], body["_rev"]) == (201, NXV + "myfile.png", 1)
     # The linked bytes are the revision's own: changing the object later does not change them.
-    client.put_object(Bucket=bucket, Key="relative/path/to/myfile.png", Body=b"changed")
+    client.put_object(Bucket=bucket, Key="links/myorg/myproj/relative/path/to/myfile.png", Body=b"changed")
     code, content = curl("-H", f"Authorization: Bearer {TOKEN}", f"{url}/nxv:myfile.png")
     assert (code, content) == (200, b"\x89PNG linked")
