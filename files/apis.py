@@ -2,6 +2,7 @@
 
 import base64
 import json
+import logging
 import re
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
@@ -12,12 +13,12 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework.views import APIView, set_rollback
 
 from blobs.selectors import blob_iter_chunks
 from blobs.services import BlobTooLarge
 from blobs.uploadhandler import BlobUploadHandler
-from nexus_server.dialects import DELTA
+from nexus_server.dialects import DELTA, error_body
 from nexus_server.exceptions import exception_handler
 from nexus_server.parsers import StreamingMultiPartParser
 
@@ -69,6 +70,9 @@ JSON_BODY_LIMIT = 64 * 1024
 LIST_SIZE_DEFAULT = 20
 LIST_SIZE_LIMIT = 1000
 LIST_FROM_LIMIT = 10000
+UNEXPECTED = "The system experienced an unexpected error, please try again later."
+
+logger = logging.getLogger(__name__)
 
 
 # --- plumbing: JSON-LD rendering whatever the Accept, errors with their extra fields --------------
@@ -94,7 +98,14 @@ class AcceptAnything(DefaultContentNegotiation):
 
 def delta_exception_handler(exc, context):
     response = exception_handler(exc, context)
-    if response is not None and isinstance(exc, DeltaError):
+    if response is None:
+        # Anything else is a bug or an outage: logged with its traceback, answered in Delta's shape.
+        request = context.get("request")
+        logger.exception("Unexpected error in %s %s", getattr(request, "method", "?"), getattr(request, "path", "?"))
+        set_rollback()
+        body = error_body(DELTA, status=500, message=UNEXPECTED, type="UnexpectedError")
+        return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    if isinstance(exc, DeltaError):
         response.data.update(exc.extra)
     return response
 
@@ -516,6 +527,15 @@ class FileApi(DeltaView):
 
 
 _VARY = {"Vary": "Accept,Accept-Encoding"}
+
+
+class RouteNotFoundApi(DeltaView):
+    """Any other /v1/ path (e.g. `/v1/files/{org}`, `/v1/resources/...`): the reference's 404."""
+
+    def _not_found(self, request, *args, **kwargs):
+        raise errors.route_not_found()
+
+    get = post = put = patch = delete = head = options = _not_found
 
 
 # --- /v1/orgs, /v1/projects, /v1/acls (reads; writes are admin pages) ----------------------------

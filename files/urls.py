@@ -15,4 +15,6 @@ urlpatterns = [
     path("v1/projects/<str:org>/<str:label>", apis.ProjectsApi.as_view(), name="delta-project"),
     path("v1/acls", apis.AclsApi.as_view(), name="delta-acls-root"),
     path("v1/acls/<path:path>", apis.AclsApi.as_view(), name="delta-acls"),
+    # Last: every other /v1/ path is Delta's JSON-LD 404, not Django's HTML page.
+    re_path(r"^v1/", apis.RouteNotFoundApi.as_view(), name="delta-not-found"),
 ]

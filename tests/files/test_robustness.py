@@ -1,0 +1,53 @@
+"""Input the reference server refuses in its own shape, never a 500 or an HTML page: unknown routes,
+unexpected errors, out-of-range cursors, control characters, over-long values, ill-typed payloads."""
+
+import json
+import logging
+
+import pytest
+
+from .conftest import auth
+
+pytestmark = pytest.mark.django_db
+
+ERROR_CONTEXT = "https://bluebrain.github.io/nexus/contexts/error.json"
+
+
+def error(response, status, type_, reason=None):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/ld+json"), response["Content-Type"]
+    body = response.json()
+    assert (body["@context"], body["@type"]) == (ERROR_CONTEXT, type_), body
+    if reason is not None:
+        assert body["reason"] == reason
+    return body
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/v1/files"),
+        ("get", "/v1/files/org"),
+        ("get", "/v1/files/org/"),
+        ("get", "/v1/resources/org/proj/_/x"),
+        ("post", "/v1/nothing/here"),
+        ("delete", "/v1/files/org/"),
+    ],
+)
+def test_unknown_v1_paths_are_a_json_ld_404(client, writer, method, path):
+    response = getattr(client, method)(path, **auth(writer))
+    error(response, 404, "ResourceNotFound", "The requested resource does not exist.")
+
+
+def test_unexpected_error_is_a_json_ld_500_and_logged(client, writer, monkeypatch, caplog):
+    def boom(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("files.apis.file_list", boom)
+    with caplog.at_level(logging.ERROR, logger="files.apis"):
+        response = client.get("/v1/files/org/proj", **auth(writer))
+    body = error(
+        response, 500, "UnexpectedError", "The system experienced an unexpected error, please try again later."
+    )
+    assert "disk on fire" not in json.dumps(body)
+    assert [r.exc_info[1].args for r in caplog.records if r.name == "files.apis"] == [("disk on fire",)]
