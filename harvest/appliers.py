@@ -179,11 +179,14 @@ class MeasurementStager:
                 [self.dc.pk],
             )
             updated = cursor.rowcount
+            # A plain insert of the keys the connection lacks (an anti-join), cheaper than ON CONFLICT's
+            # speculative insertion per row; the ingest lock keeps other writers of the connection
+            # out, and the unique constraint would refuse (failing the ingest) rather than duplicate.
             cursor.execute(
                 'INSERT INTO harvest_measurement (data_connection_id, feature_key, parameter, "timestamp", value) '  # noqa: S608
                 f"SELECT %s, s.feature_key, s.parameter, s.ts, s.value FROM {source} s "
-                'ON CONFLICT (data_connection_id, feature_key, parameter, "timestamp") DO NOTHING',
-                [self.dc.pk],
+                f"WHERE NOT EXISTS (SELECT 1 FROM harvest_measurement m WHERE {keys})",
+                [self.dc.pk, self.dc.pk],
             )
             inserted = cursor.rowcount
             cursor.execute("TRUNCATE harvest_stage")
