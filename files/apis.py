@@ -3,6 +3,7 @@
 import base64
 import json
 import logging
+import math
 import re
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
@@ -372,6 +373,10 @@ class FilesApi(DeltaView):
         )
 
 
+# The last millisecond a datetime can hold (9999-12-31T23:59:59.999Z): a cursor past it is no cursor.
+_AFTER_MAX_MILLIS = 253402300799999
+
+
 def _after(files, raw: str):
     from datetime import UTC, datetime
 
@@ -379,10 +384,13 @@ def _after(files, raw: str):
 
     try:
         millis, iri = json.loads(raw)
-        at = datetime.fromtimestamp(int(millis) / 1000, tz=UTC)
-        if not isinstance(iri, str):
+        # json reads 1e400 as inf and accepts NaN; only a whole, finite instant in range is a cursor.
+        if isinstance(millis, bool) or not isinstance(millis, int | float) or not isinstance(iri, str):
             raise ValueError
-    except (ValueError, TypeError):
+        if not math.isfinite(millis) or not 0 <= millis <= _AFTER_MAX_MILLIS:
+            raise ValueError
+        at = datetime.fromtimestamp(int(millis) / 1000, tz=UTC)
+    except (ValueError, TypeError, OverflowError, OSError):
         raise errors.malformed_query_param("after", "'after' is a cursor taken from '_next'.") from None
     return files.filter(Q(created_at__gt=at) | Q(created_at=at, iri__gt=iri))
 

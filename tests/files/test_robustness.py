@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from .conftest import auth
+from .conftest import auth, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +51,22 @@ def test_unexpected_error_is_a_json_ld_500_and_logged(client, writer, monkeypatc
     )
     assert "disk on fire" not in json.dumps(body)
     assert [r.exc_info[1].args for r in caplog.records if r.name == "files.apis"] == [("disk on fire",)]
+
+
+@pytest.mark.parametrize(
+    "after",
+    ['[1e22,"x"]', '[1e400,"x"]', '[-1e400,"x"]', '[NaN,"x"]', '[-1,"x"]', '[253402300800000,"x"]', '[true,"x"]',
+     '["1","x"]', '[1,2]', '[1]', '{}'],
+)  # fmt: skip
+def test_out_of_range_after_cursor_is_400(client, writer, after):
+    upload(client, "post", "/v1/files/org/proj", writer)
+    response = client.get("/v1/files/org/proj", {"after": after}, **auth(writer))
+    body = error(response, 400, "MalformedQueryParamRejection", "The query parameter 'after' was malformed.")
+    assert body["details"] == "'after' is a cursor taken from '_next'."
+
+
+def test_largest_after_cursor_is_an_empty_page(client, writer):
+    upload(client, "post", "/v1/files/org/proj", writer)
+    response = client.get("/v1/files/org/proj", {"after": '[253402300799999,"x"]'}, **auth(writer))
+    assert response.status_code == 200, response.content
+    assert (response.json()["_total"], response.json()["_results"]) == (1, [])
