@@ -121,6 +121,20 @@ class DeltaView(APIView):
     def get_exception_handler(self):
         return delta_exception_handler
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Control characters are never part of a label, id, IRI, tag or search text, and PostgreSQL
+        # cannot hold NUL: refuse them before any query.
+        for name in ("org", "project", "label", "path"):
+            if _CONTROL.search(kwargs.get(name) or ""):
+                raise errors.route_not_found()
+        for name, values in request.query_params.lists():
+            if _CONTROL.search(name) or any(_CONTROL.search(value) for value in values):
+                raise errors.malformed_query_param(name, "The value holds control characters.")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
 
 def _ranges(accept: str) -> list[str]:
     return [part.split(";", 1)[0].strip().lower() for part in accept.split(",") if part.strip()]
@@ -387,7 +401,7 @@ def _after(files, raw: str):
         # json reads 1e400 as inf and accepts NaN; only a whole, finite instant in range is a cursor.
         if isinstance(millis, bool) or not isinstance(millis, int | float) or not isinstance(iri, str):
             raise ValueError
-        if not math.isfinite(millis) or not 0 <= millis <= _AFTER_MAX_MILLIS:
+        if not math.isfinite(millis) or not 0 <= millis <= _AFTER_MAX_MILLIS or _CONTROL.search(iri):
             raise ValueError
         at = datetime.fromtimestamp(int(millis) / 1000, tz=UTC)
     except (ValueError, TypeError, OverflowError, OSError):

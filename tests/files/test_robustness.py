@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from .conftest import auth, upload
+from .conftest import auth, snapshot, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +70,36 @@ def test_largest_after_cursor_is_an_empty_page(client, writer):
     response = client.get("/v1/files/org/proj", {"after": '[253402300799999,"x"]'}, **auth(writer))
     assert response.status_code == 200, response.content
     assert (response.json()["_total"], response.json()["_results"]) == (1, [])
+
+
+@pytest.mark.parametrize("name", ["q", "locate", "id", "createdBy", "updatedBy", "type", "deprecated", "x"])
+def test_control_characters_in_listing_params_are_400(client, writer, name):
+    upload(client, "post", "/v1/files/org/proj", writer)
+    for value in ("my\x00file", "a\x1fb", "\x7f"):
+        response = client.get("/v1/files/org/proj", {name: value}, **auth(writer))
+        body = error(response, 400, "MalformedQueryParamRejection", f"The query parameter '{name}' was malformed.")
+        assert body["details"] == "The value holds control characters."
+
+
+def test_nul_in_after_cursor_iri_is_400(client, writer):
+    upload(client, "post", "/v1/files/org/proj", writer)
+    response = client.get("/v1/files/org/proj", {"after": '[1,"a\\u0000b"]'}, **auth(writer))
+    error(response, 400, "MalformedQueryParamRejection", "The query parameter 'after' was malformed.")
+
+
+@pytest.mark.parametrize("method", ["post", "put"])
+def test_nul_in_storage_param_is_400_and_stores_nothing(client, writer, storage_objects, method):
+    before = (snapshot(), storage_objects())
+    url = "/v1/files/org/proj" if method == "post" else "/v1/files/org/proj/nxv:f"
+    response = upload(client, method, f"{url}?storage=nxv:my%00storage", writer)
+    body = error(response, 400, "MalformedQueryParamRejection", "The query parameter 'storage' was malformed.")
+    assert body["details"] == "The value holds control characters."
+    assert (snapshot(), storage_objects()) == before
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/files/org%00/proj", "/v1/files/org/pr%00oj", "/v1/files/org/pr%00oj/nxv:x", "/v1/orgs/o%00",
+             "/v1/projects/org/p%00", "/v1/acls/org%00/proj"],
+)  # fmt: skip
+def test_nul_in_path_labels_is_404(client, writer, path):
+    error(client.get(path, **auth(writer)), 404, "ResourceNotFound", "The requested resource does not exist.")
