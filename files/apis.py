@@ -41,6 +41,7 @@ from .selectors import (
     file_tags,
     org_get,
     project_get,
+    tag_is_valid,
 )
 from .services import (
     file_create,
@@ -508,16 +509,9 @@ class FileApi(DeltaView):
         rev = _int_param(request, "rev", required=True)
         payload = _read_json(request)
         tag, tag_rev = (payload.get("tag"), payload.get("rev")) if isinstance(payload, dict) else (None, None)
-        if (
-            not isinstance(tag, str)
-            or not 1 <= len(tag) <= 64
-            or not tag.isascii()
-            or tag == "latest"
-            or not isinstance(tag_rev, int)
-            or isinstance(tag_rev, bool)
-        ):
+        if not tag_is_valid(tag) or not isinstance(tag_rev, int) or isinstance(tag_rev, bool):
             raise errors.malformed_content(
-                'The payload is {"tag": <1 to 64 ASCII characters, not \'latest\'>, "rev": <number>}.'
+                'The payload is {"tag": <1 to 64 printable ASCII characters, not \'latest\'>, "rev": <number>}.'
             )
         file = file_tag(
             user=request.user,

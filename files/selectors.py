@@ -60,6 +60,11 @@ def acl_list(*, path: str | None = None, ancestors: bool = False) -> QuerySet[Ac
     return rows.filter(path=path).order_by("identity", "pk")
 
 
+def tag_is_valid(tag) -> bool:
+    """Delta's UserTag: 1 to 64 printable ASCII characters, `latest` reserved."""
+    return isinstance(tag, str) and 1 <= len(tag) <= 64 and all(" " <= c <= "~" for c in tag) and tag != "latest"
+
+
 def org_get(*, label: str) -> Org:
     org = Org.objects.filter(label=label).first()
     if org is None:

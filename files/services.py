@@ -16,7 +16,15 @@ from blobs.storage import S3Backend, get_backend
 from . import errors
 from .iris import project_base
 from .models import DEFAULT_STORAGE_IRI, Acl, Action, File, FileRevision, Org, Origin, Project, Storage, StorageType
-from .selectors import acl_require, file_get, file_iri, project_for_write, storage_resolve, subject_of
+from .selectors import (
+    acl_require,
+    file_get,
+    file_iri,
+    project_for_write,
+    storage_resolve,
+    subject_of,
+    tag_is_valid,
+)
 
 WRITE = "files/write"
 
@@ -206,8 +214,8 @@ def file_link_content(
 
 
 def _validate_tag(tag: str | None) -> None:
-    if tag is not None and (not 1 <= len(tag) <= 64 or not tag.isascii() or tag == "latest"):
-        raise errors.malformed_query_param("tag", "Tag must be 1 to 64 ASCII characters and not 'latest'.")
+    if tag is not None and not tag_is_valid(tag):
+        raise errors.malformed_query_param("tag", "Tag must be 1 to 64 printable ASCII characters and not 'latest'.")
 
 
 def _write_limit(storage: Storage) -> int:

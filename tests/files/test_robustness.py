@@ -103,3 +103,39 @@ def test_nul_in_storage_param_is_400_and_stores_nothing(client, writer, storage_
 )  # fmt: skip
 def test_nul_in_path_labels_is_404(client, writer, path):
     error(client.get(path, **auth(writer)), 404, "ResourceNotFound", "The requested resource does not exist.")
+
+
+@pytest.mark.parametrize("tag", ["a\x00b", "\x00", "tab\there", "del\x7f", "caf\u00e9", "", "x" * 65, "latest", 5])
+def test_tag_body_must_be_printable_ascii(client, writer, tag):
+    upload(client, "put", "/v1/files/org/proj/nxv:f", writer)
+    before = snapshot()
+    response = client.post(
+        "/v1/files/org/proj/nxv:f/tags?rev=1", json.dumps({"tag": tag, "rev": 1}), content_type="application/json",
+        **auth(writer),
+    )  # fmt: skip
+    body = error(response, 400, "MalformedRequestContentRejection", "The request content was malformed.")
+    assert body["details"] == (
+        'The payload is {"tag": <1 to 64 printable ASCII characters, not \'latest\'>, "rev": <number>}.'
+    )
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("method, url", [("post", "/v1/files/org/proj"), ("put", "/v1/files/org/proj/nxv:f")])
+def test_tag_param_on_write_must_be_printable_ascii(client, writer, storage_objects, method, url):
+    before = (snapshot(), storage_objects())
+    for tag in ("a%1Fb", "caf%C3%A9", "latest"):
+        response = upload(client, method, f"{url}?tag={tag}", writer)
+        error(response, 400, "MalformedQueryParamRejection", "The query parameter 'tag' was malformed.")
+        assert (snapshot(), storage_objects()) == before
+
+
+def test_printable_ascii_tag_with_space_and_symbols_works(client, writer):
+    upload(client, "put", "/v1/files/org/proj/nxv:f", writer)
+    tag = "v 1.0~!@#$%^&*()"
+    response = client.post(
+        "/v1/files/org/proj/nxv:f/tags?rev=1", json.dumps({"tag": tag, "rev": 1}), content_type="application/json",
+        **auth(writer),
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    tags = client.get("/v1/files/org/proj/nxv:f/tags", **auth(writer), HTTP_ACCEPT="application/json").json()
+    assert tags["tags"] == [{"rev": 1, "tag": tag}]
