@@ -24,18 +24,25 @@ class _CopyFeed:
         self.points, self.stager = points, stager
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer, lineterminator="\n")
+        self.iso: dict = {}
         # psycopg2 turns an exception inside read() into QueryCanceled: it is kept and raised after.
         self.error: BaseException | None = None
 
     def read(self, size: int = 65536) -> str:
-        stager, writer, buffer = self.stager, self.writer, self.buffer
+        stager, writer, buffer, iso = self.stager, self.writer, self.buffer, self.iso
         buffer.seek(0)
         buffer.truncate()
         try:
             for point in self.points:
                 stager.seq += 1
                 stager.note(point)
-                writer.writerow((stager.seq, point.feature, point.parameter, point.timestamp.isoformat(), point.value))
+                # Every feature repeats the same timestamps: each is formatted once.
+                stamp = iso.get(point.timestamp)
+                if stamp is None:
+                    if len(iso) > 100_000:
+                        iso.clear()
+                    stamp = iso[point.timestamp] = point.timestamp.isoformat()
+                writer.writerow((stager.seq, point.feature, point.parameter, stamp, point.value))
                 if buffer.tell() >= size:
                     break
         except Exception as error:
