@@ -104,9 +104,13 @@ def storage_resolve(*, project: Project, segment: str | None, base_uri: str) -> 
     return storage
 
 
+IRI_MAX = File._meta.get_field("iri").max_length
+
+
 def file_iri(*, project: Project, segment: str, base_uri: str) -> str:
+    """The IRI of an id segment, or 400 InvalidFileId (also when longer than an id can be stored)."""
     iri = expand(segment, project=project, base_uri=base_uri)
-    if iri is None:
+    if iri is None or len(iri) > IRI_MAX:
         raise errors.invalid_file_id(segment)
     return iri
 

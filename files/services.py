@@ -154,16 +154,26 @@ def _link_key(project: Project, path: str) -> str | None:
     return link_area(project=project) + path
 
 
+MEDIA_TYPE_MAX = File._meta.get_field("media_type").max_length
+FILENAME_MAX = File._meta.get_field("filename").max_length
+
+
+def _check_lengths(*, filename: str, media_type: str) -> None:
+    """What the columns cannot hold is a malformed request (400), not a database error."""
+    if len(media_type) > MEDIA_TYPE_MAX:
+        raise errors.malformed_content(f"The media type is longer than {MEDIA_TYPE_MAX} characters.")
+    if len(filename) > FILENAME_MAX:
+        raise errors.malformed_content(f"The filename is longer than {FILENAME_MAX} characters.")
+
+
 def file_upload_content(
     *, storage: Storage, staged: StagedBlob, filename: str | None, part_type: str | None, charset: str | None
 ) -> Content:
     """An uploaded part (already streamed into blob storage) as a file's content."""
     filename = filename or "file"
-    return Content(
-        staged=staged,
-        filename=filename,
-        media_type=media_type_detect(filename=filename, part_type=part_type, charset=charset),
-    )
+    media_type = media_type_detect(filename=filename, part_type=part_type, charset=charset)
+    _check_lengths(filename=filename, media_type=media_type)
+    return Content(staged=staged, filename=filename, media_type=media_type)
 
 
 def file_link_content(
@@ -192,6 +202,7 @@ def file_link_content(
     if not backend.exists(key):
         raise errors.link_rejected(iri, storage.iri, f"No object at path '{path}' in the project's link area.")
     media_type = media_type or media_type_detect(filename=filename, part_type=None)
+    _check_lengths(filename=filename, media_type=media_type)
     reader = backend.open_reader(key)
     try:
         staged = blob_stage(

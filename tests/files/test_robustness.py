@@ -139,3 +139,54 @@ def test_printable_ascii_tag_with_space_and_symbols_works(client, writer):
     assert response.status_code == 201, response.content
     tags = client.get("/v1/files/org/proj/nxv:f/tags", **auth(writer), HTTP_ACCEPT="application/json").json()
     assert tags["tags"] == [{"rev": 1, "tag": tag}]
+
+
+def test_over_long_id_is_invalid_file_id(client, writer, storage_objects):
+    upload(client, "put", "/v1/files/org/proj/nxv:f", writer)
+    before = (snapshot(), storage_objects())
+    segment = "nxv:" + "i" * 2000  # 2040 characters once expanded: more than an id can hold
+    for response in (
+        upload(client, "put", f"/v1/files/org/proj/{segment}", writer),
+        upload(client, "put", f"/v1/files/org/proj/{segment}?rev=1", writer),
+        client.get(f"/v1/files/org/proj/{segment}", **auth(writer)),
+        client.delete(f"/v1/files/org/proj/{segment}?rev=1", **auth(writer)),
+    ):
+        error(response, 400, "InvalidFileId", f"File identifier '{segment}' cannot be expanded to an Iri.")
+    assert (snapshot(), storage_objects()) == before
+    longest = "nxv:" + "i" * (2000 - len("https://bluebrain.github.io/nexus/vocabulary/"))
+    assert upload(client, "put", f"/v1/files/org/proj/{longest}", writer).status_code == 201
+
+
+@pytest.mark.parametrize("method, url", [("post", "/v1/files/org/proj"), ("put", "/v1/files/org/proj/nxv:f")])
+def test_over_long_media_type_is_400_and_stores_nothing(client, writer, storage_objects, method, url):
+    before = (snapshot(), storage_objects())
+    response = upload(client, method, url, writer, content_type="application/" + "x" * 250)
+    body = error(response, 400, "MalformedRequestContentRejection", "The request content was malformed.")
+    assert body["details"] == "The media type is longer than 255 characters."
+    assert (snapshot(), storage_objects()) == before
+    response = upload(client, method, url, writer, content_type="application/" + "x" * 243)  # 255
+    assert response.status_code == 201, response.content
+    assert response.json()["_mediaType"] == "application/" + "x" * 243
+
+
+def test_over_long_link_media_type_and_filename_are_400(client, writer, project, storage_kind, request):
+    from files.models import StorageType
+    from files.services import storage_create
+
+    if storage_kind != "s3":
+        pytest.skip("linking needs S3 blob storage")
+    s3, bucket = request.getfixturevalue("s3_storage")
+    storage_create(project=project, iri="https://bluebrain.github.io/nexus/vocabulary/s3", type=StorageType.S3)
+    s3.put_object(Bucket=bucket, Key="links/org/proj/a.png", Body=b"png")
+    storage_objects = request.getfixturevalue("storage_objects")
+    before = (snapshot(), storage_objects())
+    for payload, details in (
+        ({"path": "a.png", "mediaType": "image/" + "p" * 250}, "The media type is longer than 255 characters."),
+        ({"path": "a.png", "filename": "f" * 1001}, "The filename is longer than 1000 characters."),
+    ):
+        response = client.post(
+            "/v1/files/org/proj?storage=nxv:s3", json.dumps(payload), content_type="application/json", **auth(writer)
+        )
+        body = error(response, 400, "MalformedRequestContentRejection", "The request content was malformed.")
+        assert body["details"] == details
+        assert (snapshot(), storage_objects()) == before
