@@ -283,10 +283,17 @@ def _content_reader(request):
                 raise
             raise errors.unsupported_content_type(content_type) from None
         keys = set(payload) if isinstance(payload, dict) else set()
-        if not keys or not keys <= {"path", "filename", "mediaType"} or not isinstance(payload.get("path"), str):
+        if "path" not in keys or not keys <= {"path", "filename", "mediaType"}:
             if is_json:
                 raise errors.malformed_content('A link payload is {"path", "filename"?, "mediaType"?}.')
             raise errors.unsupported_content_type(content_type)
+        # Delta decodes the payload strictly: every field a string (the optional ones may be null).
+        if not isinstance(payload["path"], str) or any(
+            payload.get(name) is not None and not isinstance(payload[name], str) for name in ("filename", "mediaType")
+        ):
+            raise errors.malformed_content(
+                'A link payload is {"path": <string>, "filename"?: <string>, "mediaType"?: <string>}.'
+            )
         return file_link_content(
             storage=storage,
             iri=iri,

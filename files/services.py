@@ -2,6 +2,7 @@
 link, update, tag, untag, deprecate, undeprecate) in the reference server's order of checks."""
 
 import mimetypes
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -155,11 +156,14 @@ def _link_key(project: Project, path: str) -> str | None:
 
 
 MEDIA_TYPE_MAX = File._meta.get_field("media_type").max_length
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 FILENAME_MAX = File._meta.get_field("filename").max_length
 
 
 def _check_lengths(*, filename: str, media_type: str) -> None:
     """What the columns cannot hold is a malformed request (400), not a database error."""
+    if _CONTROL.search(filename) or _CONTROL.search(media_type):
+        raise errors.malformed_content("The filename and the media type cannot hold control characters.")
     if len(media_type) > MEDIA_TYPE_MAX:
         raise errors.malformed_content(f"The media type is longer than {MEDIA_TYPE_MAX} characters.")
     if len(filename) > FILENAME_MAX:

@@ -190,3 +190,51 @@ def test_over_long_link_media_type_and_filename_are_400(client, writer, project,
         body = error(response, 400, "MalformedRequestContentRejection", "The request content was malformed.")
         assert body["details"] == details
         assert (snapshot(), storage_objects()) == before
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"path": "rel/x.png", "filename": 5}, {"path": "rel/x.png", "mediaType": 5}, {"path": 5},
+     {"path": "rel/x.png", "filename": ["a"]}, {"path": "rel/x.png", "mediaType": {"a": 1}},
+     {"path": None}, {"path": "rel/x.png", "filename": True}],
+)  # fmt: skip
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
+def test_link_payload_fields_must_be_strings(client, writer, project, storage_kind, request, payload, content_type):
+    from files.models import StorageType
+    from files.services import storage_create
+
+    storage_create(project=project, iri="https://bluebrain.github.io/nexus/vocabulary/s3", type=StorageType.S3)
+    if storage_kind == "s3":
+        s3, bucket = request.getfixturevalue("s3_storage")
+        s3.put_object(Bucket=bucket, Key="links/org/proj/rel/x.png", Body=b"png")
+    storage_objects = request.getfixturevalue("storage_objects")
+    before = (snapshot(), storage_objects())
+    for method, url in (("post", "/v1/files/org/proj"), ("put", "/v1/files/org/proj/nxv:l")):
+        response = getattr(client, method)(
+            f"{url}?storage=nxv:s3", json.dumps(payload), content_type=content_type, **auth(writer)
+        )
+        body = error(response, 400, "MalformedRequestContentRejection", "The request content was malformed.")
+        assert body["details"] == (
+            'A link payload is {"path": <string>, "filename"?: <string>, "mediaType"?: <string>}.'
+        )
+        assert (snapshot(), storage_objects()) == before
+
+
+def test_control_characters_in_link_filename_or_media_type_are_400(client, writer, project, storage_kind, request):
+    from files.models import StorageType
+    from files.services import storage_create
+
+    if storage_kind != "s3":
+        pytest.skip("linking needs S3 blob storage")
+    s3, bucket = request.getfixturevalue("s3_storage")
+    storage_create(project=project, iri="https://bluebrain.github.io/nexus/vocabulary/s3", type=StorageType.S3)
+    s3.put_object(Bucket=bucket, Key="links/org/proj/a.png", Body=b"png")
+    storage_objects = request.getfixturevalue("storage_objects")
+    before = (snapshot(), storage_objects())
+    for payload in ({"path": "a.png", "filename": "a\x00.png"}, {"path": "a.png", "mediaType": "image/png\x00"}):
+        response = client.post(
+            "/v1/files/org/proj?storage=nxv:s3", json.dumps(payload), content_type="application/json", **auth(writer)
+        )
+        body = error(response, 400, "MalformedRequestContentRejection", "The request content was malformed.")
+        assert body["details"] == "The filename and the media type cannot hold control characters."
+        assert (snapshot(), storage_objects()) == before
