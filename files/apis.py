@@ -16,7 +16,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
-from blobs.selectors import blob_iter_chunks
 from blobs.services import BlobTooLarge
 from blobs.uploadhandler import BlobUploadHandler
 from nexus_server.dialects import DELTA, error_body
@@ -33,6 +32,7 @@ from .selectors import (
     acl_list,
     acl_permissions,
     acl_require,
+    file_content_open,
     file_get,
     file_iri,
     file_list,
@@ -455,6 +455,21 @@ def file_route(request, rest: str) -> tuple[str, str | None, str | None]:
     return rest, None, None
 
 
+class _Chunks:
+    """A stream's bytes in chunks; Django closes it (via `close`) when the response is done."""
+
+    size = 1024 * 1024
+
+    def __init__(self, reader):
+        self.reader = reader
+
+    def __iter__(self):
+        return iter(lambda: self.reader.read(self.size), b"")
+
+    def close(self):
+        self.reader.close()
+
+
 class FileApi(DeltaView):
     """One file: fetch (metadata or content), create with id / update, deprecate, tags, undeprecate."""
 
@@ -477,7 +492,9 @@ class FileApi(DeltaView):
         acl_require(user=request.user, permission=state.storage.read_permission, org=org, project=project)
         if not _accepts(_ranges(accept), state.media_type):
             raise errors.not_acceptable(state.media_type.split(";", 1)[0].strip())
-        response = StreamingHttpResponse(blob_iter_chunks(blob=state.blob), content_type=state.media_type)
+        # Opened before the response starts, so that missing bytes are an error body, not a cut reply.
+        reader = file_content_open(state=state)
+        response = StreamingHttpResponse(_Chunks(reader), content_type=state.media_type)
         response["Content-Length"] = str(state.blob.size)
         response["Content-Disposition"] = _content_disposition(state.filename)
         response["Vary"] = _VARY["Vary"]

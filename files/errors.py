@@ -24,6 +24,7 @@ _Invalid, _NotFound, _Conflict, _Forbidden, _TooLarge = (
 )
 _NotAcceptable = _make(NexusError, 406)
 _UnsupportedMedia = _make(NexusError, 415)
+_ServerError = _make(NexusError, 500)
 
 
 def project_not_found(ref: str):
@@ -166,6 +167,15 @@ def not_acceptable(media_type: str):
     return _NotAcceptable(
         f"Resource representation is only available with these types: '{media_type}'",
         type="UnacceptedResponseContentTypeRejection",
+    )
+
+
+def fetch_rejection(iri: str, storage_iri: str, details: str):
+    """The reference's 500 when a revision's bytes cannot be read from its storage."""
+    return _ServerError(
+        f"File '{iri}' could not be fetched using storage '{storage_iri}'",
+        type="FetchRejection",
+        extra={"details": details},
     )
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from accounts.models import Membership
+from blobs.selectors import blob_open
 
 from . import errors
 from .iris import expand
@@ -174,6 +175,23 @@ def file_state_at(*, file: File, rev: int | None = None, tag: str | None = None)
         raise errors.revision_not_found(rev, file.rev)
     revision = FileRevision.objects.select_related("blob", "storage").get(file=file, rev=rev)
     return _state(file, revision)
+
+
+def file_content_open(*, state: FileState):
+    """A readable stream of the revision's bytes, opened now (before a response starts), or 500
+    FetchRejection when the storage no longer holds them; the caller closes it."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return blob_open(blob=state.blob)
+    except FileNotFoundError:
+        pass
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+            raise
+    raise errors.fetch_rejection(
+        state.file.iri, state.storage.iri, "File could not be retrieved from the storage: its bytes are missing."
+    )
 
 
 @dataclass(frozen=True)

@@ -238,3 +238,37 @@ def test_control_characters_in_link_filename_or_media_type_are_400(client, write
         body = error(response, 400, "MalformedRequestContentRejection", "The request content was malformed.")
         assert body["details"] == "The filename and the media type cannot hold control characters."
         assert (snapshot(), storage_objects()) == before
+
+
+def test_missing_bytes_on_download_is_a_json_ld_500(client, writer, storage_kind, request):
+    from blobs.models import Blob
+
+    response = upload(client, "put", "/v1/files/org/proj/nxv:f", writer, content=b"gone soon")
+    assert response.status_code == 201
+    key = Blob.objects.get().key
+    if storage_kind == "s3":
+        s3, bucket = request.getfixturevalue("s3_storage")
+        s3.delete_object(Bucket=bucket, Key=key)
+    else:
+        (request.getfixturevalue("local_storage") / key).unlink()
+    response = client.get("/v1/files/org/proj/nxv:f", HTTP_ACCEPT="*/*", **auth(writer))
+    body = error(
+        response,
+        500,
+        "FetchRejection",
+        "File 'https://bluebrain.github.io/nexus/vocabulary/f' could not be fetched using storage "
+        "'https://bluebrain.github.io/nexus/vocabulary/diskStorageDefault'",
+    )
+    assert body["details"] == "File could not be retrieved from the storage: its bytes are missing."
+    assert key not in json.dumps(body)
+    # The metadata does not need the bytes.
+    assert client.get("/v1/files/org/proj/nxv:f", HTTP_ACCEPT="application/json", **auth(writer)).status_code == 200
+
+
+def test_download_streams_the_bytes_and_closes_the_reader(client, writer, storage_kind):
+    content = bytes(range(256)) * 5000
+    upload(client, "put", "/v1/files/org/proj/nxv:f", writer, content=content, content_type="image/png")
+    response = client.get("/v1/files/org/proj/nxv:f", HTTP_ACCEPT="*/*", **auth(writer))
+    assert response.status_code == 200
+    assert (b"".join(response.streaming_content), response["Content-Length"]) == (content, str(len(content)))
+    response.close()
