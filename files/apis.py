@@ -16,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
+from accounts.authentication import ApiTokenAuthentication
 from blobs.services import BlobTooLarge
 from blobs.uploadhandler import BlobUploadHandler
 from nexus_server.dialects import DELTA, error_body
@@ -114,6 +115,9 @@ def delta_exception_handler(exc, context):
 
 class DeltaView(APIView):
     dialect = DELTA
+    # Tokens only, as Delta: session authentication's CSRF check would read request.POST (parse the
+    # upload under the server's limit) before the view sets the storage's own limit.
+    authentication_classes = [ApiTokenAuthentication]
     permission_classes = [AllowAny]  # every operation checks its ACL permission itself
     renderer_classes = [JsonLdRenderer]
     parser_classes = [StreamingMultiPartParser, JSONParser]

@@ -174,6 +174,10 @@ def file_upload_content(
     *, storage: Storage, staged: StagedBlob, filename: str | None, part_type: str | None, charset: str | None
 ) -> Content:
     """An uploaded part (already streamed into blob storage) as a file's content."""
+    # The body is normally cut off at this limit while it streams; this holds even if something
+    # parsed it before the limit was set.
+    if staged.size > _write_limit(storage):
+        raise errors.file_too_large(_write_limit(storage))
     filename = filename or "file"
     media_type = media_type_detect(filename=filename, part_type=part_type, charset=charset)
     _check_lengths(filename=filename, media_type=media_type)

@@ -272,3 +272,41 @@ def test_download_streams_the_bytes_and_closes_the_reader(client, writer, storag
     assert response.status_code == 200
     assert (b"".join(response.streaming_content), response["Content-Length"]) == (content, str(len(content)))
     response.close()
+
+
+def test_session_cookie_does_not_authenticate_nor_bypass_the_storage_limit(project, storage_objects):
+    """With session authentication, DRF's CSRF check parsed the upload under the server's limit before
+    the view lowered it to the storage's: a 2000-byte file went into a 1000-byte storage."""
+    from django.test import Client
+
+    from accounts.models import User
+    from files.models import IdentityKind, Storage
+    from files.services import acl_grant
+
+    Storage.objects.filter(project=project).update(max_file_size=1000)
+    user = User.objects.create(username="browser")
+    acl_grant(path="/org/proj", permissions=["files/write", "resources/read"], identity=IdentityKind.USER, user=user)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.cookies["csrftoken"] = "c" * 32
+    before = (snapshot(), storage_objects())
+    response = upload(client, "post", "/v1/files/org/proj", None, content=b"x" * 2000, HTTP_X_CSRFTOKEN="c" * 32)
+    body = error(response, 403, "AuthorizationFailed")
+    assert body["details"] == "Permission 'files/write' is missing on '/org/proj'."
+    assert (snapshot(), storage_objects()) == before
+
+
+def test_upload_content_over_the_storage_limit_is_refused_even_if_parsed_early(project):
+    from blobs.services import StagedBlob
+    from files.errors import DeltaError
+    from files.models import Storage
+    from files.services import file_upload_content
+
+    storage = Storage.objects.get(project=project)
+    storage.max_file_size = 1000
+    staged = StagedBlob(key="blobs/x", size=1001, sha256="0" * 64, md5="")
+    with pytest.raises(DeltaError) as refused:
+        file_upload_content(storage=storage, staged=staged, filename="a.txt", part_type="text/plain", charset=None)
+    assert (refused.value.status, refused.value.type, refused.value.message) == (
+        413, "FileTooLarge", "File size exceeds the max file size for the storage (1000 bytes)."
+    )  # fmt: skip
