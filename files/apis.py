@@ -481,7 +481,13 @@ class FileApi(DeltaView):
         segment, suffix, tag_name = file_route(request, rest)
         if tag_name is not None or suffix not in (None, "tags"):
             raise errors.route_not_found()
-        acl_require(user=request.user, permission=READ, org=org, project=project)
+        accept = request.META.get("HTTP_ACCEPT", "") or "*/*"
+        # Exact ranges only: `application/json;q=0.9` or `application/*` ask for the content.
+        metadata = suffix == "tags" or any(part.strip().lower() in METADATA_TYPES for part in accept.split(","))
+        # Metadata and tags need `resources/read` first; the content only the storage's read
+        # permission, checked once the file (and so its storage) is known, as the reference does.
+        if metadata:
+            acl_require(user=request.user, permission=READ, org=org, project=project)
         rev, tag = _rev_or_tag(request)
         project_row = project_get(org=org, label=project)
         base_uri = _base_uri(request)
@@ -489,9 +495,7 @@ class FileApi(DeltaView):
         state = file_state_at(file=file, rev=rev, tag=tag)
         if suffix == "tags":
             return Response({"@context": TAGS_CONTEXT, "tags": file_tags(state=state)}, headers=_VARY)
-        accept = request.META.get("HTTP_ACCEPT", "") or "*/*"
-        # Exact ranges only: `application/json;q=0.9` or `application/*` ask for the content.
-        if any(part.strip().lower() in METADATA_TYPES for part in accept.split(",")):
+        if metadata:
             return Response(file_body(state, base_uri=base_uri), headers=_VARY)
         acl_require(user=request.user, permission=state.storage.read_permission, org=org, project=project)
         if not _accepts(_ranges(accept), state.media_type):

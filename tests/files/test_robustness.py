@@ -310,3 +310,27 @@ def test_upload_content_over_the_storage_limit_is_refused_even_if_parsed_early(p
     assert (refused.value.status, refused.value.type, refused.value.message) == (
         413, "FileTooLarge", "File size exceeds the max file size for the storage (1000 bytes)."
     )  # fmt: skip
+
+
+def test_download_needs_only_the_storage_read_permission(client, writer, project):
+    from accounts.models import User
+    from accounts.services import token_create
+    from files.models import IdentityKind
+    from files.services import acl_grant, storage_create
+
+    storage_create(
+        project=project, iri="https://bluebrain.github.io/nexus/vocabulary/disk2", read_permission="disk/read"
+    )
+    assert upload(client, "put", "/v1/files/org/proj/nxv:f?storage=nxv:disk2", writer).status_code == 201
+    user = User.objects.create(username="downloader")
+    acl_grant(path="/org", permissions=["disk/read"], identity=IdentityKind.USER, user=user)
+    token = token_create(user=user, name="t").raw
+    response = client.get("/v1/files/org/proj/nxv:f", HTTP_ACCEPT="*/*", **auth(token))
+    assert (response.status_code, b"".join(response.streaming_content)) == (200, b"file content")
+    for accept, path in (("application/json", ""), ("*/*", "/tags")):
+        response = client.get(f"/v1/files/org/proj/nxv:f{path}", HTTP_ACCEPT=accept, **auth(token))
+        body = error(response, 403, "AuthorizationFailed")
+        assert body["details"] == "Permission 'resources/read' is missing on '/org/proj'."
+    # resources/read alone does not download from that storage.
+    response = client.get("/v1/files/org/proj/nxv:f", HTTP_ACCEPT="*/*", **auth(writer))
+    assert error(response, 403, "AuthorizationFailed")["details"] == "Permission 'disk/read' is missing on '/org/proj'."
