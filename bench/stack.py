@@ -97,14 +97,14 @@ def serve(app: str, environment: dict) -> tuple[subprocess.Popen, str]:
     deadline = time.monotonic() + 60
     while True:
         try:
-            requests.get(url + "/healthz", timeout=2)
+            requests.get(url + "/healthz", timeout=10)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still loading the application
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError(f"gunicorn for {app} did not start") from None
             time.sleep(0.3)
     for _ in range(4 * int(WEB_CONCURRENCY)):
-        requests.get(url + "/healthz", timeout=10)
+        requests.get(url + "/healthz", timeout=60)
     return process, url
 
 
