@@ -41,7 +41,9 @@ from .selectors import (
     file_state_at,
     file_tags,
     org_get,
+    org_list_readable,
     project_get,
+    project_list_readable,
     tag_is_valid,
 )
 from .services import (
@@ -61,6 +63,9 @@ SEARCH_CONTEXT = "https://bluebrain.github.io/nexus/contexts/search.json"
 TAGS_CONTEXT = "https://bluebrain.github.io/nexus/contexts/tags.json"
 FILE_SCHEMA = "https://bluebrain.github.io/nexus/schemas/file.json"
 READ = "resources/read"
+WRITE = "files/write"
+ORGS_READ = "orgs/read"
+PROJECTS_READ = "projects/read"
 # Accept ranges that ask for metadata; any other asks for the content (reference §5: exact match).
 METADATA_TYPES = {
     "application/ld+json",
@@ -169,7 +174,14 @@ def _rev_or_tag(request) -> tuple[int | None, str | None]:
     rev, tag = _int_param(request, "rev"), request.query_params.get("tag")
     if rev is not None and tag is not None:
         raise errors.malformed_query_param("tag", "tag and rev query parameters cannot be present simultaneously")
+    if tag is not None and not tag_is_valid(tag):
+        raise errors.malformed_query_param("tag", "Tag must be 1 to 64 printable ASCII characters and not 'latest'.")
     return rev, tag
+
+
+def _write_access(request, org: str, project: str) -> None:
+    """Tag, untag, deprecate, undeprecate: `files/write` comes before `rev` and the body (403 first)."""
+    acl_require(user=request.user, permission=WRITE, org=org, project=project)
 
 
 def _read_json(request):
@@ -512,6 +524,7 @@ class FileApi(DeltaView):
         segment, suffix, tag_name = file_route(request, rest)
         base_uri = _base_uri(request)
         if suffix == "undeprecate" and tag_name is None:
+            _write_access(request, org, project)
             rev = _int_param(request, "rev", required=True)
             file = file_undeprecate(
                 user=request.user, org=org, project=project, segment=segment, rev=rev, base_uri=base_uri
@@ -538,6 +551,7 @@ class FileApi(DeltaView):
         segment, suffix, tag_name = file_route(request, rest)
         if suffix != "tags" or tag_name is not None:
             raise errors.route_not_found()
+        _write_access(request, org, project)
         rev = _int_param(request, "rev", required=True)
         payload = _read_json(request)
         tag, tag_rev = (payload.get("tag"), payload.get("rev")) if isinstance(payload, dict) else (None, None)
@@ -561,6 +575,7 @@ class FileApi(DeltaView):
         segment, suffix, tag_name = file_route(request, rest)
         base_uri = _base_uri(request)
         if suffix == "tags" and tag_name is not None:
+            _write_access(request, org, project)
             rev = _int_param(request, "rev", required=True)
             file = file_tag_delete(
                 user=request.user, org=org, project=project, segment=segment, rev=rev, tag=tag_name, base_uri=base_uri
@@ -569,6 +584,7 @@ class FileApi(DeltaView):
         # The seed's deprecation example is `DELETE .../{id}/tags?rev=N` (no tag name): it deprecates too.
         if suffix not in (None, "tags"):
             raise errors.route_not_found()
+        _write_access(request, org, project)
         rev = _int_param(request, "rev", required=True)
         file = file_deprecate(user=request.user, org=org, project=project, segment=segment, rev=rev, base_uri=base_uri)
         return _metadata(request, file)
@@ -631,24 +647,31 @@ def _listing(results: list[dict]) -> dict:
 
 
 class OrgsApi(DeltaView):
+    """`orgs/read` on the org (or `/`), as Delta: one org 403 without it, listings show only those."""
+
     def get(self, request, label: str | None = None):
         base_uri = _base_uri(request)
         if label is not None:
+            acl_require(user=request.user, permission=ORGS_READ, org=label)
             return Response({"@context": RESOURCE_CONTEXT, **_org_body(org_get(label=label), base_uri)})
-        return Response(_listing([_org_body(org, base_uri) for org in Org.objects.order_by("label")[:LIST_SIZE_LIMIT]]))
+        orgs = org_list_readable(user=request.user, permission=ORGS_READ)[:LIST_SIZE_LIMIT]
+        return Response(_listing([_org_body(org, base_uri) for org in orgs]))
 
 
 class ProjectsApi(DeltaView):
+    """`projects/read` on the project (or its org, or `/`); listings show only those."""
+
     def get(self, request, org: str | None = None, label: str | None = None):
         base_uri = _base_uri(request)
         if label is not None:
+            acl_require(user=request.user, permission=PROJECTS_READ, org=org, project=label)
             return Response(
                 {"@context": RESOURCE_CONTEXT, **_project_body(project_get(org=org, label=label), base_uri)}
             )
-        projects = Project.objects.select_related("org").order_by("org__label", "label")
         if org is not None:
-            projects = projects.filter(org=org_get(label=org))
-        return Response(_listing([_project_body(p, base_uri) for p in projects[:LIST_SIZE_LIMIT]]))
+            org_get(label=org)
+        projects = project_list_readable(user=request.user, permission=PROJECTS_READ, org=org)[:LIST_SIZE_LIMIT]
+        return Response(_listing([_project_body(p, base_uri) for p in projects]))
 
 
 def _identity_body(acl: Acl, base_uri: str) -> dict:

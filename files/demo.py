@@ -28,10 +28,11 @@ def seed() -> dict:
     supplier = User.objects.get(username=SUPPLIER_USERNAME)
     acl_grant(
         path="/myorg/myproj",
-        permissions=["files/write", "resources/read"],
+        permissions=["files/write", "projects/read", "resources/read"],
         identity=IdentityKind.USER,
         user=supplier,
     )
+    acl_grant(path="/myorg", permissions=["orgs/read"], identity=IdentityKind.USER, user=supplier)
     return {
         "files": {
             "org": org.label,

@@ -43,6 +43,37 @@ def acl_permissions(*, user, org: str | None = None, project: str | None = None)
     return {permission for row in rows.values_list("permissions", flat=True) for permission in row or []}
 
 
+def _paths_granting(*, user, permission: str) -> set[str]:
+    """Every ACL path on which the caller holds the permission."""
+    rows = Acl.objects.filter(_identity_filter(user)).values_list("path", "permissions")
+    return {path for path, permissions in rows if permission in (permissions or [])}
+
+
+def org_list_readable(*, user, permission: str) -> QuerySet[Org]:
+    """The orgs on which (or on `/`) the caller holds the permission, by label."""
+    paths = _paths_granting(user=user, permission=permission)
+    orgs = Org.objects.order_by("label")
+    if "/" in paths:
+        return orgs
+    return orgs.filter(label__in=[p[1:] for p in paths if p.count("/") == 1])
+
+
+def project_list_readable(*, user, permission: str, org: str | None = None) -> QuerySet[Project]:
+    """The projects (of `org`, if given) on which, on whose org or on `/` the caller holds the permission."""
+    paths = _paths_granting(user=user, permission=permission)
+    projects = Project.objects.select_related("org").order_by("org__label", "label")
+    if org is not None:
+        projects = projects.filter(org__label=org)
+    if "/" in paths:
+        return projects
+    allowed = Q(org__label__in=[p[1:] for p in paths if p.count("/") == 1])
+    for path in paths:
+        parts = path.strip("/").split("/")
+        if len(parts) == 2:
+            allowed |= Q(org__label=parts[0], label=parts[1])
+    return projects.filter(allowed)
+
+
 def acl_require(*, user, permission: str, org: str, project: str | None = None) -> None:
     """403 AuthorizationFailed naming the permission and path, unless the caller holds it there."""
     if permission not in acl_permissions(user=user, org=org, project=project):

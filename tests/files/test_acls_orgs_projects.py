@@ -104,6 +104,7 @@ def test_acls_read_api(client, alice, writer):
 def test_orgs_and_projects_read_api(client, project):
     project.api_mappings = {"ex": "http://example.org/"}
     project.save()
+    acl_grant(path="/", permissions=["orgs/read", "projects/read"], identity=IdentityKind.ANONYMOUS)
     orgs = client.get("/v1/orgs").json()
     assert [o["_label"] for o in orgs["_results"]] == ["org"]
     org = client.get("/v1/orgs/org").json()
@@ -144,7 +145,12 @@ def test_seed_demo_is_idempotent(settings, capsys):
     assert json.loads(capsys.readouterr().out)["files"] == first
     assert (Org.objects.count(), Project.objects.count(), Storage.objects.count()) == (1, 1, 1)
     supplier = User.objects.get(username="supplier")
-    assert acl_permissions(user=supplier, org="myorg", project="myproj") == {"files/write", "resources/read"}
+    assert acl_permissions(user=supplier, org="myorg", project="myproj") == {
+        "files/write",
+        "orgs/read",
+        "projects/read",
+        "resources/read",
+    }
 
 
 def test_admin_pages(admin_client, writer, project):

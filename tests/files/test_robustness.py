@@ -334,3 +334,73 @@ def test_download_needs_only_the_storage_read_permission(client, writer, project
     # resources/read alone does not download from that storage.
     response = client.get("/v1/files/org/proj/nxv:f", HTTP_ACCEPT="*/*", **auth(writer))
     assert error(response, 403, "AuthorizationFailed")["details"] == "Permission 'disk/read' is missing on '/org/proj'."
+
+
+def test_get_with_an_invalid_tag_param_is_400(client, writer):
+    upload(client, "put", "/v1/files/org/proj/nxv:f", writer)
+    for tag in ("", "latest", "x" * 65, "caf\u00e9"):
+        for accept in ("application/json", "*/*"):
+            response = client.get("/v1/files/org/proj/nxv:f", {"tag": tag}, HTTP_ACCEPT=accept, **auth(writer))
+            body = error(response, 400, "MalformedQueryParamRejection", "The query parameter 'tag' was malformed.")
+            assert body["details"] == "Tag must be 1 to 64 printable ASCII characters and not 'latest'."
+    response = client.get("/v1/files/org/proj/nxv:f", {"tag": "nope"}, HTTP_ACCEPT="application/json", **auth(writer))
+    error(response, 404, "TagNotFound", "Tag requested 'nope' not found.")
+
+
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("post", "/tags", "not json"),
+        ("post", "/tags?rev=1", "not json"),
+        ("post", "/tags", json.dumps({"tag": "t", "rev": 1})),
+        ("delete", "", None),
+        ("delete", "/tags", None),
+        ("delete", "/tags/t", None),
+        ("put", "/undeprecate", None),
+    ],
+)
+def test_write_permission_is_checked_before_rev_and_body(client, writer, reader, method, path, body):
+    """Anonymous and read-only callers get 403, not 400 MissingQueryParam / malformed content."""
+    upload(client, "put", "/v1/files/org/proj/nxv:f", writer)
+    before = snapshot()
+    for token in (None, reader):
+        kwargs = {"data": body, "content_type": "application/json"} if body is not None else {}
+        response = getattr(client, method)(f"/v1/files/org/proj/nxv:f{path}", **kwargs, **auth(token))
+        detail = error(response, 403, "AuthorizationFailed")["details"]
+        assert detail == "Permission 'files/write' is missing on '/org/proj'."
+    assert snapshot() == before
+
+
+def test_orgs_and_projects_need_orgs_read_and_projects_read(client, project):
+    from accounts.models import User
+    from accounts.services import token_create
+    from files.models import IdentityKind
+    from files.services import acl_grant, org_create, project_create
+
+    project_create(org=org_create(label="zorg"), label="other")
+    user = User.objects.create(username="viewer")
+    token = token_create(user=user, name="t").raw
+    for path, permission, where in (
+        ("/v1/orgs/org", "orgs/read", "/org"),
+        ("/v1/projects/org/proj", "projects/read", "/org/proj"),
+    ):
+        for credentials in ({}, auth(token)):
+            body = error(client.get(path, **credentials), 403, "AuthorizationFailed")
+            assert body["details"] == f"Permission '{permission}' is missing on '{where}'."
+    for path in ("/v1/orgs", "/v1/projects", "/v1/projects/org"):
+        response = client.get(path, **auth(token))
+        assert (response.status_code, response.json()["_total"]) == (200, 0)
+    acl_grant(path="/org", permissions=["orgs/read"], identity=IdentityKind.USER, user=user)
+    acl_grant(path="/org/proj", permissions=["projects/read"], identity=IdentityKind.USER, user=user)
+    assert client.get("/v1/orgs/org", **auth(token)).status_code == 200
+    assert client.get("/v1/projects/org/proj", **auth(token)).status_code == 200
+    assert [o["_label"] for o in client.get("/v1/orgs", **auth(token)).json()["_results"]] == ["org"]
+    listed = client.get("/v1/projects", **auth(token)).json()["_results"]
+    assert [(p["_organizationLabel"], p["_label"]) for p in listed] == [("org", "proj")]
+    assert client.get("/v1/orgs/zorg", **auth(token)).status_code == 403
+    # A grant on an org reads all its projects; on `/`, everything.
+    acl_grant(path="/zorg", permissions=["projects/read"], identity=IdentityKind.USER, user=user)
+    listed = client.get("/v1/projects", **auth(token)).json()["_results"]
+    assert [(p["_organizationLabel"], p["_label"]) for p in listed] == [("org", "proj"), ("zorg", "other")]
+    acl_grant(path="/", permissions=["orgs/read"], identity=IdentityKind.USER, user=user)
+    assert [o["_label"] for o in client.get("/v1/orgs", **auth(token)).json()["_results"]] == ["org", "zorg"]
