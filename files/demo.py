@@ -1,11 +1,10 @@
-"""The files part of `seed_demo`: org `myorg`, project `myproj` with its disk storage (and S3 storage
-`nxv:mys3storage` when S3 is configured), and ACLs for the demo supplier."""
+"""The files part of `seed_demo`: org `myorg`, project `myproj` with its disk storage and S3 storage
+`nxv:mys3storage` (always, so that the seed's `?storage=` examples resolve), and the supplier's ACLs."""
 
 from django.db import transaction
 
 from accounts.demo import SUPPLIER_USERNAME
 from accounts.models import User
-from blobs.storage import S3Backend, get_backend
 
 from .iris import DEFAULT_MAPPINGS
 from .models import IdentityKind, Org, Project, Storage, StorageType
@@ -20,10 +19,9 @@ def seed() -> dict:
     project = Project.objects.filter(org=org, label="myproj").first() or project_create(
         org=org, label="myproj", description="Demo project"
     )
-    if (
-        isinstance(get_backend(), S3Backend)
-        and not Storage.objects.filter(project=project, iri=S3_STORAGE_IRI).exists()
-    ):
+    # Also without S3 blob storage: uploads to it work (the bytes go to the local blob storage) and
+    # links answer the reference's LinkRejection instead of a 404 for an unknown storage.
+    if not Storage.objects.filter(project=project, iri=S3_STORAGE_IRI).exists():
         storage_create(project=project, iri=S3_STORAGE_IRI, type=StorageType.S3)
     supplier = User.objects.get(username=SUPPLIER_USERNAME)
     acl_grant(

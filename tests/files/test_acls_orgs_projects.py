@@ -143,7 +143,7 @@ def test_seed_demo_is_idempotent(settings, capsys):
     first = json.loads(capsys.readouterr().out)["files"]
     call_command("seed_demo", "--json")
     assert json.loads(capsys.readouterr().out)["files"] == first
-    assert (Org.objects.count(), Project.objects.count(), Storage.objects.count()) == (1, 1, 1)
+    assert (Org.objects.count(), Project.objects.count(), Storage.objects.count()) == (1, 1, 2)
     supplier = User.objects.get(username="supplier")
     assert acl_permissions(user=supplier, org="myorg", project="myproj") == {
         "files/write",

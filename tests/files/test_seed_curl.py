@@ -44,8 +44,14 @@ def assert_metadata(body, *, extra=frozenset()):
 
 @pytest.mark.django_db(transaction=True)
 def test_seed_examples_on_disk(live_server, demo, files_dir):
+    """The seed's commands, exactly and in the seed's order, against a freshly seeded server on the
+    default (local) blob storage; then the README's steps that create `nxv:myfile` for the seed's tag
+    and deprecate examples."""
     url = f"{live_server.url}/v1/files/myorg/myproj"
-    assert demo["files"] == {"org": "myorg", "project": "myproj", "storages": [NXV + "diskStorageDefault"]}
+    assert demo["files"] == {
+        "org": "myorg", "project": "myproj", "storages": [NXV + "diskStorageDefault", NXV + "mys3storage"]
+    }  # fmt: skip
+    assert File.objects.count() == 0
 
     # Create a file using POST
     code, body = run("-XPOST", "-F", f"file=@{files_dir}/myfile.jpg;type=image/jpeg", url)
@@ -54,45 +60,46 @@ def test_seed_examples_on_disk(live_server, demo, files_dir):
     assert (body["_bytes"], body["_filename"], body["_mediaType"], body["_rev"]) == (670, "myfile.jpg", "image/jpeg", 1)
     assert body["_createdBy"] == f"{live_server.url}/v1/realms/local/users/supplier"
 
-    # Create a file using PUT (and the id the later examples use, nxv:myfile)
-    for file_id in ("nxv:myfile.jpg", "nxv:myfile"):
-        code, body = run("-XPUT", "-F", f"file=@{files_dir}/myfile.jpg;type=image/jpeg", f"{url}/{file_id}")
-        assert code == 201
-        assert_metadata(body)
-        assert body["@id"] == NXV + file_id[4:]
-
-    # Create a file (specific storage): there is no S3 storage without S3
-    code, body = run("-XPOST", "-F", f"file=@{files_dir}/myfile.jpg;type=image/jpeg", f"{url}?storage=nxv:mys3storage")
-    assert (code, body["@type"]) == (404, "ResourceNotFound")
-
-    # Link an existing file: disk storages refuse
-    link = '{"filename": "myfile.png", "path": "relative/path/to/myfile.png", "mediaType": "image/png"}'
-    code, body = run("-XPOST", url, "-d", link)
-    assert (code, body["@type"]) == (400, "UnsupportedOperation")
-
-    # Update a file
-    for file_id in ("nxv:myfile.jpg", "nxv:myfile"):
-        code, body = run("-XPUT", "-F", f"file=@{files_dir}/myfile2.png;type=image/png", f"{url}/{file_id}?rev=1")
-        assert code == 200
-        assert_metadata(body)
-        assert (body["_bytes"], body["_filename"], body["_mediaType"], body["_rev"]) == (
-            2670, "myfile2.png", "image/png", 2
-        )  # fmt: skip
-
-    # Tag a file
-    code, body = run(
-        "-XPOST", "-H", "Content-Type: application/json", f"{url}/nxv:myfile/tags?rev=2", "-d",
-        '{\n  "tag": "mytag",\n  "rev": 1\n}',
-    )  # fmt: skip
+    # Create a file using PUT
+    code, body = run("-XPUT", "-F", f"file=@{files_dir}/myfile.jpg;type=image/jpeg", f"{url}/nxv:myfile.jpg")
     assert code == 201
     assert_metadata(body)
-    assert (body["_rev"], body["_deprecated"]) == (3, False)
+    assert body["@id"] == NXV + "myfile.jpg"
 
-    # Deprecate a file (the seed's example path ends in /tags)
-    code, body = run("-XDELETE", f"{url}/nxv:myfile/tags?rev=3")
+    # Create a file (specific storage): the seeded S3 storage takes uploads on local blob storage too
+    code, body = run("-XPOST", "-F", f"file=@{files_dir}/myfile.jpg;type=image/jpeg", f"{url}?storage=nxv:mys3storage")
+    assert code == 201, body
+    assert_metadata(body, extra={"_location"})
+    assert body["_storage"] == {"@id": NXV + "mys3storage", "@type": "S3Storage", "_rev": 1}
+
+    # Link an existing file using POST, then using PUT: refused without S3 blob storage
+    link = (
+        '{\n    "filename": "myfile.png",\n    "path": "relative/path/to/myfile.png",\n    "mediaType": "image/png"\n}'
+    )
+    for method, target in (("-XPOST", url), ("-XPUT", f"{url}/nxv:myfile.png")):
+        code, body = run(method, f"{target}?storage=nxv:mys3storage", "-d", link)
+        assert (code, body["@type"], body["details"]) == (400, "LinkRejection", "The server's blob storage is not S3.")
+
+    # Update a file
+    code, body = run("-XPUT", "-F", f"file=@{files_dir}/myfile2.png;type=image/png", f"{url}/nxv:myfile.jpg?rev=1")
     assert code == 200
     assert_metadata(body)
-    assert (body["_rev"], body["_deprecated"], body["_bytes"]) == (4, True, 2670)
+    assert (body["_bytes"], body["_filename"], body["_mediaType"], body["_rev"]) == (
+        2670,
+        "myfile2.png",
+        "image/png",
+        2,
+    )
+
+    # Tag a file, deprecate a file: nxv:myfile does not exist yet (the README says so)
+    tag = ("-XPOST", "-H", "Content-Type: application/json", f"{url}/nxv:myfile/tags?rev=2", "-d",
+           '{\n  "tag": "mytag",\n  "rev": 1\n}')  # fmt: skip
+    deprecate = ("-XDELETE", f"{url}/nxv:myfile/tags?rev=3")
+    for command in (tag, deprecate):
+        code, body = run(*command)
+        assert (code, body["@type"], body["reason"]) == (
+            404, "ResourceNotFound", f"File '{NXV}myfile' not found in project 'myorg/myproj'."
+        )  # fmt: skip
 
     # Fetch a file: binary, then metadata
     code, content = curl("-H", f"Authorization: Bearer {TOKEN}", f"{url}/nxv:myfile.jpg")
@@ -108,10 +115,31 @@ def test_seed_examples_on_disk(live_server, demo, files_dir):
     assert set(body) == {"@context", "_total", "_results"}
     assert body["_total"] == 3
     for entry in body["_results"]:
-        assert set(entry) == SEED_KEYS - {"@context"} | {"_storage", "_uuid"}
+        assert set(entry) - {"_location"} == SEED_KEYS - {"@context"} | {"_storage", "_uuid"}
     code, body = run(f"{url}?size=1")
     assert set(body) == {"@context", "_total", "_results", "_next"}
     assert File.objects.count() == 3
+
+    # The README's steps: create nxv:myfile and update it once, then the seed's tag and deprecate work.
+    code, body = run("-XPUT", "-F", f"file=@{files_dir}/myfile.jpg;type=image/jpeg", f"{url}/nxv:myfile")
+    assert (code, body["_rev"]) == (201, 1)
+    code, body = run("-XPUT", "-F", f"file=@{files_dir}/myfile2.png;type=image/png", f"{url}/nxv:myfile?rev=1")
+    assert (code, body["_rev"]) == (200, 2)
+    code, body = run(*tag)
+    assert code == 201
+    assert_metadata(body)
+    assert (body["_rev"], body["_deprecated"]) == (3, False)
+    code, body = run(*deprecate)
+    assert code == 200
+    assert_metadata(body)
+    assert (body["_rev"], body["_deprecated"], body["_bytes"]) == (4, True, 2670)
+    code, body = run(f"{url}/nxv:myfile/tags")
+    assert (code, body["tags"]) == (200, [{"rev": 1, "tag": "mytag"}])
+    code, body = run("-XDELETE", f"{url}/nxv:myfile/tags/mytag?rev=4")
+    assert (code, body["_rev"]) == (200, 5)
+    code, body = run("-XPUT", f"{url}/nxv:myfile/undeprecate?rev=5")
+    assert (code, body["_rev"], body["_deprecated"]) == (200, 6, False)
+    assert File.objects.count() == 4
 
 
 @pytest.mark.django_db(transaction=True)
