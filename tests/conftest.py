@@ -240,3 +240,12 @@ def curl(*args) -> tuple[int, bytes]:
     )
     body, _, code = result.stdout.rpartition(b"\n")
     return int(code), body
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """No test may be skipped: a skip would hide a configuration the suite claims to cover."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped and session.exitstatus == 0:
+        reporter.write_line(f"{len(skipped)} test(s) skipped: the suite allows none", red=True)
+        session.exitstatus = 1

@@ -169,12 +169,11 @@ def test_over_long_media_type_is_400_and_stores_nothing(client, writer, storage_
     assert response.json()["_mediaType"] == "application/" + "x" * 243
 
 
+@pytest.mark.parametrize("storage_kind", ["s3"], indirect=True)  # linking needs S3
 def test_over_long_link_media_type_and_filename_are_400(client, writer, project, storage_kind, request):
     from files.models import StorageType
     from files.services import storage_create
 
-    if storage_kind != "s3":
-        pytest.skip("linking needs S3 blob storage")
     s3, bucket = request.getfixturevalue("s3_storage")
     storage_create(project=project, iri="https://bluebrain.github.io/nexus/vocabulary/s3", type=StorageType.S3)
     s3.put_object(Bucket=bucket, Key="links/org/proj/a.png", Body=b"png")
@@ -220,12 +219,11 @@ def test_link_payload_fields_must_be_strings(client, writer, project, storage_ki
         assert (snapshot(), storage_objects()) == before
 
 
+@pytest.mark.parametrize("storage_kind", ["s3"], indirect=True)  # linking needs S3
 def test_control_characters_in_link_filename_or_media_type_are_400(client, writer, project, storage_kind, request):
     from files.models import StorageType
     from files.services import storage_create
 
-    if storage_kind != "s3":
-        pytest.skip("linking needs S3 blob storage")
     s3, bucket = request.getfixturevalue("s3_storage")
     storage_create(project=project, iri="https://bluebrain.github.io/nexus/vocabulary/s3", type=StorageType.S3)
     s3.put_object(Bucket=bucket, Key="links/org/proj/a.png", Body=b"png")
