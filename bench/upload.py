@@ -58,11 +58,11 @@ def _post(url: str, size: int, datasource: int, master: int) -> dict:
 REPEATS = {"small": 1, "full": 3}
 
 
-def _best(results: list[dict]) -> dict:
-    """The fastest of the repeats (this machine is noisy; the slower runs measure its neighbours),
-    with the largest RSS growth of any."""
-    best = max(results, key=lambda r: r["mb_per_s"])
-    return {**best, "rss_growth_mib": max(r["rss_growth_mib"] for r in results)}
+def _median_pair(uploads: list[dict], baselines: list[dict]) -> tuple[dict, dict]:
+    """The pair (upload, its baseline run right after it) with the median ratio: this machine is
+    noisy, and a ratio taken within one pair compares like with like."""
+    pairs = sorted(zip(uploads, baselines, strict=True), key=lambda pair: pair[0]["mb_per_s"] / pair[1]["mb_per_s"])
+    return pairs[len(pairs) // 2]
 
 
 def run(scale: str, var_dir: Path) -> dict:
@@ -83,7 +83,8 @@ def run(scale: str, var_dir: Path) -> dict:
             baselines.append(_post(baseline_url + "/", size, datasource, baseline_server.pid))
         finally:
             stack.stop(baseline_server)
-    upload, baseline = _best(uploads), _best(baselines)
+    upload, baseline = _median_pair(uploads, baselines)
+    growth = max(r["rss_growth_mib"] for r in uploads)
     return {
         "case": "upload",
         "what": f"{size // (1024 * 1024)} MiB multipart POST /api/v1/uploads/ over loopback, local storage",
@@ -93,14 +94,14 @@ def run(scale: str, var_dir: Path) -> dict:
         "baseline_what": "the same body read and dropped by a minimal WSGI app under the same gunicorn",
         "ratio": round(upload["mb_per_s"] / baseline["mb_per_s"], 3),
         "target": "ratio >= 0.8, worker RSS growth < 50 MiB",
-        "met": upload["mb_per_s"] / baseline["mb_per_s"] >= 0.8 and upload["rss_growth_mib"] < 50,
+        "met": upload["mb_per_s"] / baseline["mb_per_s"] >= 0.8 and growth < 50,
         "details": {
             "bytes": size,
-            "repeats (best taken)": REPEATS[scale],
+            "repeats (median ratio taken)": REPEATS[scale],
             "all_upload_mb_per_s": [r["mb_per_s"] for r in uploads],
             "all_baseline_mb_per_s": [r["mb_per_s"] for r in baselines],
             "upload_seconds": upload["seconds"],
-            "worker_peak_rss_growth_mib": round(upload["rss_growth_mib"], 1),
+            "worker_peak_rss_growth_mib": round(growth, 1),
             "baseline_worker_peak_rss_growth_mib": round(baseline["rss_growth_mib"], 1),
         },
     }
