@@ -68,6 +68,14 @@ def post_json_data(base, endpoint, json_data):
     return code, json.loads(body)
 
 
+def listed_files(base) -> list[tuple]:
+    """(directoryLabel, filename, filesize, MD5) of the files the dataset lists, as clients read them."""
+    code, body = get_json(base, f"/api/datasets/:persistentId/?persistentId={PID}")
+    assert code == 200, body
+    files = [f["dataFile"] for f in body["data"]["latestVersion"]["files"]]
+    return sorted((f.get("directoryLabel", ""), f["filename"], f["filesize"], f["md5"]) for f in files)
+
+
 def get_json(base, path):
     code, body = curl(*key_header(), f"{base}{path}")
     return code, json.loads(body)
@@ -238,6 +246,10 @@ def test_dvuploader_direct(live_server, demo, storage_kind, storage_objects, sma
     assert storage_objects() == sorted(f.blob.key for f in stored.values())
     assert MultipartUpload.objects.count() == 0
     assert DatasetLock.objects.count() == 0
+    assert listed_files(live_server.url) == [
+        ("", "small.txt", 13, hashlib.md5(small.read_bytes()).hexdigest()),
+        ("sub/dir", "large.bin", large.stat().st_size, hashlib.md5(large.read_bytes()).hexdigest()),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -253,6 +265,10 @@ def test_dvuploader_native_unpacks_its_zip(live_server, demo, tmp_path):
     assert stored[("", "two.txt")].blob.sha256 == hashlib.sha256(b"two\n").hexdigest()
     assert stored[("tables", "one.csv")].categories == ["DATA"]
     assert Blob.objects.count() == 2  # the zip dvuploader sent is not kept
+    assert listed_files(live_server.url) == [
+        ("", "two.txt", 4, hashlib.md5(b"two\n").hexdigest()),
+        ("tables", "one.csv", 8, hashlib.md5(b"a,b\n1,2\n").hexdigest()),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
