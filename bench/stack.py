@@ -94,17 +94,21 @@ def serve(app: str, environment: dict) -> tuple[subprocess.Popen, str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            requests.get(url + "/healthz", timeout=10)
-            break
-        except requests.RequestException:  # not listening yet, or still loading the application
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"gunicorn for {app} did not start") from None
-            time.sleep(0.3)
-    for _ in range(4 * int(WEB_CONCURRENCY)):
-        requests.get(url + "/healthz", timeout=60)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(url + "/healthz", timeout=10)
+                break
+            except requests.RequestException:  # not listening yet, or still loading the application
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"gunicorn for {app} did not start") from None
+                time.sleep(0.3)
+        for _ in range(4 * int(WEB_CONCURRENCY)):
+            requests.get(url + "/healthz", timeout=60)
+    except BaseException:
+        stop(process)  # never left running behind a failed run
+        raise
     return process, url
 
 
