@@ -4,6 +4,7 @@ files (direct or native, added or replacing) with their checksums verified, file
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import mimetypes
 import posixpath
 import re
@@ -203,8 +204,6 @@ def _media_type(given: str | None, name: str) -> str:
 
 
 def _digest_of(key: str, algorithm: str) -> str:
-    import hashlib
-
     digest = hashlib.new(HASHES_NEEDING_A_READ[algorithm], usedforsecurity=False)
     with blob_open_seekable(key=key) as reader:
         while chunk := reader.read(READ_CHUNK):
