@@ -1,5 +1,6 @@
 """Shared fixtures: isolated blob storage (local or S3 through moto's server), users and tokens."""
 
+import json
 import socket
 import subprocess
 import sys
@@ -9,9 +10,20 @@ import uuid
 import boto3
 import pytest
 import requests
+from django.core.management import call_command
 
 from accounts.models import Role
 from accounts.services import membership_ensure, organization_get_or_create, token_create
+
+DEMO_TOKEN = "0f8fad5b-d9cb-469f-a165-70867728950e"
+
+
+@pytest.fixture
+def demo(settings, capsys):
+    """The seeds' example world (seed_demo) with the supplier's token DEMO_TOKEN; its --json report."""
+    settings.NEXUS_DEMO_TOKEN = DEMO_TOKEN
+    call_command("seed_demo", "--json")
+    return json.loads(capsys.readouterr().out)
 
 
 def _free_port() -> int:

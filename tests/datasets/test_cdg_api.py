@@ -5,23 +5,15 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 
 from accounts.models import Role, User
 from accounts.services import membership_ensure, organization_get_or_create, token_create
 from blobs.models import Blob
 from datasets.models import ChangeAction, Dataset, DatasetFile, DatasetVersion, FileChange, VersionState
 from datasets.services import dataset_version_create, dataset_version_publish
-from tests.conftest import curl
+from tests.conftest import DEMO_TOKEN, curl
 
-TOKEN = "0f8fad5b-d9cb-469f-a165-70867728950e"
-
-
-@pytest.fixture
-def demo(settings, capsys):
-    settings.NEXUS_DEMO_TOKEN = TOKEN
-    call_command("seed_demo", "--json")
-    return json.loads(capsys.readouterr().out)
+TOKEN = DEMO_TOKEN
 
 
 def stored(local_storage) -> set[str]:

@@ -10,25 +10,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from blobs.models import Blob, MultipartUpload
 from blobs.services import blob_sweep_orphans
 from datasets.models import Dataset, DatasetFile, DatasetLock
-from tests.conftest import curl
+from tests.conftest import DEMO_TOKEN, curl
 
-TOKEN = "4be7c1b2-0d7e-4a39-9a4b-8f5e1e0c2a11"
+TOKEN = DEMO_TOKEN
 PID = "doi:10.5072/FK27U7YBV"
 MIB = 1024 * 1024
 CLIENTS_PYTHON = Path(__file__).resolve().parents[2] / ".venv-clients" / "bin" / "python"
-
-
-@pytest.fixture
-def demo(settings, capsys):
-    settings.NEXUS_DEMO_TOKEN = TOKEN
-    call_command("seed_demo", "--json")
-    return json.loads(capsys.readouterr().out)
 
 
 @pytest.fixture

@@ -4,12 +4,11 @@ token as Bearer: the seed's keys, the reference statuses."""
 import json
 
 import pytest
-from django.core.management import call_command
 
 from files.models import File
-from tests.conftest import curl
+from tests.conftest import DEMO_TOKEN, curl
 
-TOKEN = "3b1f2a4e-6c7d-4e8f-9a0b-1c2d3e4f5a6b"
+TOKEN = DEMO_TOKEN
 NXV = "https://bluebrain.github.io/nexus/vocabulary/"
 SEED_KEYS = {
     "@context", "@id", "@type", "_bytes", "_digest", "_filename", "_mediaType", "_incoming", "_outgoing", "_self",
@@ -17,13 +16,6 @@ SEED_KEYS = {
 }  # fmt: skip
 # What the reference server adds to the seed's examples (v1.9.1 metadata response).
 REFERENCE_EXTRA = {"_storage", "_origin", "_uuid"}
-
-
-@pytest.fixture
-def demo(settings, capsys):
-    settings.NEXUS_DEMO_TOKEN = TOKEN
-    call_command("seed_demo", "--json")
-    return json.loads(capsys.readouterr().out)
 
 
 @pytest.fixture

@@ -1,21 +1,20 @@
 """The sync tasks seed: its example against the demo data, every filter, auth, pages, scenarios."""
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Organization, Role, User
 from accounts.services import membership_ensure, organization_get_or_create, token_create
 from synctasks.models import DataSource, SyncTask
+from tests.conftest import DEMO_TOKEN
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = "0f8fad5b-d9cb-469f-a165-70867728950e"
+TOKEN = DEMO_TOKEN
 URL = "/api/v1/sync_tasks_new/"
 TASK_KEYS = [
     "id",
@@ -34,13 +33,6 @@ TASK_KEYS = [
 ANONYMOUS_KEYS = ["id", "name", "owner", "task_type", "uploadable", "trigger", "data_source", "dataconnections"]
 DC_KEYS = ["dc_id", "name", "feature_type", "join_to", "output_props", "output_params"]
 WORLD_KEYS = [*DC_KEYS, "retention_time", "n_features", "oldest_time", "newest_time"]
-
-
-@pytest.fixture
-def demo(settings, capsys):
-    settings.NEXUS_DEMO_TOKEN = TOKEN
-    call_command("seed_demo", "--json")
-    return json.loads(capsys.readouterr().out)
 
 
 def get(client, query="", token=True, **extra):
