@@ -56,7 +56,6 @@ def _part_key(key: str, number: int) -> str:
 
 @dataclass
 class DirectTicket:
-    key: str
     part_size: int
     url: str | None = None
     urls: list[str] = field(default_factory=list)
@@ -86,7 +85,7 @@ def direct_upload_start(*, key: str, size: int, scope: str, ttl: int | None = No
             url = backend.presigned_put(key, ttl=ttl, size=size, tagging=TEMP_TAG)
         else:
             url = _local_put_url(key=key, part=0, size=size, token="", ttl=ttl)
-        return DirectTicket(key=key, part_size=part_size, url=url)
+        return DirectTicket(part_size=part_size, url=url)
     sizes = _part_sizes(size, part_size)
     count = len(sizes)
     s3_upload_id = ""
@@ -117,7 +116,7 @@ def direct_upload_start(*, key: str, size: int, scope: str, ttl: int | None = No
             _local_put_url(key=key, part=n, size=part, token=upload.token, ttl=ttl)
             for n, part in enumerate(sizes, start=1)
         ]
-    return DirectTicket(key=key, part_size=part_size, urls=urls, upload=upload)
+    return DirectTicket(part_size=part_size, urls=urls, upload=upload)
 
 
 class PutRefused(Exception):

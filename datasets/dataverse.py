@@ -35,7 +35,7 @@ from nexus_server.errors import Forbidden, InvalidInput, NexusError, NotAuthenti
 
 from .jsondata import HASHES_NEEDING_A_READ, FileParams
 from .models import ChangeAction, Dataset, DatasetFile, DatasetLock, DatasetVersion, FileChange
-from .selectors import dataset_can_write, dataset_draft
+from .selectors import dataset_can_write, dataset_draft, dataset_file_find
 from .services import dataset_version_create
 
 DEFAULT_TYPE = "application/octet-stream"
@@ -386,6 +386,22 @@ def _undo(entries: list[Entry]) -> None:
             direct_restore(source_key=entry.adopted_from, blob_key=entry.staged.key)
         else:
             blob_discard_staged(keys=[entry.staged.key])
+
+
+def replace_entries(*, files: list[FileParams]) -> list[Entry]:
+    """The entries of a replaceFiles request: each names the file it replaces by fileToReplaceId; one
+    that names none, or an unknown one, is refused (and with it the request)."""
+    entries = []
+    for params in files:
+        entry = Entry(params=params)
+        if params.file_to_replace_id is None:
+            entry.error = "You must provide a fileToReplaceId, storageidentifier, filename, and mimetype."
+        else:
+            entry.replace = dataset_file_find(file_id=params.file_to_replace_id)
+            if entry.replace is None:
+                entry.error = f"Replacement file not found. There was no file found for ID: {params.file_to_replace_id}"
+        entries.append(entry)
+    return entries
 
 
 # --- native uploads: a zip is unpacked into its files

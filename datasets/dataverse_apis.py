@@ -25,13 +25,14 @@ from .dataverse import (
     file_metadata_update,
     files_register,
     native_entries,
+    replace_entries,
 )
 from .jsondata import json_data_list, json_data_object
 from .models import Dataset, DatasetFile, DatasetVersion, VersionState
 from .selectors import (
     dataset_by_dataverse_id,
-    dataset_can_write,
-    dataset_file_by_id,
+    dataset_file_to_replace,
+    dataset_file_visible,
     dataset_latest_visible,
     dataset_locks_current,
     is_number,
@@ -302,19 +303,7 @@ class AddFilesApi(DataverseView):
 class ReplaceFilesApi(DataverseView):
     def post(self, request, ident: str):
         dataset = self.dataset(ident)
-        entries = []
-        for params in json_data_list(request.data.get("jsonData")):
-            entry = Entry(params=params)
-            if params.file_to_replace_id is None:
-                entry.error = "You must provide a fileToReplaceId, storageidentifier, filename, and mimetype."
-            else:
-                found = DatasetFile.objects.select_related("version", "blob").filter(pk=params.file_to_replace_id)
-                entry.replace = found.first()
-                if entry.replace is None:
-                    entry.error = (
-                        f"Replacement file not found. There was no file found for ID: {params.file_to_replace_id}"
-                    )
-            entries.append(entry)
+        entries = replace_entries(files=json_data_list(request.data.get("jsonData")))
         return _bulk(request, dataset, entries, "replaced")
 
 
@@ -322,7 +311,7 @@ class FileReplaceApi(DataverseView):
     """One file replaced: native (a `file` part) or direct (`storageIdentifier`)."""
 
     def post(self, request, ident: str):
-        file = dataset_file_by_id(file_id=ident)
+        file = dataset_file_to_replace(file_id=ident)
         upload, params = _one_file(request)
         if upload is None:
             entry = Entry(params=params, replace=file)
@@ -341,13 +330,7 @@ class FileReplaceApi(DataverseView):
 
 class FileMetadataApi(DataverseView):
     def post(self, request, ident: str):
-        found = DatasetFile.objects.select_related("version__dataset")
-        file = found.filter(pk=int(ident)).first() if is_number(ident) else None
-        if file is None or not (
-            file.version.state == VersionState.PUBLISHED
-            or dataset_can_write(user=request.user, dataset=file.version.dataset)
-        ):
-            raise NotFound(f"Could not find datafile with id {ident}")
+        file = dataset_file_visible(user=request.user, file_id=ident)
         file = file_metadata_update(user=request.user, file=file, params=json_data_object(request.data.get("jsonData")))
         return ok({"message": f"File Metadata update has been completed: {file_metadata_json(file)['label']}"})
 

@@ -110,12 +110,29 @@ def dataset_latest_visible(*, user, dataset: Dataset) -> DatasetVersion:
     return published
 
 
-def dataset_file_by_id(*, file_id: str) -> DatasetFile:
-    found = None
-    if is_number(file_id):
-        found = DatasetFile.objects.select_related("blob", "version__dataset").filter(pk=int(file_id)).first()
+def dataset_file_find(*, file_id) -> DatasetFile | None:
+    """A file of any version by its Dataverse id (a number, or its text), or None."""
+    if isinstance(file_id, str):
+        if not is_number(file_id):
+            return None
+        file_id = int(file_id)
+    return DatasetFile.objects.select_related("blob", "version__dataset").filter(pk=file_id).first()
+
+
+def dataset_file_to_replace(*, file_id) -> DatasetFile:
+    found = dataset_file_find(file_id=file_id)
     if found is None:
         raise InvalidInput(f"Replacement file not found. There was no file found for ID: {file_id}")
+    return found
+
+
+def dataset_file_visible(*, user, file_id: str) -> DatasetFile:
+    """A file of a published version, or of any version for the dataset's writers; else NotFound."""
+    found = dataset_file_find(file_id=file_id)
+    if found is None or not (
+        found.version.state == VersionState.PUBLISHED or dataset_can_write(user=user, dataset=found.version.dataset)
+    ):
+        raise NotFound(f"Could not find datafile with id {file_id}")
     return found
 
 
