@@ -1,6 +1,7 @@
 """Shared fixtures: isolated blob storage (local or S3 through moto's server), users and tokens."""
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -24,6 +25,20 @@ def demo(settings, capsys):
     settings.NEXUS_DEMO_TOKEN = DEMO_TOKEN
     call_command("seed_demo", "--json")
     return json.loads(capsys.readouterr().out)
+
+
+def seeded_embedded_env(var_dir, *, token: str) -> dict:
+    """The environment of a server process on its own embedded default (SQLite, filesystem broker,
+    local storage under `var_dir`), migrated and seeded with the demo supplier's `token`."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_", "STORAGE_", "AWS_"))}
+    env.update(NEXUS_VAR_DIR=str(var_dir), NEXUS_DEMO_TOKEN=token, PYTHONUNBUFFERED="1")
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput"], cwd=root, env=env, check=True, capture_output=True)
+    subprocess.run([*manage, "seed_demo"], cwd=root, env=env, check=True, capture_output=True)
+    return env
 
 
 def _free_port() -> int:

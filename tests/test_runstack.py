@@ -1,6 +1,5 @@
 """`make run`'s server: gunicorn, a Celery worker and beat on the embedded default, stopped by one Ctrl-C."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -9,7 +8,7 @@ from pathlib import Path
 
 import requests
 
-from tests.conftest import _free_port
+from tests.conftest import _free_port, seeded_embedded_env
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -30,11 +29,8 @@ def _processes_with(marker: str) -> list[int]:
 
 def test_runstack_serves_with_worker_and_beat_and_stops_on_ctrl_c(tmp_path):
     var = tmp_path / "var"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_", "STORAGE_", "AWS_"))}
-    env.update(NEXUS_VAR_DIR=str(var), NEXUS_DEMO_TOKEN=TOKEN, PYTHONUNBUFFERED="1")
+    env = seeded_embedded_env(var, token=TOKEN)
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     log = tmp_path / "stack.log"
     with open(log, "wb") as out:

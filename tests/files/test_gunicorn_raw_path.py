@@ -1,7 +1,6 @@
 """Under gunicorn (what `make run` serves with) the id is read from the raw URI: a full IRI sent as one
 %2F-encoded segment stays one id, even when it ends in '/tags'."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from urllib.parse import quote
 
 import requests
 
-from tests.conftest import _free_port
+from tests.conftest import _free_port, seeded_embedded_env
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "5e1c0d3a-7b9f-4c2e-8d6a-0f1e2d3c4b5a"
@@ -20,12 +19,7 @@ SEGMENT_SAFE = "!$&'()*+,;=:@"
 
 
 def test_encoded_ids_round_trip_under_gunicorn(tmp_path):
-    var = tmp_path / "var"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_", "STORAGE_", "AWS_"))}
-    env.update(NEXUS_VAR_DIR=str(var), NEXUS_DEMO_TOKEN=TOKEN, PYTHONUNBUFFERED="1")
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    env = seeded_embedded_env(tmp_path / "var", token=TOKEN)
     port = _free_port()
     env.update(PORT=str(port), WEB_CONCURRENCY="1")
     log = tmp_path / "gunicorn.log"
