@@ -196,6 +196,8 @@ def _read_json(request):
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise errors.malformed_content(f"The body is not JSON: {exc}") from None
+    except RecursionError:
+        raise errors.malformed_content("The body is not JSON: nested too deeply.") from None
 
 
 # --- response bodies --------------------------------------------------------------------------------

@@ -120,6 +120,17 @@ def test_tag_body_must_be_printable_ascii(client, writer, tag):
     assert snapshot() == before
 
 
+def test_deeply_nested_json_body_is_400(client, writer):
+    upload(client, "put", "/v1/files/org/proj/nxv:f", writer)
+    before = snapshot()
+    response = client.post(
+        "/v1/files/org/proj/nxv:f/tags?rev=1", "[" * 10_000, content_type="application/json", **auth(writer)
+    )
+    body = error(response, 400, "MalformedRequestContentRejection", "The request content was malformed.")
+    assert body["details"] == "The body is not JSON: nested too deeply."
+    assert snapshot() == before
+
+
 @pytest.mark.parametrize("method, url", [("post", "/v1/files/org/proj"), ("put", "/v1/files/org/proj/nxv:f")])
 def test_tag_param_on_write_must_be_printable_ascii(client, writer, storage_objects, method, url):
     before = (snapshot(), storage_objects())
