@@ -40,7 +40,7 @@ def _prepare(rows: int, workdir: Path) -> dict:
     from synctasks.services import data_source_create, feature_type_ensure
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE harvest_measurement")
+        cursor.execute("TRUNCATE harvest_measurement, harvest_series CASCADE")
     source = data_source_create(
         name=f"bench {time.time()}",
         organization=organization_get_or_create(name="Bench"),
@@ -56,8 +56,14 @@ def _prepare(rows: int, workdir: Path) -> dict:
         cursor.execute("CREATE TEMP TABLE preload (feature_key text, parameter text, ts timestamptz, v float8)")
         cursor.cursor.copy_expert("COPY preload FROM STDIN WITH (FORMAT csv, HEADER true)", data)
         cursor.execute(
-            'INSERT INTO harvest_measurement (data_connection_id, feature_key, parameter, "timestamp", value) '
-            "SELECT %s, feature_key, parameter, ts, v FROM preload",
+            "INSERT INTO harvest_series (data_connection_id, feature_key, parameter, newest_time) "
+            "SELECT %s, feature_key, parameter, max(ts) FROM preload GROUP BY feature_key, parameter",
+            [dc.pk],
+        )
+        cursor.execute(
+            'INSERT INTO harvest_measurement (series_id, "timestamp", value) SELECT s.id, p.ts, p.v FROM preload p '
+            "JOIN harvest_series s ON s.data_connection_id = %s AND s.feature_key = p.feature_key "
+            "AND s.parameter = p.parameter",
             [dc.pk],
         )
         cursor.execute("ANALYZE harvest_measurement")

@@ -29,7 +29,11 @@ def _knmi(source: DataSource, connections: list[DataConnection]) -> FetchRequest
     """KNMI daily data: the window since the newest stored day (less an overlap, for late
     corrections), for the variables its timeseries connection outputs, all stations."""
     series = next((dc for dc in connections if dc.feature_type.kind == FeatureKind.TIMESERIES), None)
-    newest = Measurement.objects.filter(data_connection=series).aggregate(m=Max("timestamp"))["m"] if series else None
+    newest = (
+        Measurement.objects.filter(series__data_connection=series).aggregate(m=Max("timestamp"))["m"]
+        if series
+        else None
+    )
     today = datetime.now(UTC).date()
     overlap = timedelta(days=settings.NEXUS_KNMI_OVERLAP_DAYS)
     start = newest.date() - overlap if newest else today - timedelta(days=settings.NEXUS_KNMI_FIRST_DAYS)

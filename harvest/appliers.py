@@ -1,79 +1,191 @@
 """Appliers: stored data changed set-wise inside the ingest's transaction, with connection stats."""
 
-import csv
 import io
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 
+import psycopg2.errors
 from django.db import connection
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, OuterRef, Subquery
 
 from synctasks.models import DataConnection
 
-from .models import Document, Feature, Measurement, RasterFrame
+from .models import Document, Feature, Measurement, RasterFrame, Series
+from .parsers.common import ErrorLog
 from .parsers.timeseries import Point
 
 SQLITE_BATCH = 2000
 FEATURE_BATCH = 1000
 
 
-class _CopyFeed:
-    """A file object for COPY ... FROM STDIN: CSV text produced from points as PostgreSQL reads it,
-    noting the features and time range on the way."""
+def _copy_text(value: str) -> str:
+    """A text value escaped for COPY's text format."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
-    def __init__(self, points: Iterator[Point], stager: "MeasurementStager"):
-        self.points, self.stager = points, stager
-        self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer, lineterminator="\n")
-        self.iso: dict = {}
-        # psycopg2 turns an exception inside read() into QueryCanceled: it is kept and raised after.
+
+def series_feature_count(*, data_connection_id: int) -> int:
+    """How many features of a timeseries connection have data (series without rows are removed)."""
+    return Series.objects.filter(data_connection_id=data_connection_id).values("feature_key").distinct().count()
+
+
+class _PostgresApplier:
+    """Applies chunks of staged points on PostgreSQL in a helper thread, on the ingest's own
+    connection (and so in its transaction), while the caller parses the next chunk: PostgreSQL
+    works on one core while Python parses on the other. Per chunk: COPY into a temp stage, delete
+    the stored rows with the staged keys, insert the staged rows (deduplicated, the last point for a
+    key winning, only when the plain insert meets a duplicate). Delete + insert is cheaper here than
+    UPDATE (no index entry per changed row's new version)."""
+
+    def __init__(self, dc_id: int):
+        self.dc_id = dc_id
+        connection.ensure_connection()
+        self.raw = connection.connection  # psycopg2: the same session, the same transaction
+        self.matched = self.same = self.stored = 0
         self.error: BaseException | None = None
+        with self.raw.cursor() as cursor:
+            for table, columns in (
+                ("harvest_stage", "local_id int, ts timestamptz, value double precision"),
+                ("harvest_stage_series", "local_id int, feature_key text, parameter text"),
+                ("harvest_stage_known", "series_id int, ts timestamptz, value double precision"),
+                ("harvest_series_map", "local_id int PRIMARY KEY, series_id int, newest timestamptz"),
+            ):
+                cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns}) ON COMMIT DROP")
+                cursor.execute(f"TRUNCATE {table}")
+            # Memoize only costs here: every staged key is probed once.
+            cursor.execute("SET LOCAL enable_memoize = off")
 
-    def read(self, size: int = 65536) -> str:
-        stager, writer, buffer, iso = self.stager, self.writer, self.buffer, self.iso
-        buffer.seek(0)
-        buffer.truncate()
+    def start(self) -> None:
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.thread = threading.Thread(target=self._work, name="harvest-applier", daemon=True)
+        self.thread.start()
+
+    def put(self, rows: bytes, new_series: list[tuple[int, str, str]]) -> None:
+        self.raise_error()
+        self.queue.put((rows, new_series))
+
+    def stop(self) -> None:
+        """Waits until every queued chunk is applied; raises the applier's error, if any."""
+        self.queue.put(None)
+        self.thread.join()
+        self.raise_error()
+
+    def keep_newest(self) -> None:
+        """Each series' newest stored timestamp, for the next ingest (in this transaction)."""
+        with self.raw.cursor() as cursor:
+            cursor.execute(
+                "UPDATE harvest_series s SET newest_time = k.newest FROM harvest_series_map k "
+                "WHERE s.id = k.series_id AND k.newest IS DISTINCT FROM s.newest_time"
+            )
+
+    def raise_error(self) -> None:
+        if self.error is not None:
+            with connection.wrap_database_errors:
+                raise self.error
+
+    def _work(self) -> None:
+        with self.raw.cursor() as cursor:
+            while (item := self.queue.get()) is not None:
+                if self.error is None:  # after an error, chunks are drained, not applied
+                    try:
+                        self._apply(cursor, *item)
+                    except BaseException as error:
+                        self.error = error
+
+    def _apply(self, cursor, rows: bytes, new_series: list) -> None:
+        if new_series:
+            text = "".join(f"{local}\t{_copy_text(f)}\t{_copy_text(p)}\n" for local, f, p in new_series)
+            cursor.execute("TRUNCATE harvest_stage_series")
+            cursor.copy_expert("COPY harvest_stage_series FROM STDIN", io.BytesIO(text.encode()))
+            cursor.execute(
+                "INSERT INTO harvest_series (data_connection_id, feature_key, parameter) "
+                "SELECT %s, feature_key, parameter FROM harvest_stage_series "
+                "ON CONFLICT (data_connection_id, feature_key, parameter) DO NOTHING",
+                [self.dc_id],
+            )
+            cursor.execute(
+                "INSERT INTO harvest_series_map SELECT st.local_id, s.id, s.newest_time FROM harvest_stage_series st "
+                "JOIN harvest_series s ON s.data_connection_id = %s AND s.feature_key = st.feature_key "
+                "AND s.parameter = st.parameter",
+                [self.dc_id],
+            )
+        cursor.execute("TRUNCATE harvest_stage")
+        cursor.copy_expert("COPY harvest_stage (local_id, ts, value) FROM STDIN", io.BytesIO(rows), size=1 << 20)
+        cursor.execute("SAVEPOINT harvest_chunk")
         try:
-            for point in self.points:
-                stager.seq += 1
-                stager.note(point)
-                # Every feature repeats the same timestamps: each is formatted once.
-                stamp = iso.get(point.timestamp)
-                if stamp is None:
-                    if len(iso) > 100_000:
-                        iso.clear()
-                    stamp = iso[point.timestamp] = point.timestamp.isoformat()
-                writer.writerow((stager.seq, point.feature, point.parameter, stamp, point.value))
-                if buffer.tell() >= size:
-                    break
-        except Exception as error:
-            self.error = error
-            return ""
-        return buffer.getvalue()
+            self._upsert(cursor, "harvest_stage", newer_are_new=True)
+        except psycopg2.errors.UniqueViolation:
+            # The chunk holds a key twice (the last point for it wins: COPY keeps the file's order),
+            # or a series' newest_time was behind its rows: the chunk again, every key looked up.
+            cursor.execute("ROLLBACK TO SAVEPOINT harvest_chunk")
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS harvest_stage_last "
+                "(local_id int, ts timestamptz, value double precision) ON COMMIT DROP"
+            )
+            cursor.execute("TRUNCATE harvest_stage_last")
+            cursor.execute(
+                "INSERT INTO harvest_stage_last SELECT DISTINCT ON (local_id, ts) local_id, ts, value "
+                "FROM harvest_stage ORDER BY local_id, ts, ctid DESC"
+            )
+            self._upsert(cursor, "harvest_stage_last", newer_are_new=False)
+        cursor.execute("RELEASE SAVEPOINT harvest_chunk")
+        cursor.execute(
+            "UPDATE harvest_series_map k SET newest = x.newest FROM "
+            "(SELECT local_id, max(ts) AS newest FROM harvest_stage GROUP BY local_id) x "
+            "WHERE k.local_id = x.local_id AND (k.newest IS NULL OR k.newest < x.newest)"
+        )
+
+    def _upsert(self, cursor, stage: str, *, newer_are_new: bool) -> None:
+        # The staged points that may be stored already: a point newer than its series' newest
+        # stored one is new (a hash join with the small series map picks the others out).
+        cursor.execute("TRUNCATE harvest_stage_known")
+        cursor.execute(
+            "INSERT INTO harvest_stage_known SELECT k.series_id, s.ts, s.value "  # noqa: S608 (fixed names)
+            f"FROM {stage} s JOIN harvest_series_map k ON k.local_id = s.local_id"
+            + (" WHERE s.ts <= k.newest" if newer_are_new else "")
+        )
+        matched = same = 0
+        if cursor.rowcount:
+            # One index probe per such point: the planner, seeing a large table, would rather hash
+            # all of it, once per chunk (a cost growing with the table, not the chunk).
+            cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+            cursor.execute(
+                "WITH gone AS (DELETE FROM harvest_measurement m USING harvest_stage_known s "
+                'WHERE m.series_id = s.series_id AND m."timestamp" = s.ts RETURNING m.value = s.value AS same) '
+                "SELECT count(*), count(*) FILTER (WHERE same) FROM gone"
+            )
+            matched, same = cursor.fetchone()
+            cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin")
+        cursor.execute(
+            'INSERT INTO harvest_measurement (series_id, "timestamp", value) '  # noqa: S608 (fixed names)
+            f"SELECT k.series_id, s.ts, s.value FROM {stage} s JOIN harvest_series_map k ON k.local_id = s.local_id"
+        )
+        self.matched += matched
+        self.same += same
+        self.stored += cursor.rowcount
 
 
 class MeasurementStager:
-    """Collects the points of one ingest (all members of a zip), then upserts them in one go: on
-    PostgreSQL through COPY into a staging table and one set-based upsert, elsewhere through the
-    ORM's conflict-aware bulk insert. The newest upload wins per key; within an ingest, the last
-    point for a key wins."""
+    """Upserts the points of one ingest (all members of a zip): the newest upload wins per key;
+    within an ingest, the last point for a key wins. On PostgreSQL the points are encoded in chunks
+    for COPY and applied set-wise by _PostgresApplier while the next chunk is parsed; elsewhere the
+    ORM's conflict-aware bulk insert. Memory is bounded by the chunk size, not the file's."""
 
-    def __init__(self, data_connection: DataConnection):
+    CHUNK_POINTS = 250_000
+
+    def __init__(self, data_connection: DataConnection, log: ErrorLog | None = None):
         self.dc = data_connection
+        self.log = log
         self.postgres = connection.vendor == "postgresql"
-        self.seq = 0
         self.received = 0
-        self.features: set[str] = set()
         self.oldest = self.newest = None
-        self._staged = False
+        # (feature, parameter) -> this ingest's own id for the series (PostgreSQL) or its row id.
+        self.series: dict[tuple[str, str], int] = {}
+        self.applier = _PostgresApplier(self.dc.pk) if self.postgres else None
         self._count_before = None
 
-    def note(self, point: Point) -> None:
-        self.received += 1
-        self.features.add(point.feature)
-        if self.oldest is None or point.timestamp < self.oldest:
-            self.oldest = point.timestamp
-        if self.newest is None or point.timestamp > self.newest:
-            self.newest = point.timestamp
+    def _failed(self) -> bool:
+        return self.log is not None and self.log.total > 0
 
     def add(self, points: Iterable[Point]) -> None:
         if self.postgres:
@@ -82,37 +194,68 @@ class MeasurementStager:
             self._bulk(iter(points))
 
     def _copy(self, points: Iterator[Point]) -> None:
-        with connection.cursor() as cursor:
-            if not self._staged:
-                cursor.execute(
-                    "CREATE TEMP TABLE IF NOT EXISTS harvest_stage "
-                    "(seq bigint, feature_key text, parameter text, ts timestamptz, value double precision) "
-                    "ON COMMIT DROP"
-                )
-                cursor.execute("TRUNCATE harvest_stage")
-                self._staged = True
-            feed = _CopyFeed(points, self)
-            cursor.cursor.copy_expert(
-                "COPY harvest_stage (seq, feature_key, parameter, ts, value) FROM STDIN WITH (FORMAT csv)",
-                feed,
-                size=1024 * 1024,
-            )
-            if feed.error is not None:
-                raise feed.error
+        applier, series, stamps = self.applier, self.series, {}
+        oldest, newest = self.oldest, self.newest
+        lines: list[str] = []
+        new_series: list[tuple[int, str, str]] = []
+        applier.start()
+        try:
+            for point in points:
+                key = (point.feature, point.parameter)
+                local = series.get(key)
+                if local is None:
+                    local = series[key] = len(series) + 1
+                    new_series.append((local, point.feature, point.parameter))
+                when = point.timestamp
+                # Every feature repeats the same timestamps: each is formatted (and compared) once.
+                stamp = stamps.get(when)
+                if stamp is None:
+                    if len(stamps) > 100_000:
+                        stamps.clear()
+                    stamp = stamps[when] = when.isoformat()
+                    if oldest is None or when < oldest:
+                        oldest = when
+                    if newest is None or when > newest:
+                        newest = when
+                lines.append(f"{local}\t{stamp}\t{point.value!r}\n")
+                if len(lines) >= self.CHUNK_POINTS:
+                    self._send(lines, new_series)
+                    lines, new_series = [], []
+            self._send(lines, new_series)
+        finally:
+            # Applied or not, the connection is the caller's again only once the thread is done.
+            self.oldest, self.newest = oldest, newest
+            applier.stop()
+
+    def _send(self, lines: list[str], new_series: list) -> None:
+        self.received += len(lines)
+        if lines and not self._failed():  # a failed ingest is rolled back: only its errors matter
+            self.applier.put("".join(lines).encode(), new_series)
+
+    def _series_id(self, feature: str, parameter: str) -> int:
+        key = (feature, parameter)
+        sid = self.series.get(key)
+        if sid is None:
+            sid = self.series[key] = Series.objects.get_or_create(
+                data_connection=self.dc, feature_key=feature, parameter=parameter
+            )[0].pk
+        return sid
 
     def _bulk(self, points: Iterator[Point]) -> None:
         if self._count_before is None:
-            self._count_before = Measurement.objects.filter(data_connection=self.dc).count()
+            self._count_before = Measurement.objects.filter(series__data_connection=self.dc).count()
         batch: dict[tuple, Measurement] = {}
         for point in points:
-            self.note(point)
-            batch[(point.feature, point.parameter, point.timestamp)] = Measurement(
-                data_connection=self.dc,
-                feature_key=point.feature,
-                parameter=point.parameter,
-                timestamp=point.timestamp,
-                value=point.value,
-            )
+            self.received += 1
+            when = point.timestamp
+            if self.oldest is None or when < self.oldest:
+                self.oldest = when
+            if self.newest is None or when > self.newest:
+                self.newest = when
+            if self._failed():
+                continue
+            sid = self._series_id(point.feature, point.parameter)
+            batch[(sid, when)] = Measurement(series_id=sid, timestamp=when, value=point.value)
             if len(batch) >= SQLITE_BATCH:
                 self._flush(batch)
         self._flush(batch)
@@ -120,93 +263,43 @@ class MeasurementStager:
     def _flush(self, batch: dict) -> None:
         if batch:
             Measurement.objects.bulk_create(
-                batch.values(),
-                update_conflicts=True,
-                unique_fields=["data_connection", "feature_key", "parameter", "timestamp"],
-                update_fields=["value"],
+                batch.values(), update_conflicts=True, unique_fields=["series", "timestamp"], update_fields=["value"]
             )
             batch.clear()
 
     def finish(self) -> dict:
-        """Applies what was staged; returns the counts, and updates the connection's stats."""
+        """The counts, with the connection's stats brought up to date (call once the points are in)."""
         if not self.received:
             return {"rows_inserted": 0, "rows_updated": 0, "rows_unchanged": 0}
-        existing = self._existing_features() if self.postgres else None
         if self.postgres:
-            inserted, updated = self._upsert_staged()
-            new_features = len(self.features - existing)
+            self.applier.keep_newest()
+            # A key stored before this chunk was deleted (matched) and inserted again.
+            inserted = self.applier.stored - self.applier.matched
+            updated = self.applier.matched - self.applier.same
         else:
-            after = Measurement.objects.filter(data_connection=self.dc).count()
+            self._keep_newest()
+            after = Measurement.objects.filter(series__data_connection=self.dc).count()
             inserted = after - self._count_before
             # The ORM does not say which conflicting rows changed: on SQLite every conflict counts as updated.
             updated = self.received - inserted
-            new_features = None
-        self._update_stats(new_features)
+        self._update_stats()
         return {
             "rows_inserted": inserted,
             "rows_updated": updated,
             "rows_unchanged": self.received - inserted - updated,
         }
 
-    def _existing_features(self) -> set[str]:
-        """Which of the file's features the connection already has: one index probe per feature."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT k FROM unnest(%s::text[]) AS k WHERE EXISTS (SELECT 1 FROM harvest_measurement m "
-                "WHERE m.data_connection_id = %s AND m.feature_key = k)",
-                [list(self.features), self.dc.pk],
-            )
-            return {row[0] for row in cursor.fetchall()}
-
-    def _upsert_staged(self) -> tuple[int, int]:
-        """Set-based: changed values updated through a join, new keys inserted through an anti-join.
-        The ingest lock keeps other writers of this connection out between the two statements."""
-        keys = (
-            "m.data_connection_id = %s AND m.feature_key = s.feature_key AND m.parameter = s.parameter "
-            'AND m."timestamp" = s.ts'
+    def _keep_newest(self) -> None:
+        ids = list(self.series.values())
+        newest = (
+            Measurement.objects.filter(series=OuterRef("pk")).order_by().values("series").annotate(n=Max("timestamp"))
         )
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-            cursor.execute("ANALYZE harvest_stage")
-            cursor.execute(
-                "SELECT EXISTS (SELECT 1 FROM harvest_stage GROUP BY feature_key, parameter, ts HAVING count(*) > 1)"
-            )
-            source = "harvest_stage"
-            if cursor.fetchone()[0]:
-                # Within one ingest the last point for a key wins.
-                cursor.execute(
-                    "CREATE TEMP TABLE harvest_stage_last ON COMMIT DROP AS "
-                    "SELECT DISTINCT ON (feature_key, parameter, ts) feature_key, parameter, ts, value "
-                    "FROM harvest_stage ORDER BY feature_key, parameter, ts, seq DESC"
-                )
-                source = "harvest_stage_last"
-            cursor.execute(
-                f"UPDATE harvest_measurement m SET value = s.value FROM {source} s "  # noqa: S608 (fixed names)
-                f"WHERE {keys} AND m.value IS DISTINCT FROM s.value",
-                [self.dc.pk],
-            )
-            updated = cursor.rowcount
-            # A plain insert of the keys the connection lacks (an anti-join), cheaper than ON CONFLICT's
-            # speculative insertion per row; the ingest lock keeps other writers of the connection
-            # out, and the unique constraint would refuse (failing the ingest) rather than duplicate.
-            cursor.execute(
-                'INSERT INTO harvest_measurement (data_connection_id, feature_key, parameter, "timestamp", value) '  # noqa: S608
-                f"SELECT %s, s.feature_key, s.parameter, s.ts, s.value FROM {source} s "
-                f"WHERE NOT EXISTS (SELECT 1 FROM harvest_measurement m WHERE {keys})",
-                [self.dc.pk, self.dc.pk],
-            )
-            inserted = cursor.rowcount
-            cursor.execute("TRUNCATE harvest_stage")
-            if source != "harvest_stage":
-                cursor.execute(f"DROP TABLE {source}")
-        return inserted, updated
+        for start in range(0, len(ids), 500):
+            Series.objects.filter(pk__in=ids[start : start + 500]).update(newest_time=Subquery(newest.values("n")))
 
-    def _update_stats(self, new_features: int | None) -> None:
+    def _update_stats(self) -> None:
         dc = DataConnection.objects.select_for_update().get(pk=self.dc.pk)
-        if new_features is None:
-            dc.n_features = Measurement.objects.filter(data_connection=dc).values("feature_key").distinct().count()
-        else:
-            dc.n_features += new_features
+        dc.n_features = series_feature_count(data_connection_id=dc.pk)
         dc.oldest_time = min(filter(None, [dc.oldest_time, self.oldest]))
         dc.newest_time = max(filter(None, [dc.newest_time, self.newest]))
         dc.save(update_fields=["n_features", "oldest_time", "newest_time"])

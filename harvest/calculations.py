@@ -22,16 +22,16 @@ def _daily(aggregate) -> Callable:
     def run(calculation: Calculation) -> Iterator[Point]:
         rows = (
             Measurement.objects.filter(
-                data_connection=calculation.input_connection, parameter=calculation.input_parameter
+                series__data_connection=calculation.input_connection, series__parameter=calculation.input_parameter
             )
             .annotate(day=TruncDate("timestamp", tzinfo=UTC))
-            .values("feature_key", "day")
+            .values("series__feature_key", "day")
             .annotate(result=aggregate("value"))
-            .order_by("feature_key", "day")
+            .order_by("series__feature_key", "day")
         )
         for line, row in enumerate(rows.iterator(chunk_size=5000), start=1):
             when = datetime.combine(row["day"], time(0), tzinfo=UTC)
-            yield Point(line, row["feature_key"], calculation.output_parameter, when, float(row["result"]))
+            yield Point(line, row["series__feature_key"], calculation.output_parameter, when, float(row["result"]))
 
     return run
 

@@ -19,33 +19,43 @@ class Feature(models.Model):
         return f"feature {self.key} of dc {self.data_connection_id}"
 
 
-class Measurement(models.Model):
-    """One timeseries value; the newest upload wins per (connection, feature, parameter, timestamp)."""
+class Series(models.Model):
+    """One timeseries of a data connection: a feature and a parameter. Measurements refer to it by a
+    small integer, which keeps their unique index narrow (the ingest's upsert lives in that index)."""
 
-    id = models.BigAutoField(primary_key=True)
-    # No database-level foreign key: PostgreSQL would check it row by row at commit (millions of rows
-    # per ingest). Rows are only written for a connection the ingest holds, and deleted with it.
-    data_connection = models.ForeignKey(
-        "synctasks.DataConnection",
-        on_delete=models.CASCADE,
-        related_name="measurements",
-        db_index=False,
-        db_constraint=False,
-    )
+    id = models.AutoField(primary_key=True)
+    data_connection = models.ForeignKey("synctasks.DataConnection", on_delete=models.CASCADE, related_name="series")
     feature_key = models.CharField(max_length=255)
     parameter = models.CharField(max_length=255)
-    timestamp = models.DateTimeField()
-    value = models.FloatField()
+    # The newest timestamp stored in the series, kept by the ingest: staged points newer than it
+    # need no lookup (only speed depends on it: a stale value costs a retry of the chunk).
+    newest_time = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "series"
         constraints = [
-            models.UniqueConstraint(
-                fields=["data_connection", "feature_key", "parameter", "timestamp"], name="measurement_unique_key"
-            ),
+            models.UniqueConstraint(fields=["data_connection", "feature_key", "parameter"], name="series_unique_key"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.feature_key}/{self.parameter}@{self.timestamp}={self.value}"
+        return f"{self.feature_key}/{self.parameter} of dc {self.data_connection_id}"
+
+
+class Measurement(models.Model):
+    """One timeseries value; the newest upload wins per (series, timestamp), i.e. per (connection,
+    feature, parameter, timestamp)."""
+
+    pk = models.CompositePrimaryKey("series", "timestamp")
+    # No database-level foreign key: PostgreSQL would check it row by row (millions of rows per
+    # ingest). Rows are only written for a series the ingest holds, and deleted with it.
+    series = models.ForeignKey(
+        Series, on_delete=models.CASCADE, related_name="measurements", db_index=False, db_constraint=False
+    )
+    timestamp = models.DateTimeField()
+    value = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"series {self.series_id}@{self.timestamp}={self.value}"
 
 
 class RasterFrame(models.Model):

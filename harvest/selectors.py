@@ -25,7 +25,9 @@ def events_csv_lines(
     *, dc: DataConnection, feature: str, parameter: str, start: datetime | None, end: datetime | None
 ) -> Iterator[str]:
     """`timestamp,value` lines, oldest first, read in chunks from a server-side cursor."""
-    rows = Measurement.objects.filter(data_connection=dc, feature_key=feature, parameter=parameter)
+    rows = Measurement.objects.filter(
+        series__data_connection=dc, series__feature_key=feature, series__parameter=parameter
+    )
     if start is not None:
         rows = rows.filter(timestamp__gte=start)
     if end is not None:

@@ -17,7 +17,7 @@ import requests
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import Exists, Max, Min, OuterRef
 from django.utils import timezone
 
 from blobs.models import Blob
@@ -28,10 +28,17 @@ from nexus_server.errors import InvalidInput
 from synctasks.models import DataConnection, DataSource, FeatureKind, SyncTask, TaskType
 
 from .adapters import fetch_request_for
-from .appliers import FeatureReplacer, MeasurementStager, document_store, frame_store, stats_from_rows
+from .appliers import (
+    FeatureReplacer,
+    MeasurementStager,
+    document_store,
+    frame_store,
+    series_feature_count,
+    stats_from_rows,
+)
 from .calculations import calculations_mark_changed
 from .locks import ingest_lock_try
-from .models import Document, HarvestRun, Measurement, RasterFrame, RunStatus
+from .models import Document, HarvestRun, Measurement, RasterFrame, RunStatus, Series
 from .parsers.common import ErrorLog, IngestFailed, Timestamps, text_stream
 from .parsers.knmi import KnmiFile
 from .parsers.raster import NotARaster, tiff_info, timestamp_from_filename
@@ -92,7 +99,7 @@ class _Ingest:
 
     def measurements(self) -> MeasurementStager:
         if self.stager is None:
-            self.stager = MeasurementStager(self.connection(FeatureKind.TIMESERIES, "timeseries"))
+            self.stager = MeasurementStager(self.connection(FeatureKind.TIMESERIES, "timeseries"), log=self.log)
         return self.stager
 
     def features(self) -> FeatureReplacer:
@@ -368,13 +375,17 @@ def retention_apply() -> dict[str, int]:
     for dc_id, keep in longest:
         with transaction.atomic():
             deleted, _ = Measurement.objects.filter(
-                data_connection_id=dc_id, timestamp__lt=now - timedelta(seconds=keep)
+                series__data_connection_id=dc_id, timestamp__lt=now - timedelta(seconds=keep)
             ).delete()
             if deleted:
-                rows = Measurement.objects.filter(data_connection_id=dc_id)
+                # A series left without measurements goes too: n_features counts features with data.
+                Series.objects.filter(data_connection_id=dc_id).exclude(
+                    Exists(Measurement.objects.filter(series=OuterRef("pk")))
+                ).delete()
+                rows = Measurement.objects.filter(series__data_connection_id=dc_id)
                 stats = rows.aggregate(oldest=Min("timestamp"), newest=Max("timestamp"))
                 DataConnection.objects.filter(pk=dc_id).update(
-                    n_features=rows.values("feature_key").distinct().count(),
+                    n_features=series_feature_count(data_connection_id=dc_id),
                     oldest_time=stats["oldest"],
                     newest_time=stats["newest"],
                 )

@@ -7,6 +7,7 @@ import pytest
 from accounts.models import Role
 from accounts.services import membership_ensure, organization_get_or_create
 from blobs.services import blob_stage
+from harvest.models import Measurement
 from synctasks.models import DataConnection, DataSource, FeatureKind
 from synctasks.services import data_source_create, feature_type_ensure
 from uploads.models import Upload
@@ -70,3 +71,12 @@ def upload_and_ingest(sources: Sources, source: DataSource, filename: str, conte
     upload_ingest(upload_id=upload.pk)
     upload.refresh_from_db()
     return upload
+
+
+def stored(dc: DataConnection) -> list[tuple]:
+    """A timeseries connection's rows as (feature, parameter, timestamp, value), in key order."""
+    return list(
+        Measurement.objects.filter(series__data_connection=dc)
+        .order_by("series__feature_key", "series__parameter", "timestamp")
+        .values_list("series__feature_key", "series__parameter", "timestamp", "value")
+    )

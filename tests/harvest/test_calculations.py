@@ -38,8 +38,8 @@ def calculation_of(sources, function: str) -> Calculation:
 
 def output(calculation) -> list[tuple]:
     return sorted(
-        Measurement.objects.filter(data_connection__sync_task__calculation=calculation).values_list(
-            "feature_key", "parameter", "timestamp", "value"
+        Measurement.objects.filter(series__data_connection__sync_task__calculation=calculation).values_list(
+            "series__feature_key", "series__parameter", "timestamp", "value"
         )
     )
 

@@ -123,7 +123,7 @@ def test_a_harvest_stores_the_data_and_the_next_asks_only_for_the_new_window(
         "vars": "TX:RH",
         "stns": "ALL",
     }
-    assert Measurement.objects.filter(data_connection=knmi["series"]).count() == 32
+    assert Measurement.objects.filter(series__data_connection=knmi["series"]).count() == 32
     task = SyncTask.objects.get(pk=knmi["task"].pk)
     assert task.harvest_last_success == first.finished
     assert first.bytes == len(KNMI)
@@ -133,8 +133,10 @@ def test_a_harvest_stores_the_data_and_the_next_asks_only_for_the_new_window(
     assert second.status == RunStatus.SUCCESSFUL, second.report
     # The newest stored day is 2024-01-02: asked again from three days before it.
     assert endpoint.requests[1]["start"] == "20231230"
-    appended = Measurement.objects.filter(data_connection=knmi["series"], timestamp=datetime(2024, 1, 3, tzinfo=UTC))
-    assert sorted(appended.values_list("parameter", "value")) == sorted(
+    appended = Measurement.objects.filter(
+        series__data_connection=knmi["series"], timestamp=datetime(2024, 1, 3, tzinfo=UTC)
+    )
+    assert sorted(appended.values_list("series__parameter", "value")) == sorted(
         [
             ("airtemp_max_deg_c", 8.0),
             ("airtemp_mean_deg_c", 6.5),
@@ -148,17 +150,20 @@ def test_a_harvest_stores_the_data_and_the_next_asks_only_for_the_new_window(
             ("wind_speed_mean_m_s", 5.0),
         ]
     )
-    assert Measurement.objects.filter(data_connection=knmi["series"]).count() == 42
+    assert Measurement.objects.filter(series__data_connection=knmi["series"]).count() == 42
 
     # A harvest that brings nothing new is successful and changes nothing.
-    before = sorted(Measurement.objects.values_list("feature_key", "parameter", "timestamp", "value"))
+    before = sorted(Measurement.objects.values_list("series__feature_key", "series__parameter", "timestamp", "value"))
     run_id = _sync(client, knmi)
     third = wait_for(lambda: _finished(run_id), what="the third harvest")
     assert third.status == RunStatus.SUCCESSFUL
     assert third.report["rows_inserted"] == 0
     if connection.vendor == "postgresql":  # SQLite counts every existing key as updated (README)
         assert third.report["rows_updated"] == 0
-    assert sorted(Measurement.objects.values_list("feature_key", "parameter", "timestamp", "value")) == before
+    assert (
+        sorted(Measurement.objects.values_list("series__feature_key", "series__parameter", "timestamp", "value"))
+        == before
+    )
 
 
 def test_a_server_error_is_retried_then_fails_with_the_reason_and_changes_nothing(

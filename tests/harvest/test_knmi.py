@@ -19,8 +19,8 @@ KNMI = (Path(__file__).parent / "data" / "knmi_daggegevens.txt").read_bytes().de
 
 def _values(dc):
     return {
-        (m.feature_key, m.parameter, m.timestamp.date().isoformat()): m.value
-        for m in Measurement.objects.filter(data_connection=dc)
+        (m.series.feature_key, m.series.parameter, m.timestamp.date().isoformat()): m.value
+        for m in Measurement.objects.filter(series__data_connection=dc).select_related("series")
     }
 
 
@@ -72,7 +72,7 @@ def test_knmi_file_stations_and_values(sources):
         ("280", "rad_in_s_j_cm2_d", "2024-01-01"): 150.0,
         ("280", "prec_mm_d", "2024-01-01"): 1.2,
     }
-    assert Measurement.objects.filter(data_connection=series).first().timestamp.tzinfo is not None
+    assert Measurement.objects.filter(series__data_connection=series).first().timestamp.tzinfo is not None
     assert upload.report["rows_inserted"] == 32
     assert upload.report["features_replaced"] == 3
     dc = DataConnection.objects.get(pk=series.pk)

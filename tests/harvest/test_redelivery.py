@@ -76,7 +76,7 @@ def test_killed_worker_applies_nothing_and_the_redelivered_task_completes(source
     # messages runs at a worker's start (and then only every so often).
     time.sleep(4)
     assert Upload.objects.get(pk=upload.pk).sync_status == SyncStatus.HARVESTING
-    assert Measurement.objects.filter(data_connection=dc).count() == 0
+    assert Measurement.objects.filter(series__data_connection=dc).count() == 0
 
     second, _second_log = _start_worker(tmp_path, worker_storage, "rescuer")
     try:
@@ -91,6 +91,8 @@ def test_killed_worker_applies_nothing_and_the_redelivered_task_completes(source
     assert done.sync_status == SyncStatus.SUCCESSFUL, done.report
     assert (done.report["rows_inserted"], done.report["rows_updated"]) == (140, 0)
     stored = sorted(
-        Measurement.objects.filter(data_connection=dc).values_list("feature_key", "timestamp__day", "value")
+        Measurement.objects.filter(series__data_connection=dc).values_list(
+            "series__feature_key", "timestamp__day", "value"
+        )
     )
     assert stored == sorted((f"F{f}", d, float(f * 100 + d)) for f in range(5) for d in range(1, 29))

@@ -66,14 +66,14 @@ def test_retention_removes_exactly_the_rows_past_the_longest_retention(sources):
     upload_and_ingest(sources, sources.wide, "w.csv", b"location;datum;p\nX;2000-01-01;1\n")
 
     assert retention_apply() == {"rows_removed": 2, "connections": 1}
-    assert sorted(Measurement.objects.filter(data_connection=dc).values_list("value", flat=True)) == [1.0, 19.0]
+    assert sorted(Measurement.objects.filter(series__data_connection=dc).values_list("value", flat=True)) == [1.0, 19.0]
     stats = DataConnection.objects.get(pk=dc.pk)
     assert (stats.n_features, stats.oldest_time, stats.newest_time) == (
         1,
         now - timedelta(days=19),
         now - timedelta(days=1),
     )
-    assert Measurement.objects.filter(data_connection=other).count() == 1
+    assert Measurement.objects.filter(series__data_connection=other).count() == 1
     assert retention_apply() == {"rows_removed": 0, "connections": 0}
 
 

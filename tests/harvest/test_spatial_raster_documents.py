@@ -211,7 +211,7 @@ def test_zip_members_in_name_order_as_one_ingest(sources, local_storage):
     assert ok.sync_status == SyncStatus.SUCCESSFUL, ok.report
     assert ok.report["members"] == 2
     # a.csv first, then b.csv: b's value for the shared key wins.
-    assert sorted(Measurement.objects.filter(data_connection=dc).values_list("timestamp__day", "value")) == [
+    assert sorted(Measurement.objects.filter(series__data_connection=dc).values_list("timestamp__day", "value")) == [
         (1, 2.0),
         (2, 5.0),
     ]
@@ -228,7 +228,7 @@ def test_zip_members_in_name_order_as_one_ingest(sources, local_storage):
     )
     assert bad.sync_status == SyncStatus.FAILED
     assert bad.report["errors"] == ["b.csv: line 2, column 'value': 'x' is not a number"]
-    assert sorted(Measurement.objects.filter(data_connection=dc).values_list("timestamp__day", "value")) == [
+    assert sorted(Measurement.objects.filter(series__data_connection=dc).values_list("timestamp__day", "value")) == [
         (1, 2.0),
         (2, 5.0),
     ]

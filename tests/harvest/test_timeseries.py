@@ -4,21 +4,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from harvest.models import Measurement
 from synctasks.models import DataConnection, FeatureKind
 from uploads.models import SyncStatus
 
-from .conftest import upload_and_ingest
+from .conftest import stored, upload_and_ingest
 
 pytestmark = pytest.mark.django_db
-
-
-def stored(dc) -> list[tuple]:
-    return list(
-        Measurement.objects.filter(data_connection=dc)
-        .order_by("feature_key", "parameter", "timestamp")
-        .values_list("feature_key", "parameter", "timestamp", "value")
-    )
 
 
 def t(day, hour=0):

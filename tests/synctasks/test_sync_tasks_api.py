@@ -345,12 +345,11 @@ def test_admin_pages_of_the_catalog_render(client, demo, django_user_model):
 
 
 def test_events_of_a_calculation_are_not_public(client, demo):
-    from harvest.models import Measurement
+    from harvest.models import Measurement, Series
 
     dc = _strangers_tasks()
-    Measurement.objects.create(
-        data_connection=dc, feature_key="A", parameter="p", timestamp=datetime(2021, 1, 1, tzinfo=UTC), value=42.0
-    )
+    series = Series.objects.create(data_connection=dc, feature_key="A", parameter="p")
+    Measurement.objects.create(series=series, timestamp=datetime(2021, 1, 1, tzinfo=UTC), value=42.0)
     url = f"/api/v1/dataconnections/{dc.pk}/events/?feature=A&parameter=p"
     assert client.get(url).status_code == 404
     assert client.get(url + f"&token={TOKEN}").status_code == 404  # the supplier is not in that organization

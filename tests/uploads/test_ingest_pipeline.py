@@ -150,8 +150,8 @@ def test_a_calculation_runs_after_its_inputs_ingest(live_server, catalog, celery
     )
     stored = wait_for(
         lambda: list(
-            Measurement.objects.filter(data_connection=output).values_list(
-                "feature_key", "parameter", "timestamp", "value"
+            Measurement.objects.filter(series__data_connection=output).values_list(
+                "series__feature_key", "series__parameter", "timestamp", "value"
             )
         ),
         what="the calculation's output",

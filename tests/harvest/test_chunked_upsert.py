@@ -1,0 +1,189 @@
+"""The timeseries upsert in chunks (PostgreSQL: applied in a helper thread while the next chunk is
+parsed): keys repeated across and within chunks, a series whose newest_time is behind its rows,
+failures after some chunks were applied, and the series migration carrying rows over."""
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from harvest import appliers
+from harvest.models import Measurement, Series
+from synctasks.models import DataConnection, FeatureKind
+from uploads.models import SyncStatus
+
+from .conftest import stored, upload_and_ingest
+
+pytestmark = pytest.mark.django_db
+
+
+def t(day):
+    return datetime(2021, 1, day, tzinfo=UTC)
+
+
+def csv(*rows: str) -> bytes:
+    return ("feature,parameter,timestamp,value\n" + "".join(f"{row}\n" for row in rows)).encode()
+
+
+FIRST = csv("A,h,2021-01-01,1", "A,h,2021-01-02,2", "B,h,2021-01-01,3", "B,q,2021-01-01,4", "A,h,2021-01-03,5")
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Two points per chunk: a small file crosses several chunks."""
+    monkeypatch.setattr(appliers.MeasurementStager, "CHUNK_POINTS", 2)
+
+
+def applier_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "harvest-applier"]
+
+
+@pytest.mark.postgres
+def test_keys_repeated_across_and_within_chunks_last_point_wins(sources, small_chunks):
+    first = upload_and_ingest(sources, sources.timeseries, "m.csv", FIRST)
+    assert first.sync_status == SyncStatus.SUCCESSFUL, first.report
+    second = upload_and_ingest(
+        sources,
+        sources.timeseries,
+        "m2.csv",
+        csv(
+            "A,h,2021-01-02,20",  # chunk 1: stored key, new value
+            "A,h,2021-01-02,21",  # chunk 1: the same key again: this one wins within the chunk
+            "C,h,2021-01-04,7",  # chunk 2: new series
+            "B,h,2021-01-01,3",  # chunk 2: stored key, same value
+            "C,h,2021-01-04,8",  # chunk 3: the key chunk 2 inserted, a new value
+            "A,h,2021-01-05,9",  # chunk 3: newer than the series' newest stored point
+        ),
+    )
+    assert second.sync_status == SyncStatus.SUCCESSFUL, second.report
+    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
+    assert stored(dc) == [
+        ("A", "h", t(1), 1.0),
+        ("A", "h", t(2), 21.0),
+        ("A", "h", t(3), 5.0),
+        ("A", "h", t(5), 9.0),
+        ("B", "h", t(1), 3.0),
+        ("B", "q", t(1), 4.0),
+        ("C", "h", t(4), 8.0),
+    ]
+    # Counted per chunk: C@4 is inserted by chunk 2 and updated by chunk 3.
+    report = second.report
+    assert (report["rows_inserted"], report["rows_updated"], report["rows_unchanged"]) == (2, 2, 2)
+    assert dict(Series.objects.filter(data_connection=dc).values_list("feature_key", "newest_time")) == {
+        "A": t(5),
+        "B": t(1),
+        "C": t(4),
+    }
+    dc = DataConnection.objects.get(pk=dc.pk)
+    assert (dc.n_features, dc.oldest_time, dc.newest_time) == (3, t(1), t(5))
+    assert applier_threads() == []
+
+
+@pytest.mark.postgres
+def test_a_series_whose_newest_time_is_behind_its_rows_is_looked_up_in_full(sources, small_chunks):
+    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
+    # Rows written around the ingest (as a restore or a hand fix would): newest_time stays empty.
+    series = Series.objects.create(data_connection=dc, feature_key="A", parameter="h")
+    Measurement.objects.create(series=series, timestamp=t(2), value=2.0)
+    Measurement.objects.create(series=series, timestamp=t(3), value=3.0)
+    upload = upload_and_ingest(sources, sources.timeseries, "m.csv", csv("A,h,2021-01-03,30", "A,h,2021-01-04,4"))
+    assert upload.sync_status == SyncStatus.SUCCESSFUL, upload.report
+    assert stored(dc) == [("A", "h", t(2), 2.0), ("A", "h", t(3), 30.0), ("A", "h", t(4), 4.0)]
+    assert (upload.report["rows_inserted"], upload.report["rows_updated"]) == (1, 1)
+    assert Series.objects.get(pk=series.pk).newest_time == t(4)
+
+
+@pytest.mark.postgres
+def test_a_parse_error_after_applied_chunks_changes_nothing(sources, small_chunks):
+    upload_and_ingest(sources, sources.timeseries, "m.csv", FIRST)
+    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
+    before = stored(dc)
+    series_before = sorted(Series.objects.values_list("pk", "feature_key", "parameter", "newest_time"))
+    stats = DataConnection.objects.filter(pk=dc.pk).values().get()
+    failed = upload_and_ingest(
+        sources,
+        sources.timeseries,
+        "bad.csv",
+        csv("A,h,2021-01-01,10", "A,h,2021-01-02,20", "D,h,2021-01-09,1", "E,h,2021-01-09,1", "A,h,2021-01-03,x"),
+    )
+    assert failed.sync_status == SyncStatus.FAILED
+    assert failed.report["errors"] == ["line 6, column 'value': 'x' is not a number"]
+    assert stored(dc) == before
+    assert sorted(Series.objects.values_list("pk", "feature_key", "parameter", "newest_time")) == series_before
+    assert DataConnection.objects.filter(pk=dc.pk).values().get() == stats
+    assert applier_threads() == []
+
+
+@pytest.mark.postgres
+def test_a_database_error_in_the_applier_fails_the_upload_and_changes_nothing(sources, small_chunks, monkeypatch):
+    upload_and_ingest(sources, sources.timeseries, "m.csv", FIRST)
+    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
+    before, stats = stored(dc), DataConnection.objects.filter(pk=dc.pk).values().get()
+    real_apply, calls = appliers._PostgresApplier._apply, []
+
+    def failing_apply(self, cursor, rows, new_series):
+        calls.append(rows)
+        if len(calls) == 2:  # the first chunk is applied, the second fails inside PostgreSQL
+            cursor.execute("SELECT 1 / 0")
+        real_apply(self, cursor, rows, new_series)
+
+    monkeypatch.setattr(appliers._PostgresApplier, "_apply", failing_apply)
+    failed = upload_and_ingest(
+        sources,
+        sources.timeseries,
+        "m2.csv",
+        csv("A,h,2021-01-01,10", "A,h,2021-01-02,20", "D,h,2021-01-09,1", "E,h,2021-01-09,1", "F,h,2021-01-09,1"),
+    )
+    assert failed.sync_status == SyncStatus.FAILED
+    assert failed.report["errors"] == ["Internal error during ingest (DataError); an admin can re-run it."]
+    assert len(calls) == 2  # the third chunk was not applied after the error
+    assert stored(dc) == before
+    assert DataConnection.objects.filter(pk=dc.pk).values().get() == stats
+    assert applier_threads() == []
+    # The connection is usable again (the transaction was rolled back, not left aborted).
+    again = upload_and_ingest(sources, sources.timeseries, "m3.csv", csv("A,h,2021-01-01,11"))
+    assert again.sync_status == SyncStatus.SUCCESSFUL, again.report
+    assert stored(dc)[0] == ("A", "h", t(1), 11.0)
+
+
+def test_feature_and_parameter_with_tabs_backslashes_and_quotes_round_trip(sources, small_chunks):
+    content = b'feature,parameter,timestamp,value\n"a\tb\\\\c","p ""q""\nr",2021-01-01,1\n'
+    upload = upload_and_ingest(sources, sources.timeseries, "m.csv", content)
+    assert upload.sync_status == SyncStatus.SUCCESSFUL, upload.report
+    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
+    assert stored(dc) == [("a\tb\\\\c", 'p "q"\nr', t(1), 1.0)]
+
+
+def test_the_series_migration_carries_measurements_over(transactional_db):
+    from django.db.migrations.executor import MigrationExecutor
+
+    from accounts.services import organization_get_or_create
+    from synctasks.services import data_source_create, feature_type_ensure
+
+    source = data_source_create(
+        name="m",
+        organization=organization_get_or_create(name="O"),
+        ext="csv",
+        uploadable=True,
+        feature_types=[feature_type_ensure(alias="timeseries", kind=FeatureKind.TIMESERIES)],
+    )
+    dc = source.sync_task.dataconnections.get()
+    executor = MigrationExecutor(connection)
+    executor.migrate([("harvest", "0003_harvest_runs")])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'INSERT INTO harvest_measurement (data_connection_id, feature_key, parameter, "timestamp", value) '
+                "VALUES (%s, 'F1', 'p', %s, 1.5), (%s, 'F1', 'p', %s, 2.5), (%s, 'F2', 'q', %s, 3.5)",
+                [dc.pk, t(1), dc.pk, t(2), dc.pk, t(1)],
+            )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert stored(dc) == [("F1", "p", t(1), 1.5), ("F1", "p", t(2), 2.5), ("F2", "q", t(1), 3.5)]
+    assert sorted(Series.objects.values_list("feature_key", "parameter", "newest_time")) == [
+        ("F1", "p", t(2)),
+        ("F2", "q", t(1)),
+    ]
