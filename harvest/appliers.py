@@ -52,6 +52,8 @@ class _PostgresApplier:
             ):
                 cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns}) ON COMMIT DROP")
                 cursor.execute(f"TRUNCATE {table}")
+            # A series may have several local ids (the parser's cache of them is bounded).
+            cursor.execute("CREATE INDEX IF NOT EXISTS harvest_series_map_series ON harvest_series_map (series_id)")
             # Memoize only costs here: every staged key is probed once.
             cursor.execute("SET LOCAL enable_memoize = off")
 
@@ -74,7 +76,8 @@ class _PostgresApplier:
         """Each series' newest stored timestamp, for the next ingest (in this transaction)."""
         with self.raw.cursor() as cursor:
             cursor.execute(
-                "UPDATE harvest_series s SET newest_time = k.newest FROM harvest_series_map k "
+                "UPDATE harvest_series s SET newest_time = k.newest "
+                "FROM (SELECT series_id, max(newest) AS newest FROM harvest_series_map GROUP BY series_id) k "
                 "WHERE s.id = k.series_id AND k.newest IS DISTINCT FROM s.newest_time"
             )
 
@@ -104,7 +107,9 @@ class _PostgresApplier:
                 [self.dc_id],
             )
             cursor.execute(
-                "INSERT INTO harvest_series_map SELECT st.local_id, s.id, s.newest_time FROM harvest_stage_series st "
+                "INSERT INTO harvest_series_map SELECT st.local_id, s.id, GREATEST(s.newest_time, "
+                "(SELECT max(o.newest) FROM harvest_series_map o WHERE o.series_id = s.id)) "
+                "FROM harvest_stage_series st "
                 "JOIN harvest_series s ON s.data_connection_id = %s AND s.feature_key = st.feature_key "
                 "AND s.parameter = st.parameter",
                 [self.dc_id],
@@ -171,7 +176,10 @@ class MeasurementStager:
     for COPY and applied set-wise by _PostgresApplier while the next chunk is parsed; elsewhere the
     ORM's conflict-aware bulk insert. Memory is bounded by the chunk size, not the file's."""
 
-    CHUNK_POINTS = 250_000
+    CHUNK_POINTS = 100_000
+    # Series ids remembered while parsing: beyond this many, the cache starts again (a file of
+    # millions of one-point series must not hold them all).
+    SERIES_CACHE = 200_000
 
     def __init__(self, data_connection: DataConnection, log: ErrorLog | None = None):
         self.dc = data_connection
@@ -181,6 +189,7 @@ class MeasurementStager:
         self.oldest = self.newest = None
         # (feature, parameter) -> this ingest's own id for the series (PostgreSQL) or its row id.
         self.series: dict[tuple[str, str], int] = {}
+        self.last_local = 0
         self.applier = _PostgresApplier(self.dc.pk) if self.postgres else None
         self._count_before = None
 
@@ -204,7 +213,10 @@ class MeasurementStager:
                 key = (point.feature, point.parameter)
                 local = series.get(key)
                 if local is None:
-                    local = series[key] = len(series) + 1
+                    if len(series) >= self.SERIES_CACHE:
+                        series.clear()
+                    self.last_local += 1
+                    local = series[key] = self.last_local
                     new_series.append((local, point.feature, point.parameter))
                 when = point.timestamp
                 # Every feature repeats the same timestamps: each is formatted (and compared) once.
@@ -236,6 +248,8 @@ class MeasurementStager:
         key = (feature, parameter)
         sid = self.series.get(key)
         if sid is None:
+            if len(self.series) >= self.SERIES_CACHE:
+                self.series.clear()
             sid = self.series[key] = Series.objects.get_or_create(
                 data_connection=self.dc, feature_key=feature, parameter=parameter
             )[0].pk
@@ -290,12 +304,10 @@ class MeasurementStager:
         }
 
     def _keep_newest(self) -> None:
-        ids = list(self.series.values())
         newest = (
             Measurement.objects.filter(series=OuterRef("pk")).order_by().values("series").annotate(n=Max("timestamp"))
         )
-        for start in range(0, len(ids), 500):
-            Series.objects.filter(pk__in=ids[start : start + 500]).update(newest_time=Subquery(newest.values("n")))
+        Series.objects.filter(data_connection=self.dc).update(newest_time=Subquery(newest.values("n")))
 
     def _update_stats(self) -> None:
         dc = DataConnection.objects.select_for_update().get(pk=self.dc.pk)

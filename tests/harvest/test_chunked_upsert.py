@@ -147,6 +147,44 @@ def test_a_database_error_in_the_applier_fails_the_upload_and_changes_nothing(so
     assert stored(dc)[0] == ("A", "h", t(1), 11.0)
 
 
+def test_a_series_seen_again_after_the_series_cache_started_again(sources, small_chunks, monkeypatch):
+    monkeypatch.setattr(appliers.MeasurementStager, "SERIES_CACHE", 2)
+    upload_and_ingest(sources, sources.timeseries, "m.csv", FIRST)
+    upload = upload_and_ingest(
+        sources,
+        sources.timeseries,
+        "m2.csv",
+        csv(
+            "A,h,2021-01-04,40",
+            "B,h,2021-01-04,41",
+            "C,h,2021-01-04,42",  # the cache starts again: A gets a second id
+            "A,h,2021-01-04,43",  # the key the first A id inserted: this one wins
+            "A,h,2021-01-06,6",
+            "A,h,2021-01-03,50",
+        ),
+    )
+    assert upload.sync_status == SyncStatus.SUCCESSFUL, upload.report
+    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
+    assert stored(dc) == [
+        ("A", "h", t(1), 1.0),
+        ("A", "h", t(2), 2.0),
+        ("A", "h", t(3), 50.0),
+        ("A", "h", t(4), 43.0),
+        ("A", "h", t(6), 6.0),
+        ("B", "h", t(1), 3.0),
+        ("B", "h", t(4), 41.0),
+        ("B", "q", t(1), 4.0),
+        ("C", "h", t(4), 42.0),
+    ]
+    assert (upload.report["rows_inserted"], upload.report["rows_updated"]) == (4, 2)
+    assert sorted(Series.objects.values_list("feature_key", "parameter", "newest_time")) == [
+        ("A", "h", t(6)),
+        ("B", "h", t(4)),
+        ("B", "q", t(1)),
+        ("C", "h", t(4)),
+    ]
+
+
 def test_feature_and_parameter_with_tabs_backslashes_and_quotes_round_trip(sources, small_chunks):
     content = b'feature,parameter,timestamp,value\n"a\tb\\\\c","p ""q""\nr",2021-01-01,1\n'
     upload = upload_and_ingest(sources, sources.timeseries, "m.csv", content)
