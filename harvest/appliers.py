@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Min, OuterRef, Subquery
 
 from synctasks.models import DataConnection
 
+from .locks import series_lock
 from .models import Document, Feature, Measurement, RasterFrame, Series
 from .parsers.common import ErrorLog
 from .parsers.timeseries import Point
@@ -37,12 +38,18 @@ class _PostgresApplier:
     key winning, only when the plain insert meets a duplicate). Delete + insert is cheaper here than
     UPDATE (no index entry per changed row's new version)."""
 
+    # Planner settings for the delete's join, set around it (and restored) in the transaction.
+    PROBE_SETTINGS = ("enable_hashjoin", "enable_mergejoin", "enable_memoize")
+
     def __init__(self, dc_id: int):
+        if not connection.in_atomic_block:
+            raise RuntimeError("the timeseries upsert runs inside the ingest's transaction")
         self.dc_id = dc_id
         connection.ensure_connection()
         self.raw = connection.connection  # psycopg2: the same session, the same transaction
         self.matched = self.same = self.stored = 0
         self.error: BaseException | None = None
+        self.abandoned = False
         with self.raw.cursor() as cursor:
             for table, columns in (
                 ("harvest_stage", "local_id int, ts timestamptz, value double precision"),
@@ -54,8 +61,8 @@ class _PostgresApplier:
                 cursor.execute(f"TRUNCATE {table}")
             # A series may have several local ids (the parser's cache of them is bounded).
             cursor.execute("CREATE INDEX IF NOT EXISTS harvest_series_map_series ON harvest_series_map (series_id)")
-            # Memoize only costs here: every staged key is probed once.
-            cursor.execute("SET LOCAL enable_memoize = off")
+            cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in self.PROBE_SETTINGS))
+            self.settings = cursor.fetchone()
 
     def start(self) -> None:
         self.queue: queue.Queue = queue.Queue(maxsize=1)
@@ -66,11 +73,26 @@ class _PostgresApplier:
         self.raise_error()
         self.queue.put((rows, new_series))
 
-    def stop(self) -> None:
-        """Waits until every queued chunk is applied; raises the applier's error, if any."""
-        self.queue.put(None)
-        self.thread.join()
-        self.raise_error()
+    def stop(self, *, abandon: bool = False) -> None:
+        """Waits until every queued chunk is applied and raises the applier's error, if any. With
+        abandon (the caller failed: the transaction will be rolled back), the statement running is
+        cancelled and the chunks still queued are dropped. Either way the thread is done when this
+        returns or raises: only then may the caller use the connection again."""
+        if abandon:
+            self._abandon()
+        try:
+            self.queue.put(None)
+            self.thread.join()
+        except BaseException:  # e.g. a task time limit while waiting: the thread must still end
+            self._abandon()
+            self.thread.join()
+            raise
+        if not abandon:
+            self.raise_error()
+
+    def _abandon(self) -> None:
+        self.abandoned = True
+        self.raw.cancel()  # ignored by PostgreSQL when nothing runs
 
     def keep_newest(self) -> None:
         """Each series' newest stored timestamp, for the next ingest (in this transaction)."""
@@ -87,13 +109,18 @@ class _PostgresApplier:
                 raise self.error
 
     def _work(self) -> None:
-        with self.raw.cursor() as cursor:
-            while (item := self.queue.get()) is not None:
-                if self.error is None:  # after an error, chunks are drained, not applied
-                    try:
-                        self._apply(cursor, *item)
-                    except BaseException as error:
-                        self.error = error
+        try:
+            with self.raw.cursor() as cursor:
+                while (item := self.queue.get()) is not None:
+                    if self.error is None and not self.abandoned:  # else drained, not applied
+                        try:
+                            self._apply(cursor, *item)
+                        except BaseException as error:
+                            self.error = error
+        except BaseException as error:  # no cursor: the rest is drained so that put() never blocks
+            self.error = self.error or error
+            while self.queue.get() is not None:
+                pass
 
     def _apply(self, cursor, rows: bytes, new_series: list) -> None:
         if new_series:
@@ -133,6 +160,11 @@ class _PostgresApplier:
                 "FROM harvest_stage ORDER BY local_id, ts, ctid DESC"
             )
             self._upsert(cursor, "harvest_stage_last", newer_are_new=False)
+            # A newest_time behind the rows is corrected from them (one index probe per series).
+            cursor.execute(
+                'UPDATE harvest_series_map k SET newest = (SELECT max(m."timestamp") FROM harvest_measurement m '
+                "WHERE m.series_id = k.series_id) WHERE k.local_id IN (SELECT local_id FROM harvest_stage)"
+            )
         cursor.execute("RELEASE SAVEPOINT harvest_chunk")
         cursor.execute(
             "UPDATE harvest_series_map k SET newest = x.newest FROM "
@@ -153,14 +185,17 @@ class _PostgresApplier:
         if cursor.rowcount:
             # One index probe per such point: the planner, seeing a large table, would rather hash
             # all of it, once per chunk (a cost growing with the table, not the chunk).
-            cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+            cursor.execute("SELECT " + ", ".join(f"set_config('{name}', 'off', true)" for name in self.PROBE_SETTINGS))
             cursor.execute(
                 "WITH gone AS (DELETE FROM harvest_measurement m USING harvest_stage_known s "
                 'WHERE m.series_id = s.series_id AND m."timestamp" = s.ts RETURNING m.value = s.value AS same) '
                 "SELECT count(*), count(*) FILTER (WHERE same) FROM gone"
             )
             matched, same = cursor.fetchone()
-            cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin")
+            cursor.execute(
+                "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in self.PROBE_SETTINGS),
+                self.settings,
+            )
         cursor.execute(
             'INSERT INTO harvest_measurement (series_id, "timestamp", value) '  # noqa: S608 (fixed names)
             f"SELECT k.series_id, s.ts, s.value FROM {stage} s JOIN harvest_series_map k ON k.local_id = s.local_id"
@@ -190,6 +225,7 @@ class MeasurementStager:
         # (feature, parameter) -> this ingest's own id for the series (PostgreSQL) or its row id.
         self.series: dict[tuple[str, str], int] = {}
         self.last_local = 0
+        series_lock(data_connection_id=self.dc.pk, wait=True)
         self.applier = _PostgresApplier(self.dc.pk) if self.postgres else None
         self._count_before = None
 
@@ -234,10 +270,11 @@ class MeasurementStager:
                     self._send(lines, new_series)
                     lines, new_series = [], []
             self._send(lines, new_series)
-        finally:
-            # Applied or not, the connection is the caller's again only once the thread is done.
-            self.oldest, self.newest = oldest, newest
-            applier.stop()
+        except BaseException:
+            applier.stop(abandon=True)  # the ingest fails: nothing more is applied
+            raise
+        applier.stop()
+        self.oldest, self.newest = oldest, newest
 
     def _send(self, lines: list[str], new_series: list) -> None:
         self.received += len(lines)

@@ -37,7 +37,7 @@ from .appliers import (
     stats_from_rows,
 )
 from .calculations import calculations_mark_changed
-from .locks import ingest_lock_try
+from .locks import ingest_lock_try, series_lock
 from .models import Document, HarvestRun, Measurement, RasterFrame, RunStatus, Series
 from .parsers.common import ErrorLog, IngestFailed, Timestamps, text_stream
 from .parsers.knmi import KnmiFile
@@ -374,6 +374,8 @@ def retention_apply() -> dict[str, int]:
     now = timezone.now()
     for dc_id, keep in longest:
         with transaction.atomic():
+            if not series_lock(data_connection_id=dc_id, wait=False):
+                continue  # an upsert is writing to the connection: next time
             deleted, _ = Measurement.objects.filter(
                 series__data_connection_id=dc_id, timestamp__lt=now - timedelta(seconds=keep)
             ).delete()

@@ -21,8 +21,21 @@ def _carry_over(apps, schema_editor):
         'INSERT INTO harvest_measurement (series_id, "timestamp", value) '
         'SELECT s.id, m."timestamp", m.value FROM harvest_legacymeasurement m JOIN harvest_series s '
         "ON s.data_connection_id = m.data_connection_id AND s.feature_key = m.feature_key "
-        "AND s.parameter = m.parameter"
+        'AND s.parameter = m.parameter ORDER BY s.id, m."timestamp"'
     )
+
+
+def _carry_back(apps, schema_editor):
+    schema_editor.execute(
+        'INSERT INTO harvest_legacymeasurement (data_connection_id, feature_key, parameter, "timestamp", value) '
+        'SELECT s.data_connection_id, s.feature_key, s.parameter, m."timestamp", m.value '
+        "FROM harvest_measurement m JOIN harvest_series s ON s.id = m.series_id"
+    )
+
+
+def _rename_legacy_pkey_back(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ALTER INDEX IF EXISTS harvest_legacymeasurement_pkey RENAME TO harvest_measurement_pkey")
 
 
 class Migration(migrations.Migration):
@@ -70,7 +83,7 @@ class Migration(migrations.Migration):
                 to="synctasks.dataconnection",
             ),
         ),
-        migrations.RunPython(_rename_legacy_pkey, migrations.RunPython.noop),
+        migrations.RunPython(_rename_legacy_pkey, _rename_legacy_pkey_back),
         migrations.CreateModel(
             name="Measurement",
             fields=[
@@ -94,6 +107,6 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(_carry_over, migrations.RunPython.noop),
+        migrations.RunPython(_carry_over, _carry_back),
         migrations.DeleteModel(name="LegacyMeasurement"),
     ]

@@ -23,6 +23,17 @@ class Point:
     value: float
 
 
+def _key_problem(value: str) -> str | None:
+    """Why a feature or parameter cannot be stored, if it cannot."""
+    if not value:
+        return "is empty"
+    if len(value) > MAX_KEY:
+        return f"is longer than {MAX_KEY} characters"
+    if "\x00" in value:
+        return "contains a NUL character"
+    return None
+
+
 def _find(header: list[str], names: set[str]) -> int | None:
     for index, name in enumerate(header):
         if name in names:
@@ -40,6 +51,9 @@ def parse_timeseries_csv(text, *, timestamps: Timestamps, log: ErrorLog) -> Iter
     delimiter = ";" if first.count(";") > first.count(",") else ","
     decimal_comma = delimiter == ";"
     header = [name.strip().lower() for name in next(csv.reader([first], delimiter=delimiter))]
+    if any("\x00" in name for name in header):
+        log.add("line 1: a column name contains a NUL character")
+        return
     feature_col, time_col = _find(header, FEATURE), _find(header, TIMESTAMP)
     parameter_col, value_col = _find(header, PARAMETER), _find(header, VALUE)
     missing = [name for name, col in (("feature", feature_col), ("timestamp", time_col)) if col is None]
@@ -68,8 +82,7 @@ def parse_timeseries_csv(text, *, timestamps: Timestamps, log: ErrorLog) -> Iter
             row = row + [""] * (width - len(row))
         feature = row[feature_col].strip()
         stamp = row[time_col]
-        if not feature or len(feature) > MAX_KEY:
-            problem = "is empty" if not feature else f"is longer than {MAX_KEY} characters"
+        if problem := _key_problem(feature):
             log.add(f"line {line}, column '{header[feature_col]}': the feature {problem}")
             continue
         try:
@@ -88,8 +101,7 @@ def parse_timeseries_csv(text, *, timestamps: Timestamps, log: ErrorLog) -> Iter
                 continue
             if parameter is None:
                 parameter = row[parameter_col].strip()
-                if not parameter or len(parameter) > MAX_KEY:
-                    problem = "is empty" if not parameter else f"is longer than {MAX_KEY} characters"
+                if problem := _key_problem(parameter):
                     log.add(f"line {line}, column '{header[parameter_col]}': the parameter {problem}")
                     continue
                 yield Point(line, feature, parameter, when, value)

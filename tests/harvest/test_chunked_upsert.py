@@ -80,18 +80,40 @@ def test_keys_repeated_across_and_within_chunks_last_point_wins(sources, small_c
     assert applier_threads() == []
 
 
+@pytest.fixture
+def full_lookups(monkeypatch) -> list[bool]:
+    """Records, per chunk application, whether every staged key was looked up (the retry)."""
+    calls: list[bool] = []
+    real = appliers._PostgresApplier._upsert
+
+    def spy(self, cursor, stage, *, newer_are_new):
+        calls.append(not newer_are_new)
+        return real(self, cursor, stage, newer_are_new=newer_are_new)
+
+    monkeypatch.setattr(appliers._PostgresApplier, "_upsert", spy)
+    return calls
+
+
 @pytest.mark.postgres
-def test_a_series_whose_newest_time_is_behind_its_rows_is_looked_up_in_full(sources, small_chunks):
+def test_a_series_whose_newest_time_is_behind_its_rows_is_looked_up_in_full_then_repaired(
+    sources, small_chunks, full_lookups
+):
     dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
     # Rows written around the ingest (as a restore or a hand fix would): newest_time stays empty.
     series = Series.objects.create(data_connection=dc, feature_key="A", parameter="h")
     Measurement.objects.create(series=series, timestamp=t(2), value=2.0)
-    Measurement.objects.create(series=series, timestamp=t(3), value=3.0)
-    upload = upload_and_ingest(sources, sources.timeseries, "m.csv", csv("A,h,2021-01-03,30", "A,h,2021-01-04,4"))
+    Measurement.objects.create(series=series, timestamp=t(10), value=10.0)
+    upload = upload_and_ingest(sources, sources.timeseries, "m.csv", csv("A,h,2021-01-10,100", "A,h,2021-01-04,4"))
     assert upload.sync_status == SyncStatus.SUCCESSFUL, upload.report
-    assert stored(dc) == [("A", "h", t(2), 2.0), ("A", "h", t(3), 30.0), ("A", "h", t(4), 4.0)]
+    assert stored(dc) == [("A", "h", t(2), 2.0), ("A", "h", t(4), 4.0), ("A", "h", t(10), 100.0)]
     assert (upload.report["rows_inserted"], upload.report["rows_updated"]) == (1, 1)
-    assert Series.objects.get(pk=series.pk).newest_time == t(4)
+    assert full_lookups == [False, True]  # the plain insert met the stored key: the chunk again, in full
+    assert Series.objects.get(pk=series.pk).newest_time == t(10)  # repaired from the rows
+    again = upload_and_ingest(sources, sources.timeseries, "m2.csv", csv("A,h,2021-01-10,101", "A,h,2021-01-11,11"))
+    assert again.sync_status == SyncStatus.SUCCESSFUL, again.report
+    assert full_lookups == [False, True, False]
+    assert stored(dc)[-2:] == [("A", "h", t(10), 101.0), ("A", "h", t(11), 11.0)]
+    assert Series.objects.get(pk=series.pk).newest_time == t(11)
 
 
 @pytest.mark.postgres
@@ -193,7 +215,7 @@ def test_feature_and_parameter_with_tabs_backslashes_and_quotes_round_trip(sourc
     assert stored(dc) == [("a\tb\\\\c", 'p "q"\nr', t(1), 1.0)]
 
 
-def test_the_series_migration_carries_measurements_over(transactional_db):
+def test_the_series_migration_carries_measurements_over_both_ways(transactional_db):
     from django.db.migrations.executor import MigrationExecutor
 
     from accounts.services import organization_get_or_create
@@ -207,14 +229,27 @@ def test_the_series_migration_carries_measurements_over(transactional_db):
         feature_types=[feature_type_ensure(alias="timeseries", kind=FeatureKind.TIMESERIES)],
     )
     dc = source.sync_task.dataconnections.get()
+    f1 = Series.objects.create(data_connection=dc, feature_key="F1", parameter="p", newest_time=t(2))
+    Measurement.objects.create(series=f1, timestamp=t(1), value=1.5)
+    Measurement.objects.create(series=f1, timestamp=t(2), value=2.5)
     executor = MigrationExecutor(connection)
     executor.migrate([("harvest", "0003_harvest_runs")])
     try:
         with connection.cursor() as cursor:
             cursor.execute(
+                'SELECT data_connection_id, feature_key, parameter, "timestamp", value FROM harvest_measurement '
+                'ORDER BY "timestamp"'
+            )
+            # SQLite's raw cursor gives naive UTC datetimes.
+            rows = [(*row[:3], row[3].replace(tzinfo=UTC), row[4]) for row in cursor.fetchall()]
+            assert rows == [
+                (dc.pk, "F1", "p", t(1), 1.5),
+                (dc.pk, "F1", "p", t(2), 2.5),
+            ]
+            cursor.execute(
                 'INSERT INTO harvest_measurement (data_connection_id, feature_key, parameter, "timestamp", value) '
-                "VALUES (%s, 'F1', 'p', %s, 1.5), (%s, 'F1', 'p', %s, 2.5), (%s, 'F2', 'q', %s, 3.5)",
-                [dc.pk, t(1), dc.pk, t(2), dc.pk, t(1)],
+                "VALUES (%s, 'F2', 'q', %s, 3.5)",
+                [dc.pk, t(1)],
             )
     finally:
         executor = MigrationExecutor(connection)
@@ -225,3 +260,110 @@ def test_the_series_migration_carries_measurements_over(transactional_db):
         ("F1", "p", t(2)),
         ("F2", "q", t(1)),
     ]
+
+
+def test_a_nul_character_in_a_feature_or_parameter_is_an_error_with_its_line(sources):
+    failed = upload_and_ingest(
+        sources, sources.timeseries, "m.csv", csv("A\x00B,h,2021-01-01,1", "A,h\x00,2021-01-01,1", "A,h,2021-01-02,2")
+    )
+    assert failed.sync_status == SyncStatus.FAILED
+    assert failed.report["errors"] == [
+        "line 2, column 'feature': the feature contains a NUL character",
+        "line 3, column 'parameter': the parameter contains a NUL character",
+    ]
+    assert Measurement.objects.count() == 0
+    assert Series.objects.count() == 0
+
+
+class Interrupted(Exception):
+    """Stands for a task time limit raised while the ingest waits for the applier."""
+
+
+@pytest.mark.postgres
+def test_an_interrupt_while_waiting_for_the_applier_cancels_it_and_changes_nothing(sources, small_chunks, monkeypatch):
+    import time
+
+    upload_and_ingest(sources, sources.timeseries, "m.csv", FIRST)
+    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
+    before, stats = stored(dc), DataConnection.objects.filter(pk=dc.pk).values().get()
+    real_apply = appliers._PostgresApplier._apply
+    real_start = appliers._PostgresApplier.start
+
+    def slow_apply(self, cursor, rows, new_series):
+        real_apply(self, cursor, rows, new_series)
+        cursor.execute("SELECT pg_sleep(30)")  # still running when the interrupt comes
+
+    def start(self):
+        real_start(self)
+        real_join = self.thread.join
+        interrupts = [Interrupted()]
+
+        def join(timeout=None):
+            if interrupts:
+                real_join(0.5)
+                raise interrupts.pop()
+            return real_join(timeout)
+
+        self.thread.join = join
+
+    monkeypatch.setattr(appliers._PostgresApplier, "_apply", slow_apply)
+    monkeypatch.setattr(appliers._PostgresApplier, "start", start)
+    started = time.monotonic()
+    failed = upload_and_ingest(sources, sources.timeseries, "m2.csv", csv("A,h,2021-01-01,10", "Z,h,2021-01-09,1"))
+    assert time.monotonic() - started < 10  # the sleep was cancelled, not waited for
+    assert failed.sync_status == SyncStatus.FAILED  # and the report was saved: the connection works
+    assert failed.report["errors"] == ["Internal error during ingest (Interrupted); an admin can re-run it."]
+    assert applier_threads() == []
+    assert stored(dc) == before
+    assert DataConnection.objects.filter(pk=dc.pk).values().get() == stats
+
+
+@pytest.mark.postgres
+def test_retention_leaves_a_connection_alone_while_an_upsert_writes_to_it(transactional_db, sources, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from harvest.services import retention_apply
+    from synctasks.models import Subscription, World
+
+    now = timezone.now().replace(microsecond=0)
+    old, new = now - timedelta(days=30), now - timedelta(days=1)
+    upload_and_ingest(sources, sources.timeseries, "a.csv", csv(f"A,p,{old.isoformat()},1"))
+    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
+    Subscription.objects.create(world=World.objects.create(alias="w"), data_connection=dc, retention_time=10 * 86400)
+    applied, go = threading.Event(), threading.Event()
+    real_finish = appliers.MeasurementStager.finish
+
+    def finish(self):
+        applied.set()  # the new row is written, not committed
+        assert go.wait(20)
+        return real_finish(self)
+
+    monkeypatch.setattr(appliers.MeasurementStager, "finish", finish)
+    result = {}
+
+    def ingest():
+        try:
+            result["upload"] = upload_and_ingest(sources, sources.timeseries, "b.csv", csv(f"A,p,{new.isoformat()},2"))
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=ingest)
+    worker.start()
+    try:
+        assert applied.wait(20)
+        # The series has no visible row left after retention: it would be removed from under the upsert.
+        assert retention_apply() == {"rows_removed": 0, "connections": 0}
+    finally:
+        go.set()
+        worker.join(30)
+    assert result["upload"].sync_status == SyncStatus.SUCCESSFUL, result["upload"].report
+    assert stored(dc) == [("A", "p", old, 1.0), ("A", "p", new, 2.0)]
+    assert retention_apply() == {"rows_removed": 1, "connections": 1}
+    assert stored(dc) == [("A", "p", new, 2.0)]
+    assert DataConnection.objects.filter(pk=dc.pk).values_list("n_features", "oldest_time", "newest_time").get() == (
+        1,
+        new,
+        new,
+    )
