@@ -180,6 +180,7 @@ class _PostgresApplier:
             "INSERT INTO harvest_stage_known SELECT k.series_id, s.ts, s.value "  # noqa: S608 (fixed names)
             f"FROM {stage} s JOIN harvest_series_map k ON k.local_id = s.local_id"
             + (" WHERE s.ts <= k.newest" if newer_are_new else "")
+            + " ORDER BY k.series_id, s.ts"  # probed in index order
         )
         matched = same = 0
         if cursor.rowcount:
@@ -198,7 +199,9 @@ class _PostgresApplier:
             )
         cursor.execute(
             'INSERT INTO harvest_measurement (series_id, "timestamp", value) '  # noqa: S608 (fixed names)
-            f"SELECT k.series_id, s.ts, s.value FROM {stage} s JOIN harvest_series_map k ON k.local_id = s.local_id"
+            f"SELECT k.series_id, s.ts, s.value FROM {stage} s JOIN harvest_series_map k ON k.local_id = s.local_id "
+            # In index order: a quarter faster than file order (measured, 7.5M rows in chunks).
+            "ORDER BY k.series_id, s.ts"
         )
         self.matched += matched
         self.same += same
