@@ -367,3 +367,28 @@ def test_retention_leaves_a_connection_alone_while_an_upsert_writes_to_it(transa
         new,
         new,
     )
+
+
+def test_two_ingests_in_one_transaction_keep_their_points_apart(sources, small_chunks):
+    """The drain of a source's pending uploads runs several ingests in one transaction: the
+    second must not see the first's staged points or series ids."""
+    from django.db import transaction
+
+    from blobs.services import blob_write
+    from harvest.services import ingest
+
+    first = blob_write(chunks=[csv("A,h,2021-01-01,1", "B,h,2021-01-01,2", "C,h,2021-01-01,3")])
+    second = blob_write(chunks=[b"location,datum,flow\nX,2021-01-02 01:00,5\nY,2021-01-02 01:00,6\n"])
+    with transaction.atomic():
+        one = ingest(blob=first, data_source=sources.timeseries, filename="a.csv")
+        two = ingest(blob=second, data_source=sources.wide, filename="b.csv")
+    assert (one["rows_inserted"], two["rows_inserted"]) == (3, 2)
+    assert stored(sources.dc(sources.timeseries, FeatureKind.TIMESERIES)) == [
+        ("A", "h", t(1), 1.0),
+        ("B", "h", t(1), 2.0),
+        ("C", "h", t(1), 3.0),
+    ]
+    assert stored(sources.dc(sources.wide, FeatureKind.TIMESERIES)) == [
+        ("X", "flow", t(2), 5.0),
+        ("Y", "flow", t(2), 6.0),
+    ]
