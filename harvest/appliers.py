@@ -95,24 +95,35 @@ class _PostgresApplier:
 
     def stop(self, *, abandon: bool = False) -> None:
         """Waits until every queued chunk is applied and raises the applier's error, if any. With
-        abandon (the caller failed: the transaction will be rolled back), the statement running is
-        cancelled and the chunks still queued are dropped. Either way the thread is done when this
-        returns or raises: only then may the caller use the connection again."""
-        if abandon:
-            self._abandon()
+        abandon (the caller failed: the transaction will be rolled back), what runs is cancelled
+        and the chunks still queued are dropped. Either way the thread is done when this returns
+        or raises: only then may the caller use the connection again."""
         try:
-            self.queue.put(None)
-            self.thread.join()
+            if abandon:
+                self._abandon()
+            else:
+                self.queue.put(None)
+                self.thread.join()
         except BaseException:  # e.g. a task time limit while waiting: the thread must still end
             self._abandon()
-            self.thread.join()
             raise
         if not abandon:
             self.raise_error()
 
     def _abandon(self) -> None:
+        """Cancels the thread's statements until it is done: a cancel that reaches PostgreSQL
+        between two statements is ignored, so it is sent again until the thread has stopped."""
         self.abandoned = True
-        self.raw.cancel()  # ignored by PostgreSQL when nothing runs
+        told = False
+        while self.thread.is_alive():
+            if not told:
+                try:
+                    self.queue.put_nowait(None)
+                    told = True
+                except queue.Full:  # the thread drops that chunk, then takes the None
+                    pass
+            self.raw.cancel()
+            self.thread.join(0.1)
 
     def keep_newest(self) -> None:
         """Each series' newest stored timestamp, for the next ingest (in this transaction)."""
@@ -175,8 +186,11 @@ class _PostgresApplier:
             if empty := self._emptied("harvest_stage_last"):
                 cursor.execute(empty)
             cursor.execute(
-                "INSERT INTO harvest_stage_last SELECT DISTINCT ON (local_id, ts) local_id, ts, value "
-                "FROM harvest_stage ORDER BY local_id, ts, ctid DESC"
+                # Per series, not per local id: a series seen again after the parser's cache
+                # started again has two local ids, both of which may hold the key.
+                "INSERT INTO harvest_stage_last SELECT DISTINCT ON (k.series_id, s.ts) s.local_id, s.ts, s.value "
+                "FROM harvest_stage s JOIN harvest_series_map k ON k.local_id = s.local_id "
+                "ORDER BY k.series_id, s.ts, s.ctid DESC"
             )
             self._upsert(cursor, "harvest_stage_last", newer_are_new=False)
             # A newest_time behind the rows is corrected from them (one index probe per series).

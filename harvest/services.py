@@ -117,6 +117,9 @@ class _Ingest:
             self._file(name, open_binary, as_blob)
         except UnicodeDecodeError as error:
             self.log.add(f"the file is not UTF-8 text ({error.reason}: byte {error.object[error.start : error.end]!r})")
+            # Stop here: the upsert of this file was abandoned mid-statement (the transaction can
+            # take no more), and the errors so far are the report.
+            self.log.raise_if_any()
 
     def _file(self, name: str, open_binary: Callable, as_blob: Callable[[], Blob]) -> None:
         ext = _extension(name)
