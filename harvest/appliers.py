@@ -58,8 +58,8 @@ class _PostgresApplier:
     connection (and so in its transaction), while the caller parses the next chunk: PostgreSQL
     works on one core while Python parses on the other. Per chunk: COPY into a temp stage, delete
     the stored rows with the staged keys, insert the staged rows (deduplicated, the last point for a
-    key winning, only when the plain insert meets a duplicate). Delete + insert is cheaper here than
-    UPDATE (no index entry per changed row's new version)."""
+    key winning, only when the plain insert meets a duplicate). Delete + insert measured cheaper
+    here than an UPDATE of the stored keys (11 s against 24-44 s for 2.5M keys: README)."""
 
     # Planner settings for the delete's join, set around it (and restored) in the transaction.
     PROBE_SETTINGS = ("enable_hashjoin", "enable_mergejoin", "enable_memoize")
