@@ -1,10 +1,10 @@
-"""gunicorn settings for the production web server; access log lines carry no credentials."""
+"""gunicorn settings for the production web server; no log line carries a credential."""
 
 import os
 
 from gunicorn.glogging import Logger
 
-from nexus_server.logging import redact
+from nexus_server.logging import REDACTED, credentials_in, is_secret_header, redact, redact_query, redact_target
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -18,17 +18,61 @@ keepalive = 5
 control_socket = os.path.join(os.environ.get("NEXUS_VAR_DIR", "var"), "gunicorn.ctl")
 accesslog = "-"
 errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+# Atoms that hold a URL or a query: rendered from their parts, not patched as text.
+_TARGET_ATOMS = {"U", "f", "{referer}i", "{location}o", "{raw_uri}e", "{path_info}e", "{http_referer}e"}
+_QUERY_ATOMS = {"q", "{query_string}e"}
 
 
 class RedactingLogger(Logger):
-    """gunicorn's logger, with every credential redacted from the atoms of an access line."""
+    """gunicorn's logger: every atom of an access line without credentials (queries by decoded
+    name, credential headers and cookies whole, Basic-auth user names, the request's own
+    credentials in any encoding), and the URLs in its error lines redacted."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
+        known = credentials_in(environ)
         for name, value in atoms.items():
-            if isinstance(value, str):
-                atoms[name] = redact(value)
+            if not isinstance(value, str):
+                continue
+            if is_secret_header(name):
+                atoms[name] = REDACTED
+            elif name in _QUERY_ATOMS:
+                atoms[name] = redact_query(value, known)
+            elif name in _TARGET_ATOMS:
+                atoms[name] = redact_target(value, known)
+            else:
+                atoms[name] = redact(value, known)
+        method, uri, protocol = environ["REQUEST_METHOD"], environ.get("RAW_URI", ""), environ["SERVER_PROTOCOL"]
+        atoms["r"] = f"{method} {redact_target(uri, known)} {protocol}"
+        # The user of a Basic Authorization header: this server takes no Basic credentials, so
+        # whatever a client put there (a token, often) is not a user name worth writing.
+        if atoms.get("u", "-") != "-":
+            atoms["u"] = REDACTED
         return atoms
+
+    def _clean(self, args):
+        return tuple(redact_target(a) if isinstance(a, str) and a.startswith(("/", "http")) else a for a in args)
+
+    # "Error handling request <uri>" and the like: the URI is redacted as a URI, not as free text.
+    def critical(self, msg, *args, **kwargs):
+        super().critical(msg, *self._clean(args), **kwargs)
+
+    def error(self, msg, *args, **kwargs):
+        super().error(msg, *self._clean(args), **kwargs)
+
+    def warning(self, msg, *args, **kwargs):
+        super().warning(msg, *self._clean(args), **kwargs)
+
+    def info(self, msg, *args, **kwargs):
+        super().info(msg, *self._clean(args), **kwargs)
+
+    def debug(self, msg, *args, **kwargs):
+        super().debug(msg, *self._clean(args), **kwargs)
+
+    def exception(self, msg, *args, **kwargs):
+        super().exception(msg, *self._clean(args), **kwargs)
 
 
 logger_class = RedactingLogger

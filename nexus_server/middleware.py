@@ -3,7 +3,7 @@
 import logging
 import time
 
-from .logging import redact
+from .logging import credentials_in, known_credentials, redact, redact_query
 
 logger = logging.getLogger("nexus.request")
 
@@ -14,11 +14,15 @@ class RequestLogMiddleware:
 
     def __call__(self, request):
         started = time.monotonic()
-        response = self.get_response(request)
-        elapsed_ms = (time.monotonic() - started) * 1000
-        query = request.META.get("QUERY_STRING", "")
-        target = request.path + (f"?{redact(query)}" if query else "")
-        user = getattr(request, "user", None)
-        who = user.get_username() if user is not None and user.is_authenticated else "-"
-        logger.info("%s %s %s %.1fms user=%s", request.method, target, response.status_code, elapsed_ms, who)
+        # While the request is served, any line logged (an error's message, a traceback) loses the
+        # credentials it carries, whatever the wording or the encoding.
+        with known_credentials(credentials_in(request.META)):
+            response = self.get_response(request)
+            elapsed_ms = (time.monotonic() - started) * 1000
+            query = request.META.get("QUERY_STRING", "")
+            # request.path is decoded: a signed link or an encoded `token=` in it is redacted too.
+            target = redact(request.path) + (f"?{redact_query(query)}" if query else "")
+            user = getattr(request, "user", None)
+            who = user.get_username() if user is not None and user.is_authenticated else "-"
+            logger.info("%s %s %s %.1fms user=%s", request.method, target, response.status_code, elapsed_ms, who)
         return response
