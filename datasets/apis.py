@@ -13,7 +13,7 @@ from nexus_server.errors import Forbidden, NotAuthenticated
 from nexus_server.parsers import StreamingMultiPartParser
 
 from .models import DatasetFile, DatasetVersion, VersionState
-from .selectors import dataset_can_write, dataset_get, version_file_get, version_files, version_get
+from .selectors import dataset_can_write, dataset_get, version_file_readable, version_files, version_get
 from .services import dataset_file_delete, dataset_file_put, dataset_version_publish
 
 
@@ -91,13 +91,14 @@ def _readable(request, version: DatasetVersion) -> DatasetVersion:
 class FileApi(CdgView):
     def get(self, request, short_name: str, filename: str, version_id: str | None = None):
         version = _readable(request, version_get(dataset=dataset_get(short_name=short_name), identifier=version_id))
-        file = version_file_get(version=version, name=filename)
+        file = version_file_readable(user=request.user, version=version, name=filename)
         return HttpResponseRedirect(blob_download_url(blob=file.blob, filename=file.name))
 
     def delete(self, request, short_name: str, filename: str, version_id: str | None = None):
         _require_token(request)
         version = version_get(dataset=dataset_get(short_name=short_name), identifier=version_id)
-        dataset_file_delete(user=request.user, file=version_file_get(version=version, name=filename))
+        file = version_file_readable(user=request.user, version=version, name=filename)
+        dataset_file_delete(user=request.user, file=file)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -110,7 +111,9 @@ class FileListApi(CdgView):
                 "dataset": dataset.short_name,
                 "version": version.identifier,
                 "state": version.state,
-                "files": [_file_body(request, version, file) for file in version_files(version=version)],
+                "files": [
+                    _file_body(request, version, file) for file in version_files(version=version, user=request.user)
+                ],
             }
         )
 

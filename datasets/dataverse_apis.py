@@ -96,7 +96,9 @@ def _pid_parts(pid: str) -> dict:
     return {"protocol": protocol, "authority": authority, "separator": "/", "identifier": identifier}
 
 
-def version_json(version: DatasetVersion) -> dict:
+def version_json(version: DatasetVersion, user) -> dict:
+    """The version as Dataverse prints it, with the files `user` may see (restricted ones for the
+    dataset's writers only)."""
     dataset = version.dataset
     number, _, minor = version.identifier.partition(".")
     body = {"id": version.pk, "datasetId": dataset.pk, "datasetPersistentId": dataset.persistent_id}
@@ -108,12 +110,12 @@ def version_json(version: DatasetVersion) -> dict:
         body["versionState"] = "DRAFT"
     body |= {
         "createTime": utc_z(version.created),
-        "files": [file_metadata_json(f) for f in version_files(version=version)],
+        "files": [file_metadata_json(f) for f in version_files(version=version, user=user)],
     }
     return body
 
 
-def dataset_json(dataset: Dataset, version: DatasetVersion) -> dict:
+def dataset_json(dataset: Dataset, version: DatasetVersion, user) -> dict:
     parts = _pid_parts(dataset.persistent_id)
     body = {
         "id": dataset.pk,
@@ -126,7 +128,7 @@ def dataset_json(dataset: Dataset, version: DatasetVersion) -> dict:
     }
     if version.state == VersionState.PUBLISHED:
         body["publicationDate"] = version.published_at.date().isoformat()
-    body["latestVersion"] = version_json(version)
+    body["latestVersion"] = version_json(version, user)
     return body
 
 
@@ -152,7 +154,7 @@ class DataverseView(APIView):
 class DatasetApi(DataverseView):
     def get(self, request, ident: str):
         dataset = self.dataset(ident)
-        return ok(dataset_json(dataset, dataset_latest_visible(user=request.user, dataset=dataset)))
+        return ok(dataset_json(dataset, dataset_latest_visible(user=request.user, dataset=dataset), request.user))
 
 
 class LocksApi(DataverseView):

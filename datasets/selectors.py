@@ -58,8 +58,37 @@ def version_file_get(*, version: DatasetVersion, name: str) -> DatasetFile:
     return file
 
 
-def version_files(*, version: DatasetVersion):
-    return DatasetFile.objects.select_related("blob").filter(version=version).order_by("directory_label", "name")
+# --- who sees a file: a restricted file (Dataverse `"restrict": true`) is the dataset's writers' only.
+# Everyone else is answered as if it were not there: it is left out of every listing and its lookup
+# is a NotFound, so that neither its bytes nor its name or size leave the server.
+
+
+def file_visible(*, user, file: DatasetFile, can_write: bool | None = None) -> bool:
+    """Whether the user may see (list, read, download) the file; `can_write` when already known."""
+    if not file.restricted:
+        return True
+    if can_write is None:
+        can_write = dataset_can_write(user=user, dataset=file.version.dataset)
+    return can_write
+
+
+def version_files(*, version: DatasetVersion, user):
+    """The version's files the user may see: restricted ones for the dataset's writers only."""
+    files = DatasetFile.objects.select_related("blob").filter(version=version).order_by("directory_label", "name")
+    if not dataset_can_write(user=user, dataset=version.dataset):
+        files = files.filter(restricted=False)
+    return files
+
+
+def version_file_readable(*, user, version: DatasetVersion, name: str) -> DatasetFile:
+    """The named file of the version, or NotFound, also when it is restricted and the user no writer
+    (the same answer as for a name that does not exist: the listing does not show it either)."""
+    file = version_file_get(version=version, name=name)
+    if not file_visible(user=user, file=file):
+        raise NotFound(
+            f"Version '{version.identifier}' of dataset '{version.dataset.short_name}' has no file '{name}'."
+        )
+    return file
 
 
 # --- Dataverse addressing: `{id}` or `:persistentId` with `?persistentId=` ---
@@ -127,13 +156,16 @@ def dataset_file_to_replace(*, file_id) -> DatasetFile:
 
 
 def dataset_file_visible(*, user, file_id: str) -> DatasetFile:
-    """A file of a published version, or of any version for the dataset's writers; else NotFound."""
+    """A file of a published version, or of any version for the dataset's writers; a restricted
+    file for the writers only. Else NotFound."""
     found = dataset_file_find(file_id=file_id)
-    if found is None or not (
-        found.version.state == VersionState.PUBLISHED or dataset_can_write(user=user, dataset=found.version.dataset)
-    ):
-        raise NotFound(f"Could not find datafile with id {file_id}")
-    return found
+    if found is not None:
+        can_write = dataset_can_write(user=user, dataset=found.version.dataset)
+        if (found.version.state == VersionState.PUBLISHED or can_write) and file_visible(
+            user=user, file=found, can_write=can_write
+        ):
+            return found
+    raise NotFound(f"Could not find datafile with id {file_id}")
 
 
 def dataset_locks_current(*, dataset: Dataset):
