@@ -35,6 +35,9 @@ _SECRET_HEADERS = {
 _DECODE_ROUNDS = 3  # `%2574oken` is `%74oken` once decoded, `token` twice: a few rounds cover nesting
 # How deep a value may nest (a URL in a parameter of a URL in a parameter): bounds the work per line.
 _DEPTH = 3
+# Longer values are no token of this server; scrubbing them by value would cost more than it saves
+# (a pattern per value), and the name and header rules still apply to them.
+_MAX_KNOWN = 1024
 _MIN_KNOWN = 8  # a known credential shorter than this would blank out ordinary words; none is
 
 
@@ -203,7 +206,7 @@ def _known_pattern(value: str) -> re.Pattern:
 
 def _scrub_known(text: str, known: Iterable[str]) -> str:
     for value in known:
-        if len(value) >= _MIN_KNOWN:
+        if _MIN_KNOWN <= len(value) <= _MAX_KNOWN:
             text = _known_pattern(value).sub(REDACTED, text)
     return text
 
