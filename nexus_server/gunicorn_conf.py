@@ -44,8 +44,9 @@ class RedactingLogger(Logger):
                 atoms[name] = redact_target(value, known)
             else:
                 atoms[name] = redact(value, known)
-        method, uri, protocol = environ["REQUEST_METHOD"], environ.get("RAW_URI", ""), environ["SERVER_PROTOCOL"]
-        atoms["r"] = f"{method} {redact_target(uri, known)} {protocol}"
+        # The request line from its parts: the target as a URL, not the line as free text.
+        uri = redact_target(environ["RAW_URI"], known) if "RAW_URI" in environ else "-"
+        atoms["r"] = f"{environ['REQUEST_METHOD']} {uri} {environ['SERVER_PROTOCOL']}"
         # The user of a Basic Authorization header: this server takes no Basic credentials, so
         # whatever a client put there (a token, often) is not a user name worth writing.
         if atoms.get("u", "-") != "-":
