@@ -350,3 +350,20 @@ def test_the_stack_writes_no_credential_to_any_log(tmp_path):
         assert_no_leak(content, token, where)
         assert_no_leak(content, bad, where)
     assert os.path.exists(var / "media")
+
+
+@pytest.mark.django_db
+def test_no_statement_the_database_logs_carries_the_token(client, supplier_token):
+    """Django's SQL log (django.db.backends at DEBUG) writes each statement with its parameters:
+    a token is looked up by its hash, so none of them holds the token."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/api/v1/uploads/?%74oken={every_char(supplier_token)}").status_code == 200
+        assert client.get("/api/v1/uploads/", HTTP_AUTHORIZATION=f"Token {supplier_token}").status_code == 200
+        assert client.get("/api/v1/uploads/", HTTP_X_DATAVERSE_KEY=supplier_token[::-1]).status_code == 401
+    assert len(queries) >= 3
+    statements = json.dumps([query["sql"] for query in queries.captured_queries])
+    assert_no_leak(statements, supplier_token, "SQL")
+    assert_no_leak(statements, supplier_token[::-1], "SQL")
