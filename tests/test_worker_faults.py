@@ -1,0 +1,167 @@
+"""Faults of the worker's services, provoked for real: its own Redis killed and restarted mid-ingest."""
+
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+from celery import current_app
+from django.db import connection, transaction
+
+from blobs.services import blob_stage
+from harvest.models import Measurement
+from synctasks.models import DataSource, FeatureKind
+from tests.conftest import _free_port, start_celery_worker, wait_for
+from tests.harvest.conftest import sources  # noqa: F401  (the fixture)
+from uploads.models import SyncStatus, Upload
+from uploads.services import upload_create
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def rows(first_day: int) -> bytes:
+    return b"feature,parameter,timestamp,value\n" + b"".join(
+        b"F%d,p,2021-01-%02dT00:00:00Z,%d\n" % (f, d, f * 100 + d) for f in range(3) for d in (first_day,)
+    )
+
+
+class PrivateRedis:
+    """A redis-server of this test alone, on a free port: killed and started again at will."""
+
+    def __init__(self, log_dir):
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log_dir = log_dir
+        self.process = None
+        self.starts = 0
+
+    def start(self):
+        self.starts += 1
+        log = open(self.log_dir / f"redis-{self.starts}.log", "wb")  # noqa: SIM115 (kept by the process)
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        command += ["--appendonly", "no", "--daemonize", "no"]
+        self.process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(self.ping, timeout=10, what="the private redis-server")
+
+    def ping(self) -> bool:
+        import redis
+
+        try:
+            return redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
+        except redis.RedisError:
+            return False
+
+    def kill(self):
+        self.process.kill()
+        self.process.wait(10)
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.kill()
+
+
+@pytest.fixture
+def private_redis(tmp_path, settings):
+    """A private Redis as the broker of this process (the test's uploads publish to it)."""
+    server = PrivateRedis(tmp_path)
+    server.start()
+    keys = ("broker_url", "broker_read_url", "broker_write_url")
+    saved = {key: current_app.conf[key] for key in keys}
+    settings.CELERY_BROKER_URL = server.url
+    current_app.conf.update(dict.fromkeys(keys, server.url))
+    # The app keeps its connection and producer pools: new ones for the new broker.
+    current_app._pool = None
+    current_app.amqp._producer_pool = None
+    yield server
+    server.stop()
+    current_app.conf.update(saved)
+    current_app._pool = None
+    current_app.amqp._producer_pool = None
+
+
+def _upload(sources, name: str, content: bytes, source=None) -> Upload:  # noqa: F811
+    return upload_create(
+        user=sources.user,
+        data_source_id=(source or sources.timeseries).pk,
+        client_filename=name,
+        staged=blob_stage(chunks=[content]),
+        media_type="text/csv",
+    )
+
+
+def _status(upload: Upload) -> str:
+    return Upload.objects.get(pk=upload.pk).sync_status
+
+
+def _blocked_on_the_source_row() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query LIKE 'UPDATE \"synctasks_datasource\"%%'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def test_redis_killed_and_restarted_while_an_ingest_runs(sources, worker_storage, private_redis, tmp_path):  # noqa: F811
+    running = _upload(sources, "running.csv", rows(1))
+    # Hold the data source's row: the ingest writes its rows, then waits to mark the source finished.
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            DataSource.objects.select_for_update().get(pk=sources.timeseries.pk)
+            locked.set()
+            release.wait(60)
+        connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(10)
+    log = tmp_path / "worker.log"
+    try:
+        worker = start_celery_worker(
+            log=log, media=worker_storage, concurrency=1, extra_env={"CELERY_BROKER_URL": private_redis.url}
+        )
+        wait_for(_blocked_on_the_source_row, timeout=30, what="the ingest to be in flight")
+        private_redis.kill()
+        # The worker's consumer finds the broker gone and closes its connection while the task runs.
+        wait_for(lambda: b"Cannot connect to redis" in log.read_bytes(), timeout=20, what="the worker to miss Redis")
+        time.sleep(2)
+    finally:
+        release.set()
+        holder.join(10)
+    try:
+        wait_for(lambda: _status(running) != SyncStatus.HARVESTING, timeout=30, what="the running ingest")
+        # Accepted while Redis is down: the POST does not hang on the broker.
+        started = time.monotonic()
+        during = _upload(sources, "during.csv", rows(2), source=sources.wide)
+        assert time.monotonic() - started < 5
+        time.sleep(3)
+        private_redis.start()
+        back = time.monotonic()
+        after = _upload(sources, "after.csv", rows(3))
+        wait_for(lambda: _status(after) != SyncStatus.HARVESTING, timeout=60, what="the upload sent after the restart")
+        wait_for(lambda: _status(during) != SyncStatus.HARVESTING, timeout=120, what="the upload of the outage")
+        print("outage upload ingested", time.monotonic() - back, "s after Redis was back")
+        assert worker.poll() is None, log.read_text()
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(20)
+    assert [(u.filename, u.sync_status) for u in Upload.objects.order_by("pk")] == [
+        ("running.csv", SyncStatus.SUCCESSFUL),
+        ("during.csv", SyncStatus.SUCCESSFUL),
+        ("after.csv", SyncStatus.SUCCESSFUL),
+    ]
+    def stored(source):
+        dc = sources.dc(source, FeatureKind.TIMESERIES)
+        return sorted(Measurement.objects.filter(series__data_connection=dc).values_list("timestamp__day", "value"))
+
+    assert stored(sources.timeseries) == sorted((d, float(f * 100 + d)) for f in range(3) for d in (1, 3))
+    assert stored(sources.wide) == [(2, 2.0), (2, 102.0), (2, 202.0)]
+    assert "Unrecoverable error" not in log.read_text()
