@@ -158,6 +158,7 @@ def test_redis_killed_and_restarted_while_an_ingest_runs(sources, worker_storage
         ("during.csv", SyncStatus.SUCCESSFUL),
         ("after.csv", SyncStatus.SUCCESSFUL),
     ]
+
     def stored(source):
         dc = sources.dc(source, FeatureKind.TIMESERIES)
         return sorted(Measurement.objects.filter(series__data_connection=dc).values_list("timestamp__day", "value"))
@@ -165,3 +166,105 @@ def test_redis_killed_and_restarted_while_an_ingest_runs(sources, worker_storage
     assert stored(sources.timeseries) == sorted((d, float(f * 100 + d)) for f in range(3) for d in (1, 3))
     assert stored(sources.wide) == [(2, 2.0), (2, 102.0), (2, 202.0)]
     assert "Unrecoverable error" not in log.read_text()
+
+
+def _pool_children(worker) -> list[int]:
+    children = open(f"/proc/{worker.pid}/task/{worker.pid}/children").read().split()  # noqa: SIM115
+    return [int(pid) for pid in children]
+
+
+class RowHolder:
+    """Holds the data source's row from another connection: an ingest writes its rows, then waits on
+    it to mark the source finished, so that it is in flight for as long as the test needs."""
+
+    def __init__(self, source_id):
+        self.locked, self.release = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._hold, args=(source_id,))
+
+    def _hold(self, source_id):
+        with transaction.atomic():
+            DataSource.objects.select_for_update().get(pk=source_id)
+            self.locked.set()
+            self.release.wait(90)
+        connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.locked.wait(10)
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
+        self.thread.join(10)
+
+
+def _kill_the_pool_child_mid_ingest(worker, killed: set[int]) -> None:
+    """SIGKILL of the pool process running the ingest (the worker's main process lives on)."""
+    wait_for(_blocked_on_the_source_row, timeout=30, what="an ingest in flight")
+    child = wait_for(lambda: [pid for pid in _pool_children(worker) if pid not in killed], what="a pool child")[0]
+    os.kill(child, signal.SIGKILL)
+    killed.add(child)
+    # Its backend sees the client gone (client_connection_check_interval) and drops its locks.
+    wait_for(lambda: not _blocked_on_the_source_row(), timeout=20, what="the dead child's backend to go")
+
+
+def test_a_pool_child_killed_mid_ingest_is_ingested_by_the_next_delivery(sources, worker_storage, tmp_path):  # noqa: F811
+    upload = _upload(sources, "m.csv", rows(1))
+    log = tmp_path / "worker.log"
+    with RowHolder(sources.timeseries.pk):
+        worker = start_celery_worker(log=log, media=worker_storage, concurrency=1)
+        try:
+            started = time.monotonic()
+            _kill_the_pool_child_mid_ingest(worker, set())
+            assert Upload.objects.get(pk=upload.pk).sync_status == SyncStatus.HARVESTING
+        except BaseException:
+            os.killpg(worker.pid, signal.SIGKILL)
+            raise
+    try:
+        done = wait_for(
+            lambda: (u := Upload.objects.get(pk=upload.pk)).sync_status != SyncStatus.HARVESTING and u,
+            timeout=120,
+            what="the redelivered ingest",
+        )
+        print("ingested", round(time.monotonic() - started, 1), "s after the kill")
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(20)
+    assert (done.sync_status, done.deliveries) == (SyncStatus.SUCCESSFUL, 2), done.report
+    assert (done.report["rows_inserted"], done.report["rows_updated"]) == (3, 0)
+    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
+    stored = sorted(Measurement.objects.filter(series__data_connection=dc).values_list("series__feature_key", "value"))
+    assert stored == [("F0", 1.0), ("F1", 101.0), ("F2", 201.0)]
+
+
+def test_an_ingest_that_kills_its_worker_is_failed_after_n_deliveries(sources, worker_storage, tmp_path):  # noqa: F811
+    poison = _upload(sources, "poison.csv", rows(1))
+    later = _upload(sources, "later.csv", rows(2))
+    log = tmp_path / "worker.log"
+    killed = set()
+    with RowHolder(sources.timeseries.pk):
+        worker = start_celery_worker(
+            log=log,
+            media=worker_storage,
+            concurrency=1,
+            extra_env={"NEXUS_INGEST_MAX_DELIVERIES": "3", "NEXUS_INGEST_LOCK_RETRY_SECONDS": "1"},
+        )
+        try:
+            for _ in range(3):
+                _kill_the_pool_child_mid_ingest(worker, killed)
+        except BaseException:
+            os.killpg(worker.pid, signal.SIGKILL)
+            raise
+    try:
+        wait_for(lambda: _status(later) != SyncStatus.HARVESTING, timeout=60, what="the source's later upload")
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(20)
+    poison.refresh_from_db()
+    later.refresh_from_db()
+    assert (poison.sync_status, poison.deliveries) == (SyncStatus.FAILED, 3)
+    assert poison.report["errors"] == ["the ingest stopped its worker 3 times"]
+    assert (later.sync_status, later.deliveries, later.report["rows_inserted"]) == (SyncStatus.SUCCESSFUL, 1, 3)
+    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
+    stored = sorted(Measurement.objects.filter(series__data_connection=dc).values_list("series__feature_key", "value"))
+    assert stored == [("F0", 2.0), ("F1", 102.0), ("F2", 202.0)]  # nothing of the poison's
