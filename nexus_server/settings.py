@@ -196,6 +196,9 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2.0),
         "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=10.0),
     }
+    if CELERY_BROKER_URL.startswith("redis://"):
+        # kombu's transport with the fix for a worker that exits when Redis goes mid-task (see there).
+        CELERY_BROKER_TRANSPORT = "nexus_server.redis_transport:Transport"
 # A publish (the POST's ingest) tries twice more within a second, then the upload is left for the
 # worker's requeue of undispatched ingests (NEXUS_REQUEUE_UNDISPATCHED_SECONDS).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
