@@ -363,3 +363,31 @@ def test_under_runstack_redis_killed_mid_ingest_needs_no_manual_step(sources, wo
     # nothing had to be restarted.
     assert "Unrecoverable error" not in text
     assert "runstack: worker exited" not in text
+
+
+def test_an_ingest_past_the_soft_time_limit_ends_failed_with_nothing_applied(sources, worker_storage, tmp_path):  # noqa: F811
+    slow = _upload(sources, "slow.csv", rows(1))
+    log = tmp_path / "worker.log"
+    with RowHolder(sources.timeseries.pk):
+        worker = start_celery_worker(
+            log=log,
+            media=worker_storage,
+            concurrency=1,
+            extra_env={"NEXUS_TASK_SOFT_TIME_LIMIT": "2", "NEXUS_TASK_HARD_TIME_LIMIT": "30"},
+        )
+        try:
+            wait_for(_blocked_on_the_source_row, timeout=30, what="the ingest in flight")
+            time.sleep(3)  # past the soft limit while the ingest waits on the row
+        except BaseException:
+            os.killpg(worker.pid, signal.SIGKILL)
+            raise
+    try:
+        wait_for(lambda: _status(slow) != SyncStatus.HARVESTING, timeout=30, what="the slow ingest to end")
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(20)
+    slow.refresh_from_db()
+    assert (slow.sync_status, slow.deliveries) == (SyncStatus.FAILED, 1)
+    assert slow.report["errors"] == ["the ingest took longer than the time limit of 2 s; nothing was applied"]
+    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
+    assert Measurement.objects.filter(series__data_connection=dc).count() == 0
