@@ -169,11 +169,16 @@ def _dispatch_ingest(upload_id: int) -> None:
         # The upload is recorded; the worker's requeue of undispatched ingests sends it once the
         # broker is back (every NEXUS_REQUEUE_UNDISPATCHED_SECONDS, and at each reconnection).
         logger.exception("could not queue the ingest of upload %s", upload_id)
-        try:
-            Upload.objects.filter(pk=upload_id, sync_status=SyncStatus.HARVESTING).update(dispatch_failed=True)
-        except Exception:
-            # Then the stalled requeue is what is left: it finds every upload still harvesting.
-            logger.exception("could not mark upload %s for the requeue", upload_id)
+        upload_mark_undispatched(upload_id=upload_id)
+
+
+def upload_mark_undispatched(*, upload_id: int) -> None:
+    """Remembers that the upload's ingest is not queued, for upload_requeue_undispatched."""
+    try:
+        Upload.objects.filter(pk=upload_id, sync_status=SyncStatus.HARVESTING).update(dispatch_failed=True)
+    except Exception:
+        # Then the stalled requeue is what is left: it finds every upload still harvesting.
+        logger.exception("could not mark upload %s for the requeue", upload_id)
 
 
 def upload_queue_ingest(*, upload: Upload) -> None:

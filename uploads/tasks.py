@@ -1,12 +1,14 @@
 """Celery tasks of uploads: the ingest of one upload (and its data source's earlier pending ones)."""
 
 from celery import shared_task
+from celery.exceptions import Retry
 
 from harvest.locks import LockBusy
 
 from .services import (
     INGEST_TASK,
     upload_ingest,
+    upload_mark_undispatched,
     upload_queue_next,
     upload_requeue_stalled,
     upload_requeue_undispatched,
@@ -22,7 +24,14 @@ def ingest_upload(self, upload_id: int) -> int:
     except LockBusy as busy:
         # Another session holds the source's lock: a live ingest (which may not reach this upload
         # before it ends) or a killed one's backend about to be dropped. Not done: try again.
-        raise self.retry(countdown=busy.countdown) from None
+        try:
+            raise self.retry(countdown=busy.countdown) from None
+        except Retry:
+            raise
+        except Exception:
+            # The retry could not be published (the broker went): the requeue sends it later.
+            upload_mark_undispatched(upload_id=upload_id)
+            return 0
     if applied:
         upload_queue_next(upload_id=upload_id)
     return applied
