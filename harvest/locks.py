@@ -1,6 +1,10 @@
 """Advisory locks: one ingest of a data source at a time, and timeseries writers vs retention."""
 
-from django.db import connection
+import fcntl
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import DatabaseError, connection
 
 # Namespace of the two-key advisory locks, so that other advisory locks cannot collide with these.
 INGEST_LOCK_NAMESPACE = 7301
@@ -38,3 +42,77 @@ def series_lock(*, data_connection_id: int, wait: bool) -> bool:
             return True
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [SERIES_LOCK_NAMESPACE, data_connection_id])
         return bool(cursor.fetchone()[0])
+
+
+class LockBusy(Exception):
+    """The lock is held by another session (a live ingest, or a dead one PostgreSQL has not yet
+    noticed): the delivery tries again after `countdown` seconds instead of returning done."""
+
+    def __init__(self, countdown: float):
+        super().__init__(countdown)
+        self.countdown = countdown
+
+
+@contextmanager
+def ingest_lock_held(*, data_source_id: int):
+    """Holds the data source's ingest lock across transactions (PostgreSQL session-level), so that
+    a delivery can commit its delivery count before the ingest's own transaction starts. Raises
+    LockBusy if it is taken; released on exit, or by PostgreSQL when the process dies. It conflicts
+    with ingest_lock_try's transaction-level lock on the same key.
+
+    SQLite (the embedded default, one machine) has no such lock: a lock file under NEXUS_VAR_DIR
+    stands in, held with flock, which the kernel releases when the holding process dies."""
+    with _session_lock(INGEST_LOCK_NAMESPACE, data_source_id, f"ingest-{data_source_id}"):
+        yield
+
+
+# Namespace of the per-harvest-run delivery locks.
+RUN_LOCK_NAMESPACE = 7303
+
+
+@contextmanager
+def run_lock_held(*, run_id: int):
+    """Held by the delivery working on a harvest run: a second delivery of the same run (a message
+    restored to the queue while the first still runs) finds it taken (LockBusy)."""
+    with _session_lock(RUN_LOCK_NAMESPACE, run_id, f"run-{run_id}"):
+        yield
+
+
+@contextmanager
+def _session_lock(namespace: int, key: int, file_name: str):
+    if connection.vendor != "postgresql":
+        with _file_lock(file_name):
+            yield
+        return
+    keys = [namespace, key]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", keys)
+        if not cursor.fetchone()[0]:
+            raise LockBusy(settings.NEXUS_INGEST_LOCK_RETRY_SECONDS)
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", keys)
+        except DatabaseError:
+            # The connection is gone (and the session's locks with it), or it is unusable:
+            # closing it ends the session, releasing the lock.
+            if connection.in_atomic_block:
+                raise
+            connection.close()
+
+
+@contextmanager
+def _file_lock(name: str):
+    directory = settings.VAR_DIR / "locks"
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / f"{name}.lock", "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockBusy(settings.NEXUS_INGEST_LOCK_RETRY_SECONDS) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

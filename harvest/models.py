@@ -107,6 +107,8 @@ class HarvestRun(models.Model):
     finished = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     bytes = models.BigIntegerField(default=0)
+    # Deliveries that found the run still `running` (the one before stopped its worker mid-run).
+    deliveries_lost = models.PositiveIntegerField(default=0)
     # What was asked of the endpoint, the ingest report, or the reason it failed.
     report = models.JSONField(default=dict, blank=True)
 

@@ -37,7 +37,7 @@ from .appliers import (
     stats_from_rows,
 )
 from .calculations import calculations_mark_changed
-from .locks import ingest_lock_try, series_lock
+from .locks import ingest_lock_try, run_lock_held, series_lock
 from .models import Document, HarvestRun, Measurement, RasterFrame, RunStatus, Series
 from .parsers.common import ErrorLog, IngestFailed, Timestamps, text_stream
 from .parsers.knmi import KnmiFile
@@ -289,9 +289,18 @@ def _claim(run_id: int) -> HarvestRun | None:
         )
         if earlier.exists():
             raise HarvestWait(1.0)
+        if run.status == RunStatus.RUNNING:
+            # The delivery before this one claimed the run and never ended it: it stopped its worker
+            # (killed, out of memory). Counted and committed here, before this delivery's work.
+            run.deliveries_lost += 1
+            if run.deliveries_lost >= settings.NEXUS_INGEST_MAX_DELIVERIES:
+                run.status, run.finished = RunStatus.FAILED, timezone.now()
+                run.report = {**run.report, "errors": [f"the ingest stopped its worker {run.deliveries_lost} times"]}
+                run.save(update_fields=["status", "finished", "report", "deliveries_lost"])
+                return None
         run.status, run.attempts = RunStatus.RUNNING, run.attempts + 1
         run.started = run.started or timezone.now()
-        run.save(update_fields=["status", "attempts", "started"])
+        run.save(update_fields=["status", "attempts", "started", "deliveries_lost"])
         return run
 
 
@@ -308,7 +317,13 @@ def _fail_or_retry(run: HarvestRun, reason: str, request: dict) -> None:
 def harvest_execute(*, run_id: int) -> str | None:
     """Fetches the endpoint (streamed into a blob, within the upload limit), then ingests it like an
     upload, under the source's ingest lock. Success moves harvest_last_success; a failure is retried
-    with backoff, then the run is failed with the reason and nothing changed. Idempotent."""
+    with backoff, then the run is failed with the reason and nothing changed. Idempotent. A second
+    delivery of a run that one is still working on raises LockBusy (retried later)."""
+    with run_lock_held(run_id=run_id):
+        return _execute(run_id)
+
+
+def _execute(run_id: int) -> str | None:
     run = _claim(run_id)
     if run is None:
         return None

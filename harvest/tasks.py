@@ -1,8 +1,11 @@
 """Celery tasks of harvests: one harvest run, retried while it has to wait or back off."""
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 
 from .calculations import CALCULATE_TASK, calculation_run
+from .locks import LockBusy
 from .services import (
     HARVEST_TASK,
     HarvestWait,
@@ -17,8 +20,13 @@ from .services import (
 def run_harvest(self, run_id: int) -> str | None:
     try:
         return harvest_execute(run_id=run_id)
-    except HarvestWait as wait:
+    except (HarvestWait, LockBusy) as wait:
         raise self.retry(countdown=wait.countdown) from None
+    except SoftTimeLimitExceeded:
+        limit = settings.CELERY_TASK_SOFT_TIME_LIMIT
+        reason = f"the harvest took longer than the time limit of {limit} s; nothing was applied"
+        harvest_fail(run_id=run_id, reason=reason)
+        return None
     except Exception as error:
         # A run never stays "running" after a fault of ours: it ends failed, saying so.
         harvest_fail(run_id=run_id, reason=f"Internal error during the harvest ({type(error).__name__}).")

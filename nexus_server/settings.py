@@ -98,6 +98,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A backend whose client died (a killed worker process) notices within seconds even mid-query,
+    # and ends its transaction, releasing its locks (the source's ingest lock among them); keepalives
+    # do the same for a client whose host went away. 0 turns the check off (e.g. behind pgbouncer,
+    # which refuses startup options).
+    _check_ms = env.int("NEXUS_DB_CLIENT_CHECK_MS", default=2000)
+    if _check_ms:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c client_connection_check_interval={_check_ms} "
+            "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3"
+        )
 
 LANGUAGE_CODE = "en-us"
 # upload_date and the like are rendered with this zone's offset (the seeds show +01:00, +02:00).
@@ -180,7 +190,22 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A task not acknowledged within this time is delivered again: longer than the longest ingest.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600),
+        # A broker that is down or unreachable fails a publish in seconds, never hangs a request.
+        "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2.0),
+        "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=10.0),
+    }
+    if CELERY_BROKER_URL.startswith("redis://"):
+        # kombu's transport with the fix for a worker that exits when Redis goes mid-task (see there).
+        CELERY_BROKER_TRANSPORT = "nexus_server.redis_transport:Transport"
+# A publish (the POST's ingest) tries twice more within a second, then the upload is left for the
+# worker's requeue of undispatched ingests (NEXUS_REQUEUE_UNDISPATCHED_SECONDS).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+# Every task ends within these: past the soft limit an ingest ends failed with nothing applied; past
+# the hard limit its pool process is killed (which counts as a delivery that stopped its worker).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("NEXUS_TASK_SOFT_TIME_LIMIT", default=3600)
+CELERY_TASK_TIME_LIMIT = env.int("NEXUS_TASK_HARD_TIME_LIMIT", default=3900)
 CELERY_TASK_ALWAYS_EAGER = False  # never: an upload's ingest never runs inside its request
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -194,6 +219,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "blobs-sweep-orphans": {"task": "blobs.tasks.sweep_orphans", "schedule": 3600.0},
     "uploads-requeue-stalled": {"task": "uploads.requeue_stalled", "schedule": 300.0},
+    "uploads-requeue-undispatched": {
+        "task": "uploads.requeue_undispatched",
+        "schedule": env.float("NEXUS_REQUEUE_UNDISPATCHED_SECONDS", default=30.0),
+    },
     "harvest-retention": {"task": "harvest.retention", "schedule": 24 * 3600.0},
 }
 
@@ -251,6 +280,11 @@ NEXUS_DEFAULT_LOCALE = env("NEXUS_DEFAULT_LOCALE", default="nl-NL")
 NEXUS_HARVEST_MAX_ATTEMPTS = env.int("NEXUS_HARVEST_MAX_ATTEMPTS", default=3)
 NEXUS_HARVEST_RETRY_SECONDS = env.float("NEXUS_HARVEST_RETRY_SECONDS", default=30.0)
 NEXUS_HARVEST_TIMEOUT_SECONDS = env.float("NEXUS_HARVEST_TIMEOUT_SECONDS", default=60.0)
+# Ingests (uploads and harvest runs): deliveries that stopped their worker (killed, out of memory,
+# hard time limit) before the ingest is failed; the wait before a delivery that finds the source's
+# ingest lock taken tries again.
+NEXUS_INGEST_MAX_DELIVERIES = env.int("NEXUS_INGEST_MAX_DELIVERIES", default=3)
+NEXUS_INGEST_LOCK_RETRY_SECONDS = env.float("NEXUS_INGEST_LOCK_RETRY_SECONDS", default=5.0)
 # KNMI daily data: days asked again before the newest stored day, and the first harvest's window.
 NEXUS_KNMI_OVERLAP_DAYS = env.int("NEXUS_KNMI_OVERLAP_DAYS", default=3)
 NEXUS_KNMI_FIRST_DAYS = env.int("NEXUS_KNMI_FIRST_DAYS", default=30)

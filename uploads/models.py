@@ -23,12 +23,18 @@ class Upload(models.Model):
     report = models.JSONField(default=dict, blank=True)
     ingest_started = models.DateTimeField(null=True, blank=True)
     ingest_finished = models.DateTimeField(null=True, blank=True)
+    # Deliveries whose ingest started (counted, and committed, before it starts): one that stopped
+    # its worker (killed, out of memory) leaves this up with the upload still harvesting.
+    deliveries = models.PositiveIntegerField(default=0)
+    # The queueing of its ingest failed (broker down): the worker's requeue sends it once it can.
+    dispatch_failed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-upload_date", "-id"]
         indexes = [
             models.Index(fields=["data_source", "-upload_date", "-id"], name="upload_latest_per_source"),
             models.Index(fields=["data_source", "sync_status", "id"], name="upload_pending_per_source"),
+            models.Index(fields=["id"], condition=models.Q(dispatch_failed=True), name="upload_undispatched"),
         ]
 
     def __str__(self) -> str:

@@ -7,14 +7,16 @@ from datetime import timedelta
 from pathlib import PurePosixPath
 
 from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 from blobs.selectors import blob_open_seekable
 from blobs.services import StagedBlob, blob_record
-from harvest.locks import ingest_lock_try
+from harvest.locks import ingest_lock_held
 from harvest.services import IngestFailed, empty_report, ingest
 from nexus_server.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from synctasks.models import DataSource, SyncTask, TaskType
@@ -164,8 +166,19 @@ def _dispatch_ingest(upload_id: int) -> None:
     try:
         current_app.send_task(INGEST_TASK, args=[upload_id])
     except Exception:
-        # The upload is recorded; the periodic requeue picks it up once the broker is back.
+        # The upload is recorded; the worker's requeue of undispatched ingests sends it once the
+        # broker is back (every NEXUS_REQUEUE_UNDISPATCHED_SECONDS, and at each reconnection).
         logger.exception("could not queue the ingest of upload %s", upload_id)
+        upload_mark_undispatched(upload_id=upload_id)
+
+
+def upload_mark_undispatched(*, upload_id: int) -> None:
+    """Remembers that the upload's ingest is not queued, for upload_requeue_undispatched."""
+    try:
+        Upload.objects.filter(pk=upload_id, sync_status=SyncStatus.HARVESTING).update(dispatch_failed=True)
+    except Exception:
+        # Then the stalled requeue is what is left: it finds every upload still harvesting.
+        logger.exception("could not mark upload %s for the requeue", upload_id)
 
 
 def upload_queue_ingest(*, upload: Upload) -> None:
@@ -188,63 +201,123 @@ def upload_requeue_stalled(*, older_than_seconds: int = 600) -> int:
     return len(stalled)
 
 
+def upload_requeue_undispatched() -> int:
+    """Queues the ingests whose queueing failed (the broker was down when they arrived), one per
+    data source (its ingest applies the source's pending uploads in order). Returns how many
+    sources it queued; an upload whose queueing fails again stays marked."""
+    undispatched = Upload.objects.filter(dispatch_failed=True)
+    firsts = {}
+    for upload_id, data_source_id, status in undispatched.order_by("pk").values_list(
+        "pk", "data_source_id", "sync_status"
+    ):
+        if status == SyncStatus.HARVESTING:
+            firsts.setdefault(data_source_id, upload_id)
+    queued = 0
+    for data_source_id, upload_id in firsts.items():
+        try:
+            current_app.send_task(INGEST_TASK, args=[upload_id])
+        except Exception:
+            logger.warning("the broker still refuses the ingest of upload %s", upload_id)
+            continue
+        undispatched.filter(data_source_id=data_source_id).update(dispatch_failed=False)
+        queued += 1
+    # Those that ended meanwhile (another upload's ingest applied them) need no message.
+    undispatched.exclude(sync_status=SyncStatus.HARVESTING).update(dispatch_failed=False)
+    return queued
+
+
 def upload_requeue(*, upload: Upload) -> Upload:
     """Sets a failed upload back to harvesting and queues its ingest again (the admin's re-run).
     A successful upload is not re-run: applied again after newer ones, its older data would win."""
     if upload.sync_status == SyncStatus.SUCCESSFUL:
         raise InvalidInput(f"Upload {upload.pk} was ingested successfully; only failed uploads are re-run.")
     with transaction.atomic():
-        Upload.objects.filter(pk=upload.pk).update(sync_status=SyncStatus.HARVESTING, ingest_finished=None)
+        Upload.objects.filter(pk=upload.pk).update(
+            sync_status=SyncStatus.HARVESTING, ingest_finished=None, deliveries=0
+        )
         upload_queue_ingest(upload=upload)
     upload.refresh_from_db()
     return upload
 
 
-def upload_ingest(*, upload_id: int) -> int:
+def upload_ingest(*, upload_id: int, limit: int | None = None) -> int:
     """Applies the data source's pending uploads, oldest first, one at a time under the source's
-    ingest lock, until none is left. If another worker holds the lock, it returns at once: that
-    worker drains the queue, this upload included. Returns how many it applied; an upload already
-    applied is never applied again."""
+    ingest lock, until none is left (or `limit` were applied). If another session holds the lock
+    (a live ingest, or the backend of a killed one that PostgreSQL has not dropped yet), raises
+    LockBusy: the delivery tries again later, and then finds its upload applied or applies it.
+    Returns how many it applied; an upload already applied is never applied again.
+
+    Each upload's delivery is counted and committed before its ingest starts: an upload found
+    still pending after NEXUS_INGEST_MAX_DELIVERIES such starts stopped its worker each time (out
+    of memory, killed) and is failed without another try, so the source's later uploads go on."""
     data_source_id = Upload.objects.filter(pk=upload_id).values_list("data_source_id", flat=True).first()
     if data_source_id is None:
         return 0
     pending = Upload.objects.filter(data_source_id=data_source_id, sync_status=SyncStatus.HARVESTING)
     applied = 0
-    while True:
-        with transaction.atomic():
-            if not ingest_lock_try(data_source_id=data_source_id):
-                return applied
+    with ingest_lock_held(data_source_id=data_source_id):
+        while limit is None or applied < limit:
             upload = pending.select_related("blob", "data_source").order_by("pk").first()
-            if upload is not None:
+            if upload is None:
+                break
+            if upload.deliveries >= settings.NEXUS_INGEST_MAX_DELIVERIES:
+                _fail_poison(upload)
+            else:
+                Upload.objects.filter(pk=upload.pk).update(deliveries=F("deliveries") + 1)  # committed now
                 _apply(upload=upload, data_source=upload.data_source)
-                applied += 1
-                continue
-        # The lock is released. An upload that committed while it was held, and whose own task
-        # found the lock taken, is visible now: go round again rather than strand it.
-        if not pending.exists():
-            return applied
+            applied += 1
+    return applied
+
+
+def upload_queue_next(*, upload_id: int) -> None:
+    """Queues the ingest of the source's next pending upload, if any (after one delivery's ingest)."""
+    data_source_id = Upload.objects.filter(pk=upload_id).values_list("data_source_id", flat=True).first()
+    next_id = (
+        Upload.objects.filter(data_source_id=data_source_id, sync_status=SyncStatus.HARVESTING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if next_id is not None:
+        _dispatch_ingest(next_id)
+
+
+def _fail_poison(upload: Upload) -> None:
+    now = timezone.now()
+    logger.error("upload %s stopped its worker %s times; failing it", upload.pk, upload.deliveries)
+    upload.sync_status = SyncStatus.FAILED
+    upload.report = {**empty_report(), "errors": [f"the ingest stopped its worker {upload.deliveries} times"]}
+    upload.ingest_finished = now
+    upload.ingest_started = upload.ingest_started or now
+    upload.save(update_fields=["sync_status", "report", "ingest_started", "ingest_finished"])
+    DataSource.objects.filter(pk=upload.data_source_id).update(sync_last_finished=now)
 
 
 def _apply(*, upload: Upload, data_source: DataSource) -> None:
     started = timezone.now()
     clock = time.monotonic()
     try:
-        with transaction.atomic():  # a failed ingest changes no stored data
+        # The data and the upload's end commit together: a worker killed in between leaves neither
+        # (and the next delivery applies the upload once). A failed ingest changes no stored data.
+        with transaction.atomic():
             report = ingest(blob=upload.blob, data_source=data_source, filename=upload.filename)
-        status = SyncStatus.SUCCESSFUL
+            _finish(upload, SyncStatus.SUCCESSFUL, report, started)
+        return
     except IngestFailed as failure:
-        report = {**empty_report(), "errors": failure.errors, "duration_s": round(time.monotonic() - clock, 3)}
-        status = SyncStatus.FAILED
+        errors = failure.errors
+    except SoftTimeLimitExceeded:
+        limit = settings.CELERY_TASK_SOFT_TIME_LIMIT
+        errors = [f"the ingest took longer than the time limit of {limit} s; nothing was applied"]
     except Exception as error:
         logger.exception("ingest of upload %s failed unexpectedly", upload.pk)
-        report = {
-            **empty_report(),
-            "errors": [f"Internal error during ingest ({type(error).__name__}); an admin can re-run it."],
-            "duration_s": round(time.monotonic() - clock, 3),
-        }
-        status = SyncStatus.FAILED
+        errors = [f"Internal error during ingest ({type(error).__name__}); an admin can re-run it."]
+    report = {**empty_report(), "errors": errors, "duration_s": round(time.monotonic() - clock, 3)}
+    _finish(upload, SyncStatus.FAILED, report, started)
+
+
+def _finish(upload: Upload, status: str, report: dict, started) -> None:
     finished = timezone.now()
     upload.sync_status, upload.report = status, report
     upload.ingest_started, upload.ingest_finished = started, finished
     upload.save(update_fields=["sync_status", "report", "ingest_started", "ingest_finished"])
-    DataSource.objects.filter(pk=data_source.pk).update(sync_last_finished=finished)
+    DataSource.objects.filter(pk=upload.data_source_id).update(sync_last_finished=finished)

@@ -14,6 +14,7 @@ from blobs.services import blob_stage
 from harvest.models import Measurement
 from synctasks.models import DataSource, FeatureKind
 from tests.conftest import start_celery_worker, wait_for
+from tests.harvest.test_harvest_runs import endpoint, knmi  # noqa: F401  (fixtures)
 from uploads.models import SyncStatus, Upload
 from uploads.services import upload_create
 
@@ -96,3 +97,49 @@ def test_killed_worker_applies_nothing_and_the_redelivered_task_completes(source
         )
     )
     assert stored == sorted((f"F{f}", d, float(f * 100 + d)) for f in range(5) for d in range(1, 29))
+
+
+def test_a_harvest_run_that_kills_its_worker_is_failed_after_n_deliveries(knmi, endpoint, worker_storage, tmp_path):  # noqa: F811
+    from harvest.models import HarvestRun, RunStatus
+    from harvest.services import harvest_queue
+
+    # The endpoint never answers: each delivery's pool process is killed while it waits for it.
+    hang = threading.Event()
+    endpoint.answers = []
+    handler = endpoint.server.RequestHandlerClass
+    original = handler.do_POST
+
+    def do_post(self):
+        endpoint.requests.append({"path": self.path})
+        hang.wait(60)
+        original(self)
+
+    handler.do_POST = do_post
+    try:
+        with transaction.atomic():
+            run = harvest_queue(task=knmi["task"])
+        process, _log = _start_worker(tmp_path, worker_storage, "harvester")
+        try:
+            killed = set()
+            for delivery in range(1, 4):
+                wait_for(lambda n=delivery: len(endpoint.requests) >= n, timeout=30, what=f"delivery {delivery}")
+                children = open(f"/proc/{process.pid}/task/{process.pid}/children").read().split()  # noqa: SIM115
+                (child,) = [int(pid) for pid in children if int(pid) not in killed]
+                os.kill(child, signal.SIGKILL)
+                killed.add(child)
+            done = wait_for(
+                lambda: (r := HarvestRun.objects.get(pk=run.pk)).status == RunStatus.FAILED and r,
+                timeout=30,
+                what="the run to be failed",
+            )
+            time.sleep(1)
+            fetches = len(endpoint.requests)
+        finally:
+            hang.set()
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(20)
+    finally:
+        handler.do_POST = original
+    assert (done.deliveries_lost, done.report["errors"]) == (3, ["the ingest stopped its worker 3 times"])
+    assert fetches == 3  # no fourth delivery fetched
+    assert Measurement.objects.filter(series__data_connection=knmi["series"]).count() == 0

@@ -1,4 +1,4 @@
-"""`manage.py runstack`: gunicorn, a Celery worker and beat together, all stopped by one Ctrl-C."""
+"""`manage.py runstack`: gunicorn, a Celery worker and beat together, supervised, stopped by one Ctrl-C."""
 
 import os
 import signal
@@ -9,9 +9,48 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+# A process that dies is started again after this many seconds, doubling while it keeps dying
+# soon after its start, up to the maximum; one that ran this long starts the count again.
+FIRST_BACKOFF_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 30.0
+STABLE_SECONDS = 60.0
+
+
+class _Supervised:
+    def __init__(self, name: str, command: list[str], env: dict, stderr):
+        self.name, self.command, self.env, self.stderr = name, command, env, stderr
+        self.process: subprocess.Popen | None = None
+        self.started = 0.0
+        self.backoff = FIRST_BACKOFF_SECONDS
+        self.restart_at: float | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, env=self.env, cwd=settings.BASE_DIR)  # noqa: S603
+        self.started, self.restart_at = time.monotonic(), None
+
+    def check(self) -> None:
+        """Starts the process again once its backoff has passed, if it died."""
+        now = time.monotonic()
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                self.stderr.write(f"runstack: starting {self.name} again")
+                self.start()
+            return
+        code = self.process.poll()
+        if code is None:
+            return
+        if now - self.started >= STABLE_SECONDS:
+            self.backoff = FIRST_BACKOFF_SECONDS
+        self.stderr.write(f"runstack: {self.name} exited with {code}; starting it again in {self.backoff:g} s")
+        self.restart_at = now + self.backoff
+        self.backoff = min(self.backoff * 2, MAX_BACKOFF_SECONDS)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
 
 class Command(BaseCommand):
-    help = "Serve the API with gunicorn beside a Celery worker and the beat scheduler."
+    help = "Serve the API with gunicorn beside a Celery worker and the beat scheduler, restarting any that dies."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
@@ -26,7 +65,9 @@ class Command(BaseCommand):
             "worker": [python, "-m", "celery", "-A", "nexus_server", "worker", "-l", "INFO", "--concurrency", "2"],
             "beat": [python, "-m", "celery", "-A", "nexus_server", "beat", "-l", "INFO", "-s", beat_schedule],
         }
-        processes = {name: subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR) for name, cmd in commands.items()}  # noqa: S603
+        supervised = [_Supervised(name, command, env, self.stderr) for name, command in commands.items()]
+        for one in supervised:
+            one.start()
         stopping = False
 
         def stop(*_):
@@ -35,23 +76,23 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        exit_code = 0
         try:
+            # A process that dies (a worker that lost its broker, an out-of-memory kill) is started
+            # again; the others keep serving meanwhile. Only Ctrl-C or SIGTERM stops the stack.
             while not stopping:
-                for name, process in processes.items():
-                    if process.poll() is not None:
-                        self.stderr.write(f"{name} exited with {process.returncode}; stopping the rest.")
-                        exit_code, stopping = process.returncode or 1, True
-                        break
+                for one in supervised:
+                    one.check()
                 time.sleep(0.5)
         finally:
-            for process in processes.values():
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
+            for one in supervised:
+                if one.alive():
+                    one.process.send_signal(signal.SIGTERM)
             deadline = time.monotonic() + 20
-            for process in processes.values():
+            for one in supervised:
+                if one.process is None:
+                    continue
                 try:
-                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                    one.process.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    process.kill()
-        sys.exit(exit_code)
+                    one.process.kill()
+        sys.exit(0)
