@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .common import ErrorLog
+from .common import ErrorLog, in_range
 from .timeseries import Point
 
 # KNMI column -> (parameter name of the KNMI data source, factor from KNMI's units)
@@ -84,7 +84,7 @@ class KnmiFile:
                 self.log.add(f"line {self.line}: station '{stn}' is not in the file's station table")
                 continue
             try:
-                when = datetime.strptime(day, "%Y%m%d").replace(tzinfo=UTC)
+                when = in_range(datetime.strptime(day, "%Y%m%d").replace(tzinfo=UTC))
             except ValueError:
                 self.log.add(f"line {self.line}, column 'YYYYMMDD': '{day}' is not a date")
                 continue
