@@ -152,7 +152,7 @@ class SafeZip:
                 f"Zip member '{member}' uses compression method {info.compress_type}, which is not supported "
                 "(stored, deflate, bzip2 and lzma are)."
             )
-        if info.file_size > self.limits.member_bytes:
+        if info.file_size > self.limits.member_bytes and self.limits.member_bytes < self.limits.total_bytes:
             raise ArchiveRefused(
                 f"Zip member '{member}' is {info.file_size} bytes uncompressed; "
                 f"the limit is {self.limits.member_bytes} bytes."

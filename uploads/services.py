@@ -35,7 +35,7 @@ def _check_zip(*, staged: StagedBlob, data_source: DataSource, check_format: boo
     reads them."""
     expected = data_source.ext
     try:
-        with blob_open_zip(key=staged.key, name="The zip archive") as archive:
+        with blob_open_zip(key=staged.key, name="The file") as archive:
             members = archive.members
     except ArchiveRefused as refusal:
         raise InvalidInput(refusal.message, field="upload_file") from None

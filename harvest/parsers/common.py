@@ -96,7 +96,7 @@ class BoundedLines:
                 text = self._buffer[self._start :]
                 self._start = len(self._buffer)
                 break
-        if len(text) > self.max_chars + 2:
+        if len(text) > self.max_chars and len(text.rstrip("\r\n")) > self.max_chars:
             raise self._too_long()
         if text:
             self.line += 1
