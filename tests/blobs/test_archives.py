@@ -113,9 +113,7 @@ def test_counts_and_sizes_over_the_limits():
     big = make_zip({"a.csv": b"x" * 10_001})
     assert refusal(big, read=False) == "Zip member 'a.csv' is 10001 bytes uncompressed; the limit is 10000 bytes."
     total = make_zip({"a.csv": b"x" * 8000, "b.csv": b"x" * 8000})
-    assert (
-        refusal(total, read=False) == "The file unpacks to 16000 bytes; the limit is 15000 bytes uncompressed."
-    )
+    assert refusal(total, read=False) == "The file unpacks to 16000 bytes; the limit is 15000 bytes uncompressed."
 
 
 def test_a_header_that_understates_the_size_does_not_raise_the_bound():

@@ -2,16 +2,20 @@
 outside years 1 to 9999 in UTC are refused; stored edge timestamps never break a read."""
 
 import io
+import threading
 import zipfile
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 
 from accounts.services import token_create
-from harvest.models import Feature, Measurement
+from harvest.models import Feature, HarvestRun, Measurement, RunStatus
 from harvest.parsers.common import MAX_COLUMNS, MAX_FIELD_CHARS, MAX_LINE_CHARS
 from harvest.parsers.spatial import MAX_FEATURE_VALUES, MAX_JSON_DEPTH, MAX_JSON_STRING_CHARS
+from harvest.services import harvest_execute
 from synctasks.models import FeatureKind, Subscription, SyncTask, World
 from uploads.models import SyncStatus
 
@@ -227,3 +231,62 @@ def test_stored_edge_timestamps_never_break_the_reads_and_the_next_upload_succee
     following = upload_and_ingest(sources, source, "m.csv", HEADER + b"A,p,2021-01-02T00:00:00Z,2.5\n")
     assert following.sync_status == SyncStatus.SUCCESSFUL, following.report
     assert Measurement.objects.filter(series_id=series_id, timestamp__year=2021).count() == 2
+
+
+@pytest.fixture
+def served():
+    """A local HTTP endpoint answering every GET with `served.body`."""
+    state = SimpleNamespace(body=b"")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(state.body)))
+            self.end_headers()
+            self.wfile.write(state.body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    state.url = f"http://127.0.0.1:{server.server_port}/export.zip"
+    yield state
+    server.shutdown()
+
+
+def _bad_crc_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("a.csv", GOOD)
+    data = bytearray(buffer.getvalue())
+    data[data.index(b"A,p,")] = ord("B")
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        (lambda: _bad_crc_zip(), ["Zip member 'a.csv' cannot be read: Bad CRC-32 for file 'a.csv'."]),
+        (
+            lambda: zipped("x/a.csv", HEADER + b"1" * (MAX_LINE_CHARS + 1)),
+            ["x/a.csv: line 2: the line is longer than 1048576 characters (the limit)"],
+        ),
+        (lambda: zipped("../a.csv", GOOD), ["Zip member '../a.csv' has an absolute path or '..' in its path."]),
+        (
+            lambda: b"PK\x03\x04 truncated",
+            ["'harvest.zip' is not a readable zip archive (no end of central directory: truncated?)."],
+        ),
+    ],
+    ids=["bad crc", "long line", "unsafe path", "truncated"],
+)
+def test_harvested_zips_are_read_within_the_same_bounds(sources, served, body, errors):
+    source = sources.timeseries
+    source.ext, source.endpoint = "zip", served.url
+    source.save()
+    served.body = body()
+    run = HarvestRun.objects.create(sync_task=SyncTask.objects.get(data_source=source))
+    assert harvest_execute(run_id=run.pk) == RunStatus.FAILED
+    run.refresh_from_db()
+    assert run.report["errors"] == errors
+    assert Measurement.objects.count() == 0
