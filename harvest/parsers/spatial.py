@@ -1,5 +1,7 @@
 """Spatial features: GeoJSON FeatureCollections (streamed) and CSV with WKT, lat/lon or attributes."""
 
+import math
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -63,6 +65,7 @@ class _SkipBom:
 MAX_JSON_DEPTH = 64
 MAX_FEATURE_VALUES = 1_000_000
 MAX_JSON_STRING_CHARS = 1024 * 1024
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # PostgreSQL's jsonb and UTF-8 refuse them
 _OPEN, _CLOSE = {"start_map", "start_array"}, {"end_map", "end_array"}
 
 
@@ -77,11 +80,18 @@ def _geojson_features(binary) -> Iterator[tuple[int, object]]:
             if depth > MAX_JSON_DEPTH:
                 where = f"feature {number + (builder is None)}: " if in_features else ""
                 raise InputRefused(f"{where}the JSON nests deeper than {MAX_JSON_DEPTH} levels (the limit)")
-        elif event in ("string", "map_key") and len(value) > MAX_JSON_STRING_CHARS:
-            raise InputRefused(
-                f"feature {number + (builder is None)}: a string is longer than {MAX_JSON_STRING_CHARS} "
-                "characters (the limit)"
-            )
+        elif event in ("string", "map_key"):
+            if len(value) > MAX_JSON_STRING_CHARS:
+                raise InputRefused(
+                    f"feature {number + (builder is None)}: a string is longer than {MAX_JSON_STRING_CHARS} "
+                    "characters (the limit)"
+                )
+            if builder is not None and _UNSTORABLE.search(value):
+                raise InputRefused(
+                    f"feature {number}: a string holds a NUL or a lone surrogate, which cannot be stored"
+                )
+        elif event == "number" and builder is not None and not math.isfinite(value):
+            raise InputRefused(f"feature {number}: a number is too large to be stored ({value})")
         if builder is not None:
             builder.event(event, value)
             values += 1
@@ -153,6 +163,9 @@ def parse_spatial_csv(text, *, key_prop: str | None, log: ErrorLog) -> Iterator[
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         row = row + [""] * (len(header) - len(row))
+        if any("\x00" in cell for cell in row):
+            log.add(f"line {line}: a cell contains a NUL character, which cannot be stored")
+            continue
         properties = {header[i]: row[i] for i in range(len(header)) if i not in geometry_cols}
         geometry = None
         if wkt is not None and row[wkt].strip():

@@ -14,6 +14,7 @@ from django.db import connection
 from accounts.services import token_create
 from harvest.models import Feature, HarvestRun, Measurement, RunStatus
 from harvest.parsers.common import MAX_COLUMNS, MAX_FIELD_CHARS, MAX_LINE_CHARS
+from harvest.parsers.knmi import MAX_STATIONS as KNMI_MAX_STATIONS
 from harvest.parsers.spatial import MAX_FEATURE_VALUES, MAX_JSON_DEPTH, MAX_JSON_STRING_CHARS
 from harvest.services import harvest_execute
 from synctasks.models import FeatureKind, Subscription, SyncTask, World
@@ -290,3 +291,30 @@ def test_harvested_zips_are_read_within_the_same_bounds(sources, served, body, e
     run.refresh_from_db()
     assert run.report["errors"] == errors
     assert Measurement.objects.count() == 0
+
+
+def test_geojson_values_postgresql_cannot_store_are_refused(sources):
+    def collection(value: bytes) -> bytes:
+        return (
+            b'{"type":"FeatureCollection","features":[{"type":"Feature","id":"f","properties":{"v":'
+            + value
+            + b'},"geometry":null}]}'
+        )
+
+    upload = upload_and_ingest(sources, sources.geojson, "v.geojson", collection(b'"a\\u0000b"'))
+    failed_with(upload, ["v.geojson: feature 1: a string holds a NUL or a lone surrogate, which cannot be stored"])
+    upload = upload_and_ingest(sources, sources.geojson, "v.geojson", collection(b"1e400"))
+    assert upload.sync_status == SyncStatus.FAILED
+    assert upload.report["errors"][0].startswith("the file is not valid JSON (parse error: numeric (floating point)")
+    assert Feature.objects.count() == 0
+
+
+def test_a_spatial_csv_cell_with_nul(sources):
+    upload = upload_and_ingest(sources, sources.spatial_csv, "s.csv", b"id,name\n1,a\x00b\n2,ok\n")
+    failed_with(upload, ["line 2: a cell contains a NUL character, which cannot be stored"])
+
+
+def test_a_knmi_station_table_over_the_limit(sources):
+    stations = b"".join(b"# %d: 5.0 52.0 1.0 S%d\n" % (n, n) for n in range(KNMI_MAX_STATIONS + 1))
+    upload = upload_and_ingest(sources, sources.knmi, "k.txt", b"# STN LON LAT ALT NAME\n" + stations)
+    failed_with(upload, [f"k.txt: line {KNMI_MAX_STATIONS + 2}: more than {KNMI_MAX_STATIONS} stations (the limit)"])
