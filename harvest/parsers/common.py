@@ -3,6 +3,7 @@
 import codecs
 import csv
 import math
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
 
@@ -55,55 +56,62 @@ class InputRefused(Exception):
 
 class BoundedLines:
     """Lines of text (with their line ends, as csv wants them) decoded incrementally from a binary
-    reader; a line over MAX_LINE_CHARS is refused as soon as that many characters are buffered.
-    `line` is the number of the last line returned."""
+    reader; a line over MAX_LINE_CHARS is refused once that many characters are buffered, before it
+    is held whole. `line` is the number of the last line returned. With `records` on (csv_rows), the
+    lines since the last record also count against the limit."""
 
     def __init__(self, binary, encoding: str = "utf-8-sig", max_chars: int = MAX_LINE_CHARS):
         self._binary = binary
         self._decoder = codecs.getincrementaldecoder(encoding)()
-        self._buffer = ""
-        self._start = 0
+        self._ready: list[str] = []  # complete lines, in reverse order
+        self._pending = ""
+        self._refuse = False  # a line too long follows the ready ones
         self._eof = False
         self.max_chars = max_chars
         self.line = 0
+        self.records = False
+        self.record_chars = 0
+        self.record_start = 1
 
-    def _fill(self) -> bool:
-        if self._eof:
-            return False
+    def _fill(self) -> None:
         data = self._binary.read(READ_BYTES)
-        self._buffer = self._buffer[self._start :]
-        self._start = 0
         if not data:
             self._eof = True
-            self._buffer += self._decoder.decode(b"", final=True)
+            text = self._pending + self._decoder.decode(b"", final=True)
+            self._pending = ""
+            lines = _split(text, final=True)
         else:
-            self._buffer += self._decoder.decode(data)
-        return True
+            text = self._pending + self._decoder.decode(data)
+            lines = _split(text, final=False)
+            self._pending = lines.pop()
+        if len(self._pending) > self.max_chars:
+            self._refuse = True
+        for index, line in enumerate(lines):
+            if len(line) > self.max_chars and len(line.rstrip("\r\n")) > self.max_chars:
+                del lines[index:]
+                self._refuse = True
+                break
+        lines.reverse()
+        self._ready = lines
 
     def readline(self) -> str:
-        searched = 0  # how far past self._start no line end was found
-        while True:
-            end = _line_end(self._buffer, self._start + searched)
-            if end >= 0:
-                text = self._buffer[self._start : end]
-                self._start = end
-                break
-            pending = len(self._buffer) - self._start
-            if pending > self.max_chars:
-                raise self._too_long()
-            searched = max(0, pending - 1)  # a '\r' at the end may be followed by '\n'
-            if not self._fill():
-                text = self._buffer[self._start :]
-                self._start = len(self._buffer)
-                break
-        if len(text) > self.max_chars and len(text.rstrip("\r\n")) > self.max_chars:
-            raise self._too_long()
-        if text:
-            self.line += 1
+        while not self._ready:
+            if self._refuse:
+                raise InputRefused(
+                    f"line {self.line + 1}: the line is longer than {self.max_chars} characters (the limit)"
+                )
+            if self._eof:
+                return ""
+            self._fill()
+        text = self._ready.pop()
+        self.line += 1
+        if self.records:
+            self.record_chars += len(text)
+            if self.record_chars > self.max_chars:
+                raise InputRefused(
+                    f"line {self.record_start}: the record is longer than {self.max_chars} characters (the limit)"
+                )
         return text
-
-    def _too_long(self) -> InputRefused:
-        return InputRefused(f"line {self.line + 1}: the line is longer than {self.max_chars} characters (the limit)")
 
     def __iter__(self):
         return self
@@ -115,16 +123,30 @@ class BoundedLines:
         return text
 
 
-def _line_end(buffer: str, start: int) -> int:
-    """The index just past the first line end (\n, \r\n or \r) at or after start, or -1 (also for a
-    '\r' that ends the buffer: a '\n' may follow)."""
-    n = buffer.find("\n", start)
-    r = buffer.find("\r", start, n if n >= 0 else len(buffer))
-    if r >= 0:
-        if r + 1 == len(buffer):
-            return -1
-        return r + 2 if buffer[r + 1] == "\n" else r + 1
-    return n + 1 if n >= 0 else -1
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
+
+
+def _split(text: str, *, final: bool) -> list[str]:
+    """Complete lines (\n, \r\n or \r ends kept) and, unless final, the unfinished rest last. A
+    '\r' that ends the text stays in the rest: a '\n' may follow."""
+    if "\r" not in text:
+        parts = text.split("\n")
+        rest = parts.pop()
+        lines = [part + "\n" for part in parts]
+    else:
+        lines, end = [], 0
+        for match in _LINE.finditer(text):
+            if not final and match.end() == len(text) and text.endswith("\r"):
+                break
+            lines.append(match.group())
+            end = match.end()
+        rest = text[end:]
+    if final:
+        if rest:
+            lines.append(rest)
+        return lines
+    lines.append(rest)
+    return lines
 
 
 def text_stream(binary, encoding: str = "utf-8-sig") -> BoundedLines:
@@ -148,18 +170,8 @@ def csv_header(first: str, *, delimiter: str) -> list[str]:
 def csv_rows(lines: BoundedLines, *, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(line number where the record starts, cells) per CSV record, within the line and field
     bounds: a record spanning lines in quotes counts all its characters against MAX_LINE_CHARS."""
-    state = {"chars": 0, "start": lines.line + 1}
-
-    def feed():
-        for text in lines:
-            state["chars"] += len(text)
-            if state["chars"] > lines.max_chars:
-                raise InputRefused(
-                    f"line {state['start']}: the record is longer than {lines.max_chars} characters (the limit)"
-                )
-            yield text
-
-    reader = csv.reader(feed(), delimiter=delimiter)
+    lines.records, lines.record_chars, lines.record_start = True, 0, lines.line + 1
+    reader = csv.reader(lines, delimiter=delimiter)
     while True:
         try:
             row = next(reader)
@@ -168,11 +180,11 @@ def csv_rows(lines: BoundedLines, *, delimiter: str) -> Iterator[tuple[int, list
         except csv.Error as error:
             if "field larger than field limit" in str(error):
                 raise InputRefused(
-                    f"line {state['start']}: a field is longer than {MAX_FIELD_CHARS} characters (the limit)"
+                    f"line {lines.record_start}: a field is longer than {MAX_FIELD_CHARS} characters (the limit)"
                 ) from None
-            raise InputRefused(f"line {state['start']}: not readable as CSV ({error})") from None
-        yield state["start"], row
-        state["chars"], state["start"] = 0, lines.line + 1
+            raise InputRefused(f"line {lines.record_start}: not readable as CSV ({error})") from None
+        yield lines.record_start, row
+        lines.record_chars, lines.record_start = 0, lines.line + 1
 
 
 class OutOfRange(ValueError):
