@@ -183,7 +183,8 @@ def test_a_raster_dated_outside_the_range(sources):
 
 
 @pytest.mark.postgres
-def test_stored_edge_timestamps_never_break_the_reads_and_the_next_upload_succeeds(sources, client):
+def test_stored_edge_timestamps_never_break_the_reads_and_the_next_upload_succeeds(sources, client, settings):
+    settings.TIME_ZONE = "Europe/Amsterdam"  # ahead of UTC: the largest stored value has no local time
     source = sources.timeseries
     dc = sources.dc(source, FeatureKind.TIMESERIES)
     bad = HEADER + b"A,p,0001-01-01T00:00:00+14:00,1\nA,p,9999-12-31T23:59:59-14:00,2\n"
@@ -226,8 +227,14 @@ def test_stored_edge_timestamps_never_break_the_reads_and_the_next_upload_succee
     assert b"".join(events.streaming_content) == (
         b"timestamp,value\n0001-01-01T00:00:00Z,8.0\n2021-01-01T00:00:00Z,1.5\n9999-12-31T23:59:59.999999Z,7.0\n"
     )
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE uploads_upload SET upload_date = '10000-01-01T00:00:00Z' WHERE id = %s", [upload.pk])
     uploads = client.get(f"/api/v1/uploads/?token={token}")
-    assert uploads.status_code == 200
+    assert uploads.status_code == 200, uploads.content
+    assert uploads.json()[0]["sync_last_finished"] == "9999-12-31T23:59:59Z"
+    detail = client.get(f"/api/v1/uploads/{upload.pk}/?token={token}")
+    assert detail.status_code == 200, detail.content
+    assert detail.json()["upload_date"] == "9999-12-31T23:59:59.999999+00:00"
     # The next upload of that source succeeds, its data landed exactly.
     following = upload_and_ingest(sources, source, "m.csv", HEADER + b"A,p,2021-01-02T00:00:00Z,2.5\n")
     assert following.sync_status == SyncStatus.SUCCESSFUL, following.report
