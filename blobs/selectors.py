@@ -76,3 +76,26 @@ def blob_from_signed_link(*, signed: str, filename: str) -> tuple[Blob, str]:
     if blob is None:
         raise LinkRefused("The object no longer exists.")
     return blob, payload.get("n") or ""
+
+
+def blob_open_zip(*, key: str, name: str, limits=None):
+    """A stored zip opened within limits (blobs.archives.SafeZip); ArchiveRefused if it cannot be
+    read safely. The caller closes it (it is a context manager) while the stream stays open."""
+    from .archives import SafeZip
+
+    stream = get_backend().open_seekable(key)
+    try:
+        archive = SafeZip(stream, name=name, limits=limits)
+    except BaseException:
+        stream.close()
+        raise
+    original_close = archive.close
+
+    def close():
+        try:
+            original_close()
+        finally:
+            stream.close()
+
+    archive.close = close
+    return archive

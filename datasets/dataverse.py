@@ -10,13 +10,12 @@ import posixpath
 import re
 import time
 import uuid
-import zipfile
-import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 
+from blobs.archives import ArchiveRefused, ZipLimits
 from blobs.direct import (
     DirectTicket,
     direct_adopt,
@@ -28,7 +27,7 @@ from blobs.direct import (
     multipart_get,
 )
 from blobs.models import Blob, MultipartUpload
-from blobs.selectors import blob_open_seekable
+from blobs.selectors import blob_open_seekable, blob_open_zip
 from blobs.services import StagedBlob, blob_discard_staged, blob_record, blob_stage
 from blobs.storage import READ_CHUNK, S3Backend, get_backend
 from nexus_server.errors import Forbidden, InvalidInput, NexusError, NotAuthenticated, NotFound
@@ -407,50 +406,28 @@ def replace_entries(*, files: list[FileParams]) -> list[Entry]:
 # --- native uploads: a zip is unpacked into its files
 
 
-def _zip_member_ok(name: str) -> bool:
-    return not (name.startswith("/") or ".." in name.split("/") or name.endswith("/"))
-
-
 def native_entries(*, staged: StagedBlob, client_name: str, content_type: str, params: FileParams) -> list[Entry]:
     """The entries of a native upload: the file itself, or each member of a zip (its path inside the
-    zip under the given directory label), as Dataverse unpacks them."""
+    zip under the given directory label), as Dataverse unpacks them. The zip is read through blobs'
+    safe archive reading: unsafe paths, encryption, bad CRCs and sizes over the limits refuse it whole."""
     is_zip = (content_type or "").split(";")[0].strip() == "application/zip" or client_name.lower().endswith(".zip")
     if not is_zip:
         return [Entry(params=params, staged=staged, client_name=client_name, content_type=content_type)]
     entries: list[Entry] = []
-    total = 0
+    limits = ZipLimits.default()
+    limits = ZipLimits(members=MAX_ZIP_MEMBERS, member_bytes=limits.member_bytes, total_bytes=limits.total_bytes)
     try:
-        with blob_open_seekable(key=staged.key) as raw:
-            try:
-                archive = zipfile.ZipFile(raw)
-            except zipfile.BadZipFile:
-                raise InvalidInput(f"'{client_name}' is not a readable zip file.") from None
-            with archive:
-                members = [m for m in archive.infolist() if not m.is_dir()]
-                if len(members) > MAX_ZIP_MEMBERS:
-                    raise InvalidInput(
-                        f"The number of files in the zip archive is over the limit ({MAX_ZIP_MEMBERS}); "
-                        f"'{client_name}' has {len(members)}."
-                    )
-                for member in members:
-                    if not _zip_member_ok(member.filename):
-                        raise InvalidInput(f"The zip member '{member.filename}' has an absolute or '..' path.")
-                    total += member.file_size
-                    if total > settings.NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES:
-                        raise InvalidInput(
-                            f"The zip unpacks to more than {settings.NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES} bytes."
-                        )
-                    try:
-                        with archive.open(member) as stream:
-                            member_staged = blob_stage(chunks=iter(lambda s=stream: s.read(READ_CHUNK), b""))
-                    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError) as error:
-                        # Encrypted, corrupt or of an unknown compression: the zip is refused whole.
-                        raise InvalidInput(f"The zip member '{member.filename}' cannot be read: {error}") from None
-                    folder, base = posixpath.split(member.filename)
-                    label = "/".join(p for p in (params.directory_label or "", folder) if p)
-                    member_params = FileParams(**{**params.__dict__, "directory_label": label, "file_name": base})
-                    member_params.checksum_type = member_params.checksum_value = None
-                    entries.append(Entry(params=member_params, staged=member_staged, client_name=base))
+        with blob_open_zip(key=staged.key, name=f"'{client_name}'", limits=limits) as archive:
+            for member in archive.members:
+                member_staged = blob_stage(chunks=archive.chunks(member, READ_CHUNK))
+                folder, base = posixpath.split(member.orig_filename)
+                label = "/".join(p for p in (params.directory_label or "", folder) if p)
+                member_params = FileParams(**{**params.__dict__, "directory_label": label, "file_name": base})
+                member_params.checksum_type = member_params.checksum_value = None
+                entries.append(Entry(params=member_params, staged=member_staged, client_name=base))
+    except ArchiveRefused as refusal:
+        blob_discard_staged(keys=[e.staged.key for e in entries])
+        raise InvalidInput(refusal.message) from None
     except BaseException:
         blob_discard_staged(keys=[e.staged.key for e in entries])
         raise

@@ -5,3 +5,8 @@ from django.apps import AppConfig
 
 class HarvestConfig(AppConfig):
     name = "harvest"
+
+    def ready(self):
+        from .dbtypes import register
+
+        register()

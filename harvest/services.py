@@ -8,7 +8,6 @@ source's connections; a zip is ingested member by member, in name order, as one 
 import hashlib
 import mimetypes
 import time
-import zipfile
 from collections.abc import Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -20,8 +19,9 @@ from django.db import transaction
 from django.db.models import Exists, Max, Min, OuterRef
 from django.utils import timezone
 
+from blobs.archives import ArchiveRefused, member_basename
 from blobs.models import Blob
-from blobs.selectors import blob_iter_chunks, blob_open, blob_open_seekable
+from blobs.selectors import blob_iter_chunks, blob_open, blob_open_seekable, blob_open_zip
 from blobs.services import BlobTooLarge, blob_write
 from blobs.storage import get_backend
 from nexus_server.errors import InvalidInput
@@ -39,7 +39,7 @@ from .appliers import (
 from .calculations import calculations_mark_changed
 from .locks import ingest_lock_try, run_lock_held, series_lock
 from .models import Document, HarvestRun, Measurement, RasterFrame, RunStatus, Series
-from .parsers.common import ErrorLog, IngestFailed, Timestamps, text_stream
+from .parsers.common import ErrorLog, IngestFailed, InputRefused, OutOfRange, Timestamps, text_stream
 from .parsers.knmi import KnmiFile
 from .parsers.raster import NotARaster, tiff_info, timestamp_from_filename
 from .parsers.spatial import parse_geojson, parse_spatial_csv
@@ -115,6 +115,11 @@ class _Ingest:
     def file(self, name: str, open_binary: Callable, as_blob: Callable[[], Blob]) -> None:
         try:
             self._file(name, open_binary, as_blob)
+        except InputRefused as refusal:
+            # A bound of the parsers (line, field, nesting, ...): the file is refused here, named.
+            self.log.where = self.log.where or f"{name}: "
+            self.log.add(str(refusal))
+            self.log.raise_if_any()
         except UnicodeDecodeError as error:
             self.log.add(f"the file is not UTF-8 text ({error.reason}: byte {error.object[error.start : error.end]!r})")
             # Stop here: the upsert of this file was abandoned mid-statement (the transaction can
@@ -155,7 +160,11 @@ class _Ingest:
 
     def raster(self, name: str, blob: Blob) -> None:
         dc = self.connection(FeatureKind.RASTER, "rasters")
-        when = timestamp_from_filename(name, self.zone)
+        try:
+            when = timestamp_from_filename(name, self.zone)
+        except OutOfRange as error:
+            self.log.add(f"the date in the name of '{name}' {error}")
+            return
         if when is None:
             self.log.add(f"'{name}' has no date in its name (e.g. evaporation2020-1-1.tif or ..._20200101.tif)")
             return
@@ -228,24 +237,29 @@ def ingest(*, blob: Blob, data_source: DataSource, filename: str) -> dict:
 
 def _run(state: _Ingest, *, blob: Blob, filename: str) -> dict:
     if _extension(filename) == "zip" and not state.only_documents():
-        with blob_open_seekable(key=blob.key) as stream:
-            archive = zipfile.ZipFile(stream)
-            members = sorted((info for info in archive.infolist() if not info.is_dir()), key=lambda i: i.filename)
-            for info in members:
-                name = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
-                state.log.where = f"{info.filename}: "
+        # Uploads and harvests alike: the archive is read within blobs' zip limits, member bytes
+        # counted as they are decompressed; a refusal names the member.
+        try:
+            with blob_open_zip(key=blob.key, name=f"'{filename}'") as archive:
+                members = sorted(archive.members, key=lambda i: i.filename)
+                for info in members:
+                    name = member_basename(info)
+                    state.log.where = f"{info.orig_filename}: "
 
-                def member_blob(info=info, name=name):
-                    with archive.open(info) as member:
+                    def member_blob(info=info, name=name):
                         stored = blob_write(
-                            chunks=iter(lambda: member.read(CHUNK), b""),
+                            chunks=archive.chunks(info, CHUNK),
                             media_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
                         )
-                    state.created.append(stored.key)
-                    return stored
+                        state.created.append(stored.key)
+                        return stored
 
-                state.file(name, lambda info=info: archive.open(info), member_blob)
-            state.report["members"] = len(members)
+                    state.file(name, lambda info=info: archive.open(info), member_blob)
+                state.report["members"] = len(members)
+        except ArchiveRefused as refusal:
+            state.log.where = ""
+            state.log.add(refusal.message)
+            state.log.raise_if_any()
     else:
         state.file(filename, lambda: blob_open(blob=blob), lambda: blob)
     return state.finish()

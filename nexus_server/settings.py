@@ -273,6 +273,8 @@ LOGGING = {
 WHITENOISE_USE_FINDERS = True
 # A zip upload's members may add up to this many bytes once uncompressed.
 NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES = env.int("NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES", default=2 * 1024 * 1024 * 1024)
+# ... and hold at most this many entries (blobs/archives.py).
+NEXUS_MAX_ZIP_MEMBERS = env.int("NEXUS_MAX_ZIP_MEMBERS", default=10_000)
 # Descriptions are shown in this locale when neither the request nor the user's world names one.
 NEXUS_DEFAULT_LOCALE = env("NEXUS_DEFAULT_LOCALE", default="nl-NL")
 

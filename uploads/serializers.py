@@ -62,6 +62,14 @@ def absolute_base(request) -> str:
     return request.build_absolute_uri("/")[:-1] if request is not None else ""
 
 
+def _local_iso(value) -> str:
+    """In the server's zone; in UTC where that zone would leave years 1 to 9999 (a stored edge value)."""
+    try:
+        return timezone.localtime(value).isoformat()
+    except OverflowError:
+        return value.isoformat()
+
+
 def upload_body(row: dict, *, base: str = "") -> dict:
     """The seed's fields of one upload, from a row of uploads.selectors.ROW_FIELDS: built directly,
     so a list of 1,000 uploads renders in milliseconds (the serializer's fields document the schema)."""
@@ -73,7 +81,7 @@ def upload_body(row: dict, *, base: str = "") -> dict:
         "uploader_name": row["uploader__name"] or full_name or row["uploader__username"],
         "upload_file": base + link if link.startswith("/") else link,
         # ISO 8601 with the offset of the server's time zone, as the seed shows it.
-        "upload_date": timezone.localtime(row["upload_date"]).isoformat(),
+        "upload_date": _local_iso(row["upload_date"]),
         "uploader": row["uploader_id"],
         "datasource": row["data_source_id"],
         "datasource_name": row["data_source__name"],

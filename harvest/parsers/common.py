@@ -1,7 +1,9 @@
 """What every parser shares: the error log with line numbers, text decoding, timestamps and numbers."""
 
-import io
+import codecs
+import csv
 import math
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
 
@@ -37,33 +39,169 @@ class ErrorLog:
             raise IngestFailed(errors)
 
 
-class ChunkReader(io.RawIOBase):
-    """A binary file object over an iterator of byte chunks, for io.TextIOWrapper."""
-
-    def __init__(self, chunks: Iterator[bytes]):
-        self._chunks = iter(chunks)
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self._pending:
-            try:
-                self._pending = next(self._chunks)
-            except StopIteration:
-                return 0
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+# Bounds of every text parser (CSV, KNMI), whatever the input: a line (or a CSV record that spans
+# lines inside quotes) and one CSV field. A longer one ends the ingest, naming the line and the limit;
+# no more than the limit plus one read is ever held.
+MAX_LINE_CHARS = 1024 * 1024
+MAX_FIELD_CHARS = 131_072  # the csv module's own default, set explicitly: it is what bounds a field
+MAX_COLUMNS = 10_000
+READ_BYTES = 64 * 1024
+csv.field_size_limit(MAX_FIELD_CHARS)
 
 
-def text_stream(binary, encoding: str = "utf-8-sig") -> io.TextIOWrapper:
-    """Text over any binary reader (UTF-8 by default, a byte order mark dropped); newlines are left
-    to the csv module."""
-    chunks = iter(lambda: binary.read(1024 * 1024), b"")
-    return io.TextIOWrapper(io.BufferedReader(ChunkReader(chunks), 1024 * 1024), encoding=encoding, newline="")
+class InputRefused(Exception):
+    """The file goes over one of the parsers' bounds, or cannot be read on: the ingest stops here
+    with this reason (the caller adds the file's name)."""
+
+
+class BoundedLines:
+    """Lines of text (with their line ends, as csv wants them) decoded incrementally from a binary
+    reader; a line over MAX_LINE_CHARS is refused once that many characters are buffered, before it
+    is held whole. `line` is the number of the last line returned. With `records` on (csv_rows), the
+    lines since the last record also count against the limit."""
+
+    def __init__(self, binary, encoding: str = "utf-8-sig", max_chars: int = MAX_LINE_CHARS):
+        self._binary = binary
+        self._decoder = codecs.getincrementaldecoder(encoding)()
+        self._ready: list[str] = []  # complete lines, in reverse order
+        self._pending = ""
+        self._refuse = False  # a line too long follows the ready ones
+        self._eof = False
+        self.max_chars = max_chars
+        self.line = 0
+        self.records = False
+        self.record_chars = 0
+        self.record_start = 1
+
+    def _fill(self) -> None:
+        data = self._binary.read(READ_BYTES)
+        if not data:
+            self._eof = True
+            text = self._pending + self._decoder.decode(b"", final=True)
+            self._pending = ""
+            lines = _split(text, final=True)
+        else:
+            text = self._pending + self._decoder.decode(data)
+            lines = _split(text, final=False)
+            self._pending = lines.pop()
+        if len(self._pending) > self.max_chars:
+            self._refuse = True
+        for index, line in enumerate(lines):
+            if len(line) > self.max_chars and len(line.rstrip("\r\n")) > self.max_chars:
+                del lines[index:]
+                self._refuse = True
+                break
+        lines.reverse()
+        self._ready = lines
+
+    def readline(self) -> str:
+        while not self._ready:
+            if self._refuse:
+                raise InputRefused(
+                    f"line {self.line + 1}: the line is longer than {self.max_chars} characters (the limit)"
+                )
+            if self._eof:
+                return ""
+            self._fill()
+        text = self._ready.pop()
+        self.line += 1
+        if self.records:
+            self.record_chars += len(text)
+            if self.record_chars > self.max_chars:
+                raise InputRefused(
+                    f"line {self.record_start}: the record is longer than {self.max_chars} characters (the limit)"
+                )
+        return text
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        text = self.readline()
+        if not text:
+            raise StopIteration
+        return text
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
+
+
+def _split(text: str, *, final: bool) -> list[str]:
+    """Complete lines (\n, \r\n or \r ends kept) and, unless final, the unfinished rest last. A
+    '\r' that ends the text stays in the rest: a '\n' may follow."""
+    if "\r" not in text:
+        parts = text.split("\n")
+        rest = parts.pop()
+        lines = [part + "\n" for part in parts]
+    else:
+        lines, end = [], 0
+        for match in _LINE.finditer(text):
+            if not final and match.end() == len(text) and text.endswith("\r"):
+                break
+            lines.append(match.group())
+            end = match.end()
+        rest = text[end:]
+    if final:
+        if rest:
+            lines.append(rest)
+        return lines
+    lines.append(rest)
+    return lines
+
+
+def text_stream(binary, encoding: str = "utf-8-sig") -> BoundedLines:
+    """Bounded text lines over any binary reader (UTF-8 by default, a byte order mark dropped)."""
+    return BoundedLines(binary, encoding=encoding)
+
+
+def csv_header(first: str, *, delimiter: str) -> list[str]:
+    """The cells of a CSV header line, at most MAX_COLUMNS of them."""
+    try:
+        cells = next(csv.reader([first], delimiter=delimiter))
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise InputRefused(f"line 1: a field is longer than {MAX_FIELD_CHARS} characters (the limit)") from None
+        raise InputRefused(f"line 1: not readable as CSV ({error})") from None
+    if len(cells) > MAX_COLUMNS:
+        raise InputRefused(f"line 1: the header has {len(cells)} columns; the limit is {MAX_COLUMNS}")
+    return cells
+
+
+def csv_rows(lines: BoundedLines, *, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number where the record starts, cells) per CSV record, within the line and field
+    bounds: a record spanning lines in quotes counts all its characters against MAX_LINE_CHARS."""
+    lines.records, lines.record_chars, lines.record_start = True, 0, lines.line + 1
+    reader = csv.reader(lines, delimiter=delimiter)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise InputRefused(
+                    f"line {lines.record_start}: a field is longer than {MAX_FIELD_CHARS} characters (the limit)"
+                ) from None
+            raise InputRefused(f"line {lines.record_start}: not readable as CSV ({error})") from None
+        yield lines.record_start, row
+        lines.record_chars, lines.record_start = 0, lines.line + 1
+
+
+class OutOfRange(ValueError):
+    """A timestamp Python reads but that is outside years 1 to 9999 once in UTC."""
+
+
+def in_range(value: datetime) -> datetime:
+    """The aware value, if it lies in years 1 to 9999 in UTC (what both Python and PostgreSQL
+    represent and every reader can render); OutOfRange otherwise. `0001-01-01T00:00:00+14:00` is
+    year 0 in UTC, `9999-12-31T23:59:59-14:00` year 10000."""
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not 1 <= utc.year <= 9999:
+        raise OutOfRange("is outside years 1 to 9999 in UTC (the range stored timestamps must be in)")
+    return value
 
 
 class Timestamps:
@@ -81,6 +219,7 @@ class Timestamps:
         value = datetime.fromisoformat(text.strip())
         if value.tzinfo is None:
             value = value.replace(tzinfo=self.zone)
+        value = in_range(value)
         if len(self._cache) > 100_000:
             self._cache.clear()
         self._cache[text] = value

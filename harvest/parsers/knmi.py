@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .common import ErrorLog
+from .common import ErrorLog, InputRefused, in_range
 from .timeseries import Point
 
 # KNMI column -> (parameter name of the KNMI data source, factor from KNMI's units)
@@ -21,6 +21,8 @@ VARIABLES = {
     "FXX": ("wind_speed_max_m_s", 0.1),
     "FG": ("wind_speed_mean_m_s", 0.1),
 }
+# The station table is held while the rows stream: KNMI lists about 50.
+MAX_STATIONS = 10_000
 # -1 means "less than 0.05 mm": stored as 0.
 TRACE_AS_ZERO = {"RH"}
 
@@ -61,6 +63,8 @@ class KnmiFile:
                     return
                 continue
             if match := _STATION.match(line):
+                if len(self.stations) >= MAX_STATIONS:
+                    raise InputRefused(f"line {self.line}: more than {MAX_STATIONS} stations (the limit)")
                 stn, lon, lat, alt, name = match.groups()
                 self.stations.append(Station(stn, float(lon), float(lat), float(alt), name))
             elif match := _HEADER.match(line):
@@ -84,7 +88,7 @@ class KnmiFile:
                 self.log.add(f"line {self.line}: station '{stn}' is not in the file's station table")
                 continue
             try:
-                when = datetime.strptime(day, "%Y%m%d").replace(tzinfo=UTC)
+                when = in_range(datetime.strptime(day, "%Y%m%d").replace(tzinfo=UTC))
             except ValueError:
                 self.log.add(f"line {self.line}, column 'YYYYMMDD': '{day}' is not a date")
                 continue

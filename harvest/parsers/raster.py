@@ -4,12 +4,16 @@ import re
 import struct
 from datetime import datetime, tzinfo
 
+from .common import in_range
+
 _PATTERNS = [
     (re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(?!\d)"), 5),  # ..._202001011200.tif
     (re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"), 3),  # ..._20200101.tif
     (re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)"), 3),  # evaporation2020-1-1.tif
 ]
 
+# The first IFD's entries are read at once: at most this many (a GeoTIFF header has a few dozen).
+MAX_IFD_ENTRIES = 4096
 _TYPES = {3: ("H", 2), 4: ("I", 4), 12: ("d", 8), 16: ("Q", 8)}
 WIDTH, HEIGHT, PIXEL_SCALE, TIEPOINT = 256, 257, 33550, 33922
 
@@ -23,9 +27,10 @@ def timestamp_from_filename(name: str, zone: tzinfo) -> datetime | None:
         for match in pattern.finditer(name):
             parts = [int(g) for g in match.groups()[:groups]]
             try:
-                return datetime(*parts, tzinfo=zone)
+                value = datetime(*parts, tzinfo=zone)
             except ValueError:
                 continue
+            return in_range(value)  # OutOfRange: a real date, but not one that can be stored
     return None
 
 
@@ -62,7 +67,7 @@ def _tiff_info(stream) -> dict:
     if len(raw_count) < count_size:
         raise NotARaster("truncated TIFF: the first directory is missing")
     (count,) = struct.unpack(order + count_fmt, raw_count)
-    if count > 4096:
+    if count > MAX_IFD_ENTRIES:
         raise NotARaster("corrupt TIFF: implausible directory size")
     entries = stream.read(count * entry_size)
     tags = {}

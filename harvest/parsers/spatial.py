@@ -1,6 +1,7 @@
 """Spatial features: GeoJSON FeatureCollections (streamed) and CSV with WKT, lat/lon or attributes."""
 
-import csv
+import math
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ import ijson
 import shapely.wkt
 from shapely.errors import ShapelyError
 
-from .common import ErrorLog, parse_number
+from .common import ErrorLog, InputRefused, csv_header, csv_rows, parse_number
 
 WKT = {"wkt", "geometry", "geom", "the_geom", "shape"}
 LAT = {"lat", "latitude", "y"}
@@ -58,23 +59,85 @@ class _SkipBom:
         return self.binary.read(size)
 
 
+# Bounds of the GeoJSON parser, counted on ijson's event stream before any Python object is built:
+# how deep arrays and objects nest (a MultiPolygon needs 7 levels with the collection), how many
+# values (numbers, strings, keys) one feature holds, and how long one string is.
+MAX_JSON_DEPTH = 64
+MAX_FEATURE_VALUES = 1_000_000
+MAX_JSON_STRING_CHARS = 1024 * 1024
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # PostgreSQL's jsonb and UTF-8 refuse them
+_OPEN, _CLOSE = {"start_map", "start_array"}, {"end_map", "end_array"}
+
+
+def _geojson_features(binary) -> Iterator[tuple[int, object]]:
+    """(position, value) of each item of the root object's `features` list, built one at a time
+    within the bounds; anything outside `features` is read past without being built."""
+    depth, root_key, in_features, number = 0, None, False, 0
+    builder, values = None, 0
+    for event, value in ijson.basic_parse(_SkipBom(binary), use_float=True):
+        if event in _OPEN:
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                where = f"feature {number + (builder is None)}: " if in_features else ""
+                raise InputRefused(f"{where}the JSON nests deeper than {MAX_JSON_DEPTH} levels (the limit)")
+        elif event in ("string", "map_key"):
+            if len(value) > MAX_JSON_STRING_CHARS:
+                raise InputRefused(
+                    f"feature {number + (builder is None)}: a string is longer than {MAX_JSON_STRING_CHARS} "
+                    "characters (the limit)"
+                )
+            if builder is not None and _UNSTORABLE.search(value):
+                raise InputRefused(
+                    f"feature {number}: a string holds a NUL or a lone surrogate, which cannot be stored"
+                )
+        elif event == "number" and builder is not None and not math.isfinite(value):
+            raise InputRefused(f"feature {number}: a number is too large to be stored ({value})")
+        if builder is not None:
+            builder.event(event, value)
+            values += 1
+            if values > MAX_FEATURE_VALUES:
+                raise InputRefused(f"feature {number}: more than {MAX_FEATURE_VALUES} values in it (the limit)")
+            if event in _CLOSE and depth == 3:
+                yield number, builder.value
+                builder = None
+        elif in_features and depth - (event in _OPEN) == 2 and event not in _CLOSE:
+            number += 1
+            values = 0
+            builder = ijson.ObjectBuilder()
+            builder.event(event, value)
+            if event not in _OPEN:  # a scalar item: complete at once
+                yield number, builder.value
+                builder = None
+        elif event == "map_key" and depth == 1:
+            root_key = value
+        elif event == "start_array" and depth == 2 and root_key == "features":
+            in_features = True
+        if event in _CLOSE:
+            depth -= 1
+            if in_features and depth == 1:
+                in_features = False
+
+
 def parse_geojson(binary, *, key_prop: str | None, log: ErrorLog) -> Iterator[dict]:
     """Yields {key, geometry, properties} per feature of a FeatureCollection, one at a time."""
     count = 0
     try:
-        for number, feature in enumerate(ijson.items(_SkipBom(binary), "features.item"), start=1):
+        for number, feature in _geojson_features(binary):
             count += 1
             if not isinstance(feature, dict) or feature.get("type") != "Feature":
                 log.add(f"feature {number}: not a GeoJSON Feature")
                 continue
             properties = _plain(feature.get("properties") or {})
+            if not isinstance(properties, dict):
+                log.add(f"feature {number}: its properties are not a JSON object")
+                continue
             key = feature.get("id")
             key = str(_plain(key)) if key not in (None, "") and not key_prop else _key(properties, key_prop, number)
             if key is None:
                 log.add(f"feature {number}: no '{key_prop}' property to key it by")
                 continue
             yield {"key": key, "geometry": _plain(feature.get("geometry")), "properties": properties}
-    except ijson.JSONError as error:
+    except (ijson.JSONError, ValueError) as error:
         log.add(f"the file is not valid JSON ({error})")
         return
     if count == 0:
@@ -89,17 +152,20 @@ def parse_spatial_csv(text, *, key_prop: str | None, log: ErrorLog) -> Iterator[
         log.add("The file is empty: a header line is expected.")
         return
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    header = [name.strip() for name in next(csv.reader([first], delimiter=delimiter))]
+    header = [name.strip() for name in csv_header(first, delimiter=delimiter)]
     lower = [name.lower() for name in header]
     wkt = next((i for i, name in enumerate(lower) if name in WKT), None)
     lat = next((i for i, name in enumerate(lower) if name in LAT), None)
     lon = next((i for i, name in enumerate(lower) if name in LON), None)
     geometry_cols = {wkt} if wkt is not None else ({lat, lon} if lat is not None and lon is not None else set())
     count = 0
-    for line, row in enumerate(csv.reader(text, delimiter=delimiter), start=2):
+    for line, row in csv_rows(text, delimiter=delimiter):
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         row = row + [""] * (len(header) - len(row))
+        if any("\x00" in cell for cell in row):
+            log.add(f"line {line}: a cell contains a NUL character, which cannot be stored")
+            continue
         properties = {header[i]: row[i] for i in range(len(header)) if i not in geometry_cols}
         geometry = None
         if wkt is not None and row[wkt].strip():

@@ -1,11 +1,10 @@
 """Timeseries CSV, long (`feature,parameter,timestamp,value`) or wide (one column per parameter)."""
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from .common import ErrorLog, Timestamps, parse_number
+from .common import ErrorLog, OutOfRange, Timestamps, csv_header, csv_rows, parse_number
 
 FEATURE = {"feature", "feature_key", "feature_id", "id_src", "location", "location_id", "station", "loc_id"}
 PARAMETER = {"parameter", "param", "parameter_id", "variable"}
@@ -50,7 +49,7 @@ def parse_timeseries_csv(text, *, timestamps: Timestamps, log: ErrorLog) -> Iter
         return
     delimiter = ";" if first.count(";") > first.count(",") else ","
     decimal_comma = delimiter == ";"
-    header = [name.strip().lower() for name in next(csv.reader([first], delimiter=delimiter))]
+    header = [name.strip().lower() for name in csv_header(first, delimiter=delimiter)]
     if any("\x00" in name for name in header):
         log.add("line 1: a column name contains a NUL character")
         return
@@ -74,8 +73,7 @@ def parse_timeseries_csv(text, *, timestamps: Timestamps, log: ErrorLog) -> Iter
             log.add("line 1: no value columns: expected a parameter and a value column, or one column per parameter")
             return
     width = len(header)
-    reader = csv.reader(text, delimiter=delimiter)
-    for line, row in enumerate(reader, start=2):
+    for line, row in csv_rows(text, delimiter=delimiter):
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if len(row) < width:
@@ -87,8 +85,11 @@ def parse_timeseries_csv(text, *, timestamps: Timestamps, log: ErrorLog) -> Iter
             continue
         try:
             when = timestamps.parse(stamp)
+        except OutOfRange as error:
+            log.add(f"line {line}, column '{header[time_col]}': '{stamp[:60]}' {error}")
+            continue
         except ValueError:
-            log.add(f"line {line}, column '{header[time_col]}': '{stamp}' is not an ISO 8601 timestamp")
+            log.add(f"line {line}, column '{header[time_col]}': '{stamp[:60]}' is not an ISO 8601 timestamp")
             continue
         for col, parameter in value_columns:
             cell = row[col].strip()

@@ -668,7 +668,7 @@ def test_native_zips_refused_leave_nothing(client, demo, local_storage, django_u
         url, {"file": SimpleUploadedFile("c.zip", bytes(corrupt), "application/zip")}, HTTP_X_DATAVERSE_KEY=TOKEN
     )
     assert response.status_code == 400
-    assert response.json()["message"] == "The zip member 'a.txt' cannot be read: Bad CRC-32 for file 'a.txt'"
+    assert response.json()["message"] == "Zip member 'a.txt' cannot be read: Bad CRC-32 for file 'a.txt'."
     assert [p for p in local_storage.rglob("*") if p.is_file()] == []
     assert draft_files() == [] and Blob.objects.count() == 0
 

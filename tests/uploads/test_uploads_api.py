@@ -191,7 +191,7 @@ def _refusal_cases():
             "not a zip",
             {"filename": "data.zip", "content": b"PK but not really"},
             400,
-            {"upload_file": ["The file is not a valid zip archive."]},
+            {"upload_file": ["The file is not a readable zip archive (no end of central directory: truncated?)."]},
         ),
         (
             "empty zip",
@@ -232,7 +232,7 @@ def _refusal_cases():
             "zip too large uncompressed",
             {"filename": "data.zip", "content": _zip({"a.csv": b"0" * 5000})},
             400,
-            {"upload_file": ["The zip archive's uncompressed size of 5000 bytes exceeds the maximum of 4096 bytes."]},
+            {"upload_file": ["The file unpacks to 5000 bytes; the limit is 4096 bytes uncompressed."]},
         ),
         (
             "json too large",

@@ -1,0 +1,151 @@
+"""Safe archive reading: every unsafe or damaged zip is an ArchiveRefused naming the member and limit."""
+
+import io
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from blobs.archives import ArchiveRefused, SafeZip, ZipLimits, end_record
+
+LIMITS = ZipLimits(members=10, member_bytes=10_000, total_bytes=15_000)
+
+
+def make_zip(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytearray:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, content in members.items():
+            archive.writestr(zipfile.ZipInfo(name), content, compress_type=compression)
+    return bytearray(buffer.getvalue())
+
+
+def refusal(data, limits=LIMITS, read=True) -> str:
+    with pytest.raises(ArchiveRefused) as caught:
+        archive = SafeZip(io.BytesIO(bytes(data)), name="The file", limits=limits)
+        if read:
+            for info in archive.members:
+                for _chunk in archive.chunks(info):
+                    pass
+    return caught.value.message
+
+
+def patch_both_headers(data: bytearray, local_at: int, central_at: int, value: bytes) -> bytearray:
+    """Writes `value` at a field of the local header (offset local_at) and the central one (central_at)."""
+    local = data.find(b"PK\x03\x04")
+    central = data.find(b"PK\x01\x02")
+    data[local + local_at : local + local_at + len(value)] = value
+    data[central + central_at : central + central_at + len(value)] = value
+    return data
+
+
+def test_a_good_zip_reads_in_order_with_counted_bytes():
+    data = make_zip({"b/one.csv": b"x" * 100, "two.csv": b"y" * 50})
+    with SafeZip(io.BytesIO(bytes(data)), name="z", limits=LIMITS) as archive:
+        assert [i.filename for i in archive.members] == ["b/one.csv", "two.csv"]
+        assert [b"".join(archive.chunks(i)) for i in archive.members] == [b"x" * 100, b"y" * 50]
+        assert archive.read_total == 150
+        with archive.open(archive.members[1]) as reader:
+            assert (reader.read(10), reader.read(100), reader.read(1)) == (b"y" * 10, b"y" * 40, b"")
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("/etc/passwd", "has an absolute path or '..' in its path"),
+        ("a/../../b.csv", "has an absolute path or '..' in its path"),
+        ("..", "has an absolute path or '..' in its path"),
+        ("C:/windows/b.csv", "has an absolute path or '..' in its path"),
+        ("c:b.csv", "has an absolute path or '..' in its path"),
+        ("a\\..\\b.csv", "has a backslash in its path"),
+        ("a\x01b.csv", "has a control character in its path"),
+        ("a" * 1025, "has a path longer than 1024 characters (the limit)"),
+    ],
+)
+def test_unsafe_member_paths(name, reason):
+    assert refusal(make_zip({name: b"x"}), read=False) == f"Zip member '{name}' {reason}."
+
+
+def test_an_encrypted_member():
+    data = patch_both_headers(make_zip({"a.csv": b"secret"}), 6, 8, struct.pack("<H", 1))
+    assert refusal(data, read=False) == "Zip member 'a.csv' is encrypted; encrypted zips are not read."
+
+
+def test_an_unknown_compression_method():
+    data = patch_both_headers(make_zip({"a.csv": b"x" * 10}), 8, 10, struct.pack("<H", 99))
+    assert refusal(data, read=False) == (
+        "Zip member 'a.csv' uses compression method 99, which is not supported (stored, deflate, bzip2 and lzma are)."
+    )
+
+
+def test_a_bad_crc_names_the_member():
+    data = make_zip({"a.csv": b"hello world"}, compression=zipfile.ZIP_STORED)
+    at = data.find(b"hello world")
+    data[at] = ord("j")
+    assert refusal(data) == "Zip member 'a.csv' cannot be read: Bad CRC-32 for file 'a.csv'."
+
+
+def test_a_damaged_deflate_stream_names_the_member():
+    data = make_zip({"a.csv": bytes(range(256)) * 30})
+    local = data.find(b"PK\x03\x04")
+    data[local + 30 + 5 : local + 30 + 25] = b"\xff" * 20
+    message = refusal(data)
+    assert message.startswith("Zip member 'a.csv' cannot be read: ")
+
+
+@pytest.mark.parametrize("cut", [10, 100, 400])
+def test_a_truncated_zip(cut):
+    data = make_zip({"a.csv": bytes(range(256)) * 4, "b.csv": b"b" * 100})
+    message = refusal(data[:-cut])
+    assert "not a readable zip archive" in message
+
+
+def test_a_member_that_lies_past_the_directory_is_refused():
+    data = make_zip({"a.csv": b"x" * 1000})
+    central = data.find(b"PK\x01\x02")
+    data[central + 20 : central + 24] = struct.pack("<I", 10**6)  # compress_size, central directory only
+    assert refusal(data, read=False) == "Zip member 'a.csv' runs past the end of the archive's data (truncated zip?)."
+
+
+def test_counts_and_sizes_over_the_limits():
+    many = make_zip({f"{i}.csv": b"x" for i in range(11)})
+    assert refusal(many, read=False) == "The file lists 11 entries; the limit is 10 members."
+    big = make_zip({"a.csv": b"x" * 10_001})
+    assert refusal(big, read=False) == "Zip member 'a.csv' is 10001 bytes uncompressed; the limit is 10000 bytes."
+    total = make_zip({"a.csv": b"x" * 8000, "b.csv": b"x" * 8000})
+    assert refusal(total, read=False) == "The file unpacks to 16000 bytes; the limit is 15000 bytes uncompressed."
+
+
+def test_a_header_that_understates_the_size_does_not_raise_the_bound():
+    # The directory says 100 bytes; the stream holds 20,000: what is read is counted, not what is said.
+    data = make_zip({"a.csv": b"x" * 20_000})
+    data = patch_both_headers(data, 22, 24, struct.pack("<I", 100))
+    message = refusal(data, limits=ZipLimits(members=10, member_bytes=1000, total_bytes=1000))
+    assert message.startswith("Zip member 'a.csv' ")
+
+
+def test_the_end_record_is_read_within_the_last_64_kib_and_a_comment():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.csv", b"a")
+        archive.comment = b"PK\x05\x06 not a record " * 100
+    record = end_record(io.BytesIO(buffer.getvalue()), name="z")
+    assert record.entries == 1
+    assert refusal(b"not a zip at all", read=False) == (
+        "The file is not a readable zip archive (no end of central directory: truncated?)."
+    )
+
+
+def test_zip64_end_records_are_read(tmp_path):
+    path = tmp_path / "z64.zip"
+    with zipfile.ZipFile(path, "w") as archive, archive.open("a.csv", "w", force_zip64=True) as member:
+        member.write(b"a")
+    data = bytearray(path.read_bytes())
+    with SafeZip(io.BytesIO(bytes(data)), name="z", limits=LIMITS) as opened:
+        assert [b"".join(opened.chunks(i)) for i in opened.members] == [b"a"]
+
+
+def test_no_private_zipfile_api_is_used():
+    root = Path(__file__).resolve().parent.parent.parent
+    sources = [p for app in ("blobs", "uploads", "harvest", "datasets") for p in (root / app).rglob("*.py")]
+    assert [str(p) for p in sources if "zipfile._" in p.read_text()] == []

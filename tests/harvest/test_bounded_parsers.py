@@ -1,0 +1,327 @@
+"""Every parser refuses input over its stated bounds, naming the file, line and limit; timestamps
+outside years 1 to 9999 in UTC are refused; stored edge timestamps never break a read."""
+
+import io
+import threading
+import zipfile
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+
+from accounts.services import token_create
+from harvest.models import Feature, HarvestRun, Measurement, RunStatus
+from harvest.parsers.common import MAX_COLUMNS, MAX_FIELD_CHARS, MAX_LINE_CHARS
+from harvest.parsers.knmi import MAX_STATIONS as KNMI_MAX_STATIONS
+from harvest.parsers.spatial import MAX_FEATURE_VALUES, MAX_JSON_DEPTH, MAX_JSON_STRING_CHARS
+from harvest.services import harvest_execute
+from synctasks.models import FeatureKind, Subscription, SyncTask, World
+from uploads.models import SyncStatus
+
+from .conftest import stored, upload_and_ingest
+
+pytestmark = pytest.mark.django_db
+
+HEADER = b"feature,parameter,timestamp,value\n"
+GOOD = HEADER + b"A,p,2021-01-01T00:00:00Z,1.5\n"
+
+
+def deep_geojson(depth: int) -> bytes:
+    return (
+        b'{"type":"FeatureCollection","features":[{"type":"Feature","id":"1","properties":{},'
+        b'"geometry":{"type":"Point","coordinates":' + b"[" * depth + b"]" * depth + b"}}]}"
+    )
+
+
+def zipped(name: str, content: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def failed_with(upload, errors):
+    assert upload.sync_status == SyncStatus.FAILED, upload.report
+    assert upload.report["errors"] == errors
+
+
+def test_a_line_over_the_limit_fails_naming_file_line_and_limit(sources):
+    content = HEADER + b"A,p,2021-01-01T00:00:00Z," + b"1" * (MAX_LINE_CHARS + 10) + b"\n"
+    upload = upload_and_ingest(sources, sources.timeseries, "data.csv", content)
+    failed_with(upload, ["data.csv: line 2: the line is longer than 1048576 characters (the limit)"])
+    assert Measurement.objects.count() == 0
+
+
+def test_a_line_without_any_line_end_is_refused_too(sources):
+    content = HEADER + b"A,p,2021-01-01T00:00:00Z,1\n" + b"x" * (3 * MAX_LINE_CHARS)
+    upload = upload_and_ingest(sources, sources.timeseries, "data.csv", content)
+    failed_with(upload, ["data.csv: line 3: the line is longer than 1048576 characters (the limit)"])
+
+
+def test_a_zip_member_with_a_long_line_names_the_member(sources):
+    content = zipped("dir/data.csv", HEADER + b"x" * (2 * MAX_LINE_CHARS))
+    upload = upload_and_ingest(sources, sources.timeseries, "data.zip", content)
+    failed_with(upload, ["dir/data.csv: line 2: the line is longer than 1048576 characters (the limit)"])
+
+
+def test_a_quoted_record_over_many_lines_counts_as_one(sources):
+    cells = b"".join(b'"a\n' + b"b" * 1000 + b'",' for _ in range(1100))
+    content = HEADER + b"A,p,2021-01-01T00:00:00Z,1\n" + cells + b"\n"
+    upload = upload_and_ingest(sources, sources.timeseries, "data.csv", content)
+    failed_with(upload, ["data.csv: line 3: the record is longer than 1048576 characters (the limit)"])
+
+
+def test_a_field_over_the_limit(sources):
+    content = HEADER + b'A,p,2021-01-01T00:00:00Z,"' + b"1" * (MAX_FIELD_CHARS + 1) + b'"\n'
+    upload = upload_and_ingest(sources, sources.spatial_csv, "data.csv", content)
+    failed_with(upload, [f"data.csv: line 2: a field is longer than {MAX_FIELD_CHARS} characters (the limit)"])
+
+
+def test_a_header_with_too_many_columns(sources):
+    content = b"feature,timestamp," + b",".join(b"c%d" % i for i in range(MAX_COLUMNS)) + b"\nA,2021-01-01,1\n"
+    upload = upload_and_ingest(sources, sources.wide, "data.csv", content)
+    failed_with(upload, [f"data.csv: line 1: the header has {MAX_COLUMNS + 2} columns; the limit is {MAX_COLUMNS}"])
+
+
+def test_a_knmi_file_with_a_long_line(sources):
+    content = b"# STN,YYYYMMDD,TG\n" + b"#" * (MAX_LINE_CHARS + 1) + b"\n"
+    upload = upload_and_ingest(sources, sources.knmi, "etmgeg_260.txt", content)
+    failed_with(upload, ["etmgeg_260.txt: line 2: the line is longer than 1048576 characters (the limit)"])
+
+
+def test_the_100000_deep_geojson_is_refused_before_it_is_built(sources):
+    upload = upload_and_ingest(sources, sources.geojson, "deep.geojson", deep_geojson(100_000))
+    failed_with(upload, [f"deep.geojson: feature 1: the JSON nests deeper than {MAX_JSON_DEPTH} levels (the limit)"])
+    assert Feature.objects.count() == 0
+
+
+def test_nesting_outside_the_features_is_refused_as_well(sources):
+    content = b'{"type":"FeatureCollection","meta":' + b"[" * 1000 + b"]" * 1000 + b',"features":[]}'
+    upload = upload_and_ingest(sources, sources.geojson, "deep.json", content)
+    failed_with(upload, [f"deep.json: the JSON nests deeper than {MAX_JSON_DEPTH} levels (the limit)"])
+
+
+def test_geojson_at_the_depth_limit_is_read(sources):
+    # collection (1), features (2), feature (3), geometry (4), the point (5) in 59 more arrays: 64.
+    coordinates = b"[" * 59 + b"[1.0,2.0]" + b"]" * 59
+    content = (
+        b'{"type":"FeatureCollection","features":[{"type":"Feature","id":"f","properties":{"a":{"b":[1]}},'
+        b'"geometry":{"type":"Point","coordinates":' + coordinates + b"}}]}"
+    )
+    upload = upload_and_ingest(sources, sources.geojson, "ok.geojson", content)
+    assert upload.sync_status == SyncStatus.SUCCESSFUL, upload.report
+    feature = Feature.objects.get()
+    assert (feature.key, feature.properties) == ("f", {"a": {"b": [1]}})
+
+
+def test_a_feature_with_too_many_values_and_a_string_too_long(sources):
+    many = b",".join([b"1"] * (MAX_FEATURE_VALUES + 1))
+    content = (
+        b'{"type":"FeatureCollection","features":[{"type":"Feature","id":"f","properties":{},'
+        b'"geometry":{"type":"MultiPoint","coordinates":[' + many + b"]}}]}"
+    )
+    upload = upload_and_ingest(sources, sources.geojson, "many.geojson", content)
+    failed_with(upload, [f"many.geojson: feature 1: more than {MAX_FEATURE_VALUES} values in it (the limit)"])
+    long = b'{"type":"FeatureCollection","features":[{"type":"Feature","id":"' + b"k" * (MAX_JSON_STRING_CHARS + 1)
+    upload = upload_and_ingest(sources, sources.geojson, "long.geojson", long + b'"}]}')
+    failed_with(
+        upload, [f"long.geojson: feature 1: a string is longer than {MAX_JSON_STRING_CHARS} characters (the limit)"]
+    )
+
+
+def test_timestamps_outside_years_1_to_9999_in_utc_are_refused_with_their_lines(sources):
+    content = HEADER + (
+        b"A,p,2021-01-01T00:00:00Z,1\nA,p,0001-01-01T00:00:00+14:00,2\nA,p,9999-12-31T23:59:59-14:00,3\n"
+        b"A,p,0001-01-01T14:00:00+14:00,4\nA,p,9999-12-31T23:59:59+00:00,5\n"
+    )
+    upload = upload_and_ingest(sources, sources.timeseries, "m.csv", content)
+    reason = "is outside years 1 to 9999 in UTC (the range stored timestamps must be in)"
+    failed_with(
+        upload,
+        [
+            f"line 3, column 'timestamp': '0001-01-01T00:00:00+14:00' {reason}",
+            f"line 4, column 'timestamp': '9999-12-31T23:59:59-14:00' {reason}",
+        ],
+    )
+    # The first and last years themselves are fine.
+    edges = HEADER + b"A,p,0001-01-01T14:00:00+14:00,4\nA,p,9999-12-31T23:59:59+00:00,5\n"
+    upload = upload_and_ingest(sources, sources.timeseries, "m.csv", edges)
+    assert upload.sync_status == SyncStatus.SUCCESSFUL, upload.report
+    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
+    assert stored(dc) == [
+        ("A", "p", datetime(1, 1, 1, 0, tzinfo=UTC), 4.0),
+        ("A", "p", datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), 5.0),
+    ]
+
+
+def test_a_naive_timestamp_is_checked_in_the_sources_zone(sources):
+    # Europe/Amsterdam is ahead of UTC: 0001-01-01T00:00 there is year 0 in UTC.
+    content = b"feature,timestamp,p\nA,0001-01-01T00:00:00,1\n"
+    upload = upload_and_ingest(sources, sources.wide, "w.csv", content)
+    failed_with(
+        upload,
+        [
+            "line 2, column 'timestamp': '0001-01-01T00:00:00' is outside years 1 to 9999 in UTC "
+            "(the range stored timestamps must be in)"
+        ],
+    )
+
+
+def test_a_raster_dated_outside_the_range(sources):
+    sources.rasters.time_zone = "Europe/Amsterdam"  # 0001-01-01T00:00 there is year 0 in UTC
+    sources.rasters.save()
+    upload = upload_and_ingest(sources, sources.rasters, "evaporation0001-1-1.tif", b"II*\0")
+    failed_with(
+        upload,
+        [
+            "the date in the name of 'evaporation0001-1-1.tif' is outside years 1 to 9999 in UTC "
+            "(the range stored timestamps must be in)"
+        ],
+    )
+
+
+@pytest.mark.postgres
+def test_stored_edge_timestamps_never_break_the_reads_and_the_next_upload_succeeds(sources, client, settings):
+    settings.TIME_ZONE = "Europe/Amsterdam"  # ahead of UTC: the largest stored value has no local time
+    source = sources.timeseries
+    dc = sources.dc(source, FeatureKind.TIMESERIES)
+    bad = HEADER + b"A,p,0001-01-01T00:00:00+14:00,1\nA,p,9999-12-31T23:59:59-14:00,2\n"
+    upload = upload_and_ingest(sources, source, "m.csv", bad)
+    assert upload.sync_status == SyncStatus.FAILED
+    assert [e.split(",")[0] for e in upload.report["errors"]] == ["line 2", "line 3"]
+    assert Measurement.objects.count() == 0
+    # Rows written before these checks existed (or by hand): year 10000 and 1 BC.
+    assert upload_and_ingest(sources, source, "m.csv", GOOD).sync_status == SyncStatus.SUCCESSFUL
+    series_id = Measurement.objects.get().series_id
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO harvest_measurement (series_id, timestamp, value) VALUES "
+            "(%s, '10000-01-01T00:00:00Z', 7), (%s, '0001-01-01T00:00:00Z BC', 8)",
+            [series_id, series_id],
+        )
+        cursor.execute(
+            "UPDATE synctasks_dataconnection SET oldest_time = '0001-01-01T00:00:00Z BC', "
+            "newest_time = '10000-01-01T00:00:00Z' WHERE id = %s",
+            [dc.pk],
+        )
+        cursor.execute(
+            "UPDATE synctasks_datasource SET sync_last_finished = '10000-01-01T00:00:00Z' WHERE id = %s", [source.pk]
+        )
+    token = token_create(user=sources.user, name="t").raw
+    task = SyncTask.objects.get(data_source=source)
+    world = World.objects.create(alias="edge")
+    Subscription.objects.create(world=world, data_connection=dc, retention_time=10**12)
+    listed = client.get(f"/api/v1/sync_tasks_new/?token={token}")
+    assert listed.status_code == 200, listed.content
+    in_world = client.get(f"/api/v1/sync_tasks_new/?world=edge&token={token}")
+    assert in_world.status_code == 200, in_world.content
+    [task_body] = in_world.json()["results"]
+    [shown] = task_body["dataconnections"]
+    assert (shown["oldest_time"], shown["newest_time"]) == ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z")
+    detail = client.get(f"/api/v1/sync_tasks_new/{task.pk}/?token={token}")
+    assert detail.status_code == 200, detail.content
+    events = client.get(f"/api/v1/dataconnections/{dc.pk}/events/?feature=A&parameter=p&token={token}")
+    assert events.status_code == 200
+    assert b"".join(events.streaming_content) == (
+        b"timestamp,value\n0001-01-01T00:00:00Z,8.0\n2021-01-01T00:00:00Z,1.5\n9999-12-31T23:59:59.999999Z,7.0\n"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE uploads_upload SET upload_date = '10000-01-01T00:00:00Z' WHERE id = %s", [upload.pk])
+    uploads = client.get(f"/api/v1/uploads/?token={token}")
+    assert uploads.status_code == 200, uploads.content
+    assert uploads.json()[0]["sync_last_finished"] == "9999-12-31T23:59:59Z"
+    detail = client.get(f"/api/v1/uploads/{upload.pk}/?token={token}")
+    assert detail.status_code == 200, detail.content
+    assert detail.json()["upload_date"] == "9999-12-31T23:59:59.999999+00:00"
+    # The next upload of that source succeeds, its data landed exactly.
+    following = upload_and_ingest(sources, source, "m.csv", HEADER + b"A,p,2021-01-02T00:00:00Z,2.5\n")
+    assert following.sync_status == SyncStatus.SUCCESSFUL, following.report
+    assert Measurement.objects.filter(series_id=series_id, timestamp__year=2021).count() == 2
+
+
+@pytest.fixture
+def served():
+    """A local HTTP endpoint answering every GET with `served.body`."""
+    state = SimpleNamespace(body=b"")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(state.body)))
+            self.end_headers()
+            self.wfile.write(state.body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    state.url = f"http://127.0.0.1:{server.server_port}/export.zip"
+    yield state
+    server.shutdown()
+
+
+def _bad_crc_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("a.csv", GOOD)
+    data = bytearray(buffer.getvalue())
+    data[data.index(b"A,p,")] = ord("B")
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        (lambda: _bad_crc_zip(), ["Zip member 'a.csv' cannot be read: Bad CRC-32 for file 'a.csv'."]),
+        (
+            lambda: zipped("x/a.csv", HEADER + b"1" * (MAX_LINE_CHARS + 1)),
+            ["x/a.csv: line 2: the line is longer than 1048576 characters (the limit)"],
+        ),
+        (lambda: zipped("../a.csv", GOOD), ["Zip member '../a.csv' has an absolute path or '..' in its path."]),
+        (
+            lambda: b"PK\x03\x04 truncated",
+            ["'harvest.zip' is not a readable zip archive (no end of central directory: truncated?)."],
+        ),
+    ],
+    ids=["bad crc", "long line", "unsafe path", "truncated"],
+)
+def test_harvested_zips_are_read_within_the_same_bounds(sources, served, body, errors):
+    source = sources.timeseries
+    source.ext, source.endpoint = "zip", served.url
+    source.save()
+    served.body = body()
+    run = HarvestRun.objects.create(sync_task=SyncTask.objects.get(data_source=source))
+    assert harvest_execute(run_id=run.pk) == RunStatus.FAILED
+    run.refresh_from_db()
+    assert run.report["errors"] == errors
+    assert Measurement.objects.count() == 0
+
+
+def test_geojson_values_postgresql_cannot_store_are_refused(sources):
+    def collection(value: bytes) -> bytes:
+        return (
+            b'{"type":"FeatureCollection","features":[{"type":"Feature","id":"f","properties":{"v":'
+            + value
+            + b'},"geometry":null}]}'
+        )
+
+    upload = upload_and_ingest(sources, sources.geojson, "v.geojson", collection(b'"a\\u0000b"'))
+    failed_with(upload, ["v.geojson: feature 1: a string holds a NUL or a lone surrogate, which cannot be stored"])
+    upload = upload_and_ingest(sources, sources.geojson, "v.geojson", collection(b"1e400"))
+    assert upload.sync_status == SyncStatus.FAILED
+    assert upload.report["errors"][0].startswith("the file is not valid JSON (parse error: numeric (floating point)")
+    assert Feature.objects.count() == 0
+
+
+def test_a_spatial_csv_cell_with_nul(sources):
+    upload = upload_and_ingest(sources, sources.spatial_csv, "s.csv", b"id,name\n1,a\x00b\n2,ok\n")
+    failed_with(upload, ["line 2: a cell contains a NUL character, which cannot be stored"])
+
+
+def test_a_knmi_station_table_over_the_limit(sources):
+    stations = b"".join(b"# %d: 5.0 52.0 1.0 S%d\n" % (n, n) for n in range(KNMI_MAX_STATIONS + 1))
+    upload = upload_and_ingest(sources, sources.knmi, "k.txt", b"# STN LON LAT ALT NAME\n" + stations)
+    failed_with(upload, [f"k.txt: line {KNMI_MAX_STATIONS + 2}: more than {KNMI_MAX_STATIONS} stations (the limit)"])
