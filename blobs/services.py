@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import Error as DatabaseError
+from django.db import connection, transaction
 from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
@@ -196,7 +197,7 @@ def _recorded_keys(keys: list[str]) -> set[str] | None:
     for attempt in range(2):
         try:
             return set(Blob.objects.filter(key__in=keys).values_list("key", flat=True))
-        except DatabaseError:
+        except DatabaseError:  # Django's Error: InterfaceError (a closed connection) included
             if attempt or connection.in_atomic_block:
                 return None
             connection.close()

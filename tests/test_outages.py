@@ -386,3 +386,36 @@ def test_connections_killed_mid_upload_leave_no_staged_bytes(stack_clean, demo, 
     assert rows() == before
     # The next request on the same server succeeds.
     assert read(stack, dialect).status_code == 200
+
+
+def test_bytes_a_row_may_reference_are_kept_while_the_database_cannot_say(local_storage):
+    """Inside a transaction whose connection is gone, a recorded key's fate is unknown: its bytes
+    stay; once the transaction is over (rolled back) the scope's end finds no row and deletes them."""
+    from django.db import Error, transaction
+
+    from blobs.services import blob_discard_staged, blob_record, blob_stage, blob_staging_scope
+
+    def stored():
+        return sorted(p.relative_to(local_storage).as_posix() for p in local_storage.rglob("*") if p.is_file())
+
+    with blob_staging_scope():
+        with pytest.raises(Error), transaction.atomic():
+            staged = blob_stage(chunks=[b"recorded, not yet committed"])
+            blob_record(staged=staged)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                own = cursor.fetchone()[0]
+            db = connection.settings_dict
+            killer = psycopg2.connect(
+                host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname="postgres"
+            )
+            killer.autocommit = True
+            with killer.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [own])
+            killer.close()
+            assert blob_discard_staged(keys=[staged.key]) == []
+            assert stored() == [staged.key]
+            Blob.objects.count()  # the transaction cannot go on
+        assert stored() == [staged.key]
+    assert stored() == []
+    assert Blob.objects.count() == 0
