@@ -1,11 +1,15 @@
 """Request-size refusal before the body is read, and removal of uploads a request did not record."""
 
+import logging
+
 from django.conf import settings
 
 from nexus_server.dialects import error_response
 
-from .services import BlobTooLarge, blob_discard_staged
+from .services import BlobTooLarge, blob_staging_scope
 from .uploadhandler import BlobUploadHandler
+
+logger = logging.getLogger(__name__)
 
 
 class RequestSizeLimitMiddleware:
@@ -38,18 +42,23 @@ class RequestSizeLimitMiddleware:
 
 
 class DiscardUnrecordedUploadsMiddleware:
-    """After the response: bytes that the request's upload handler staged but that no Blob row
-    records (the view failed or refused the request) are deleted, as is any half-written file."""
+    """After the response: bytes that the request wrote but that no committed Blob row records (the
+    view failed or refused the request, the database went away) are deleted, as is any half-written
+    file or multipart upload. Keys the request never handed to blob_record go without asking the
+    database, so a lost database leaves nothing behind either."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        try:
-            return self.get_response(request)
-        finally:
-            handlers = getattr(request, "_upload_handlers", None) or []
-            for handler in handlers:
-                if isinstance(handler, BlobUploadHandler):
-                    handler.abort_current()
-                    blob_discard_staged(keys=[staged.key for staged in handler.staged])
+        with blob_staging_scope():
+            try:
+                return self.get_response(request)
+            finally:
+                handlers = getattr(request, "_upload_handlers", None) or []
+                for handler in handlers:
+                    if isinstance(handler, BlobUploadHandler):
+                        try:
+                            handler.abort_current()
+                        except Exception:  # storage down: the response stands, the sweep cleans up
+                            logger.warning("could not abort a partial upload", exc_info=True)

@@ -7,13 +7,15 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import Error as DatabaseError
+from django.db import connection, transaction
 from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
@@ -39,6 +41,38 @@ def blob_new_key() -> str:
     return f"blobs/{day}/{uuid.uuid4().hex}"
 
 
+class StagingScope:
+    """The keys written while the scope was open (a request), and which of them were handed to
+    blob_record. Only blob_record writes a row for staged bytes and their keys are fresh, so a key
+    never handed to it has no row: it can be deleted without asking the database."""
+
+    def __init__(self):
+        self.written: dict[str, bool] = {}  # key -> handed to blob_record
+
+    def wrote(self, key: str) -> None:
+        self.written.setdefault(key, False)
+
+    def recording(self, key: str) -> None:
+        if key in self.written:
+            self.written[key] = True
+
+
+_SCOPE: ContextVar[StagingScope | None] = ContextVar("blob_staging_scope", default=None)
+
+
+@contextlib.contextmanager
+def blob_staging_scope() -> Iterator[StagingScope]:
+    """Notes every key written inside it; on leaving, deletes those that no committed row records
+    (see blob_discard_unrecorded). The request path opens one around each request."""
+    scope = StagingScope()
+    token = _SCOPE.set(scope)
+    try:
+        yield scope
+    finally:
+        _SCOPE.reset(token)
+        blob_discard_unrecorded(scope=scope)
+
+
 @dataclass
 class StagedBlob:
     """Bytes that are in storage under `key` but not (yet) recorded as a Blob row."""
@@ -62,6 +96,9 @@ class BlobWriter:
         self.size = 0
         self._sha256 = hashlib.sha256()
         self._md5 = hashlib.md5(usedforsecurity=False) if md5 else None
+        scope = _SCOPE.get()
+        if scope is not None:
+            scope.wrote(self.key)
         self._sink = self.backend.open_sink(self.key, media_type)
         self._pending: Future | None = None
         self.done = False
@@ -124,6 +161,7 @@ def blob_stage(
 def blob_record(*, staged: StagedBlob, media_type: str = DEFAULT_MEDIA_TYPE, discard_on_error: bool = True) -> Blob:
     """The Blob row for staged bytes. If the row cannot be written, the bytes are deleted, unless the
     caller keeps them (to put them back where a client uploaded them)."""
+    _note_recording(staged.key)
     try:
         with transaction.atomic():
             return Blob.objects.create(
@@ -145,17 +183,64 @@ def blob_write(*, chunks: Iterable[bytes], max_bytes: int | None = None, media_t
     return blob_record(staged=staged, media_type=media_type)
 
 
+def _note_recording(key: str) -> None:
+    scope = _SCOPE.get()
+    if scope is not None:
+        scope.recording(key)
+
+
+def _recorded_keys(keys: list[str]) -> set[str] | None:
+    """The keys among `keys` that a Blob row records, or None when the database cannot say. A
+    connection lost earlier in the request is replaced once (outside a transaction only)."""
+    if not keys:
+        return set()
+    for attempt in range(2):
+        try:
+            return set(Blob.objects.filter(key__in=keys).values_list("key", flat=True))
+        except DatabaseError:  # Django's Error: InterfaceError (a closed connection) included
+            if attempt or connection.in_atomic_block:
+                return None
+            connection.close()
+    return None
+
+
+def _delete_quietly(backend, key: str) -> bool:
+    """Deletes one object; a storage that is down keeps it for the orphan sweep (logged)."""
+    try:
+        backend.delete(key)
+        return True
+    except Exception:  # the request's own answer stands; the sweep removes what is left
+        logger.warning("could not delete staged bytes %s; the orphan sweep will", key, exc_info=True)
+        return False
+
+
 def blob_discard_staged(*, keys: Iterable[str]) -> list[str]:
-    """Deletes the bytes of staged keys that no Blob row records (a request that failed)."""
-    keys = list(keys)
+    """Deletes the bytes of staged keys that no Blob row records (a request that failed). Keys this
+    request's scope knows were never handed to blob_record go without asking the database; when
+    the database cannot answer for the others, they are kept (never delete bytes a committed row
+    may reference) and the orphan sweep decides."""
+    keys = list(dict.fromkeys(keys))
     if not keys:
         return []
-    recorded = set(Blob.objects.filter(key__in=keys).values_list("key", flat=True))
+    scope = _SCOPE.get()
+    never_recorded = {key for key in keys if scope is not None and scope.written.get(key) is False}
+    recorded = _recorded_keys([key for key in keys if key not in never_recorded])
+    if recorded is None:
+        kept = [key for key in keys if key not in never_recorded]
+        logger.warning("the database did not answer: %d staged objects are left to the orphan sweep", len(kept))
+        recorded = set(kept)
     backend = get_backend()
     discarded = [key for key in keys if key not in recorded]
-    for key in discarded:
-        backend.delete(key)
-    return discarded
+    return [key for key in discarded if _delete_quietly(backend, key)]
+
+
+def blob_discard_unrecorded(*, scope: StagingScope) -> list[str]:
+    """Deletes what the scope wrote and no row records (see blob_discard_staged)."""
+    token = _SCOPE.set(scope)
+    try:
+        return blob_discard_staged(keys=list(scope.written))
+    finally:
+        _SCOPE.reset(token)
 
 
 def blob_delete(*, blob: Blob) -> None:

@@ -14,12 +14,12 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView, set_rollback
+from rest_framework.views import APIView
 
 from accounts.authentication import ApiTokenAuthentication
 from blobs.services import BlobTooLarge
 from blobs.uploadhandler import BlobUploadHandler
-from nexus_server.dialects import DELTA, error_body
+from nexus_server.dialects import DELTA
 from nexus_server.exceptions import exception_handler
 from nexus_server.parsers import StreamingMultiPartParser
 
@@ -78,7 +78,6 @@ JSON_BODY_LIMIT = 64 * 1024
 LIST_SIZE_DEFAULT = 20
 LIST_SIZE_LIMIT = 1000
 LIST_FROM_LIMIT = 10000
-UNEXPECTED = "The system experienced an unexpected error, please try again later."
 
 logger = logging.getLogger(__name__)
 
@@ -105,14 +104,8 @@ class AcceptAnything(DefaultContentNegotiation):
 
 
 def delta_exception_handler(exc, context):
+    # The shared handler answers every exception (an outage 503, a bug a logged 500 UnexpectedError).
     response = exception_handler(exc, context)
-    if response is None:
-        # Anything else is a bug or an outage: logged with its traceback, answered in Delta's shape.
-        request = context.get("request")
-        logger.exception("Unexpected error in %s %s", getattr(request, "method", "?"), getattr(request, "path", "?"))
-        set_rollback()
-        body = error_body(DELTA, status=500, message=UNEXPECTED, type="UnexpectedError")
-        return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, DeltaError):
         response.data.update(exc.extra)
     return response

@@ -19,6 +19,22 @@ _DELTA_TYPES = {
     409: "ResourceAlreadyExists",
     413: "FileTooLarge",
     415: "UnsupportedMediaType",
+    500: "UnexpectedError",
+    503: "ServiceUnavailable",
+}
+
+# What each dialect says of a bug (the traceback goes to the log, never to the client).
+UNEXPECTED = {
+    NEXUS: "Internal server error",
+    DELTA: "The system experienced an unexpected error, please try again later.",
+    CDG: "Internal server error",
+    DATAVERSE: "Internal server error. More details available at the server logs.",
+}
+NOT_FOUND = {
+    NEXUS: "Not found.",
+    DELTA: "The requested resource does not exist.",
+    CDG: "Not found.",
+    DATAVERSE: "API endpoint does not exist on this server.",
 }
 
 
@@ -52,10 +68,15 @@ def error_body(dialect: str, *, status: int, message, type: str | None = None, f
     return {"detail": message}
 
 
-def error_response(path: str, *, status: int, message: str, type: str | None = None) -> JsonResponse:
-    """A plain Django response for errors raised before a view runs (middleware)."""
-    dialect = dialect_for_path(path)
+def error_response(
+    path: str, *, status: int, message: str, type: str | None = None, dialect: str | None = None, headers=None
+) -> JsonResponse:
+    """A plain Django response for errors outside DRF's views (middleware, plain views, handlers)."""
+    dialect = dialect or dialect_for_path(path)
     content_type = "application/ld+json" if dialect == DELTA else "application/json"
     return JsonResponse(
-        error_body(dialect, status=status, message=message, type=type), status=status, content_type=content_type
+        error_body(dialect, status=status, message=message, type=type),
+        status=status,
+        content_type=content_type,
+        headers=headers,
     )

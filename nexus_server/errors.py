@@ -55,5 +55,9 @@ class PayloadTooLarge(NexusError):
 
 
 class Unavailable(NexusError):
+    """A dependency is down (`component`: database, storage, broker); clients retry after `retry_after` s."""
+
     status = 503
     code = "unavailable"
+    component = None
+    retry_after = 5

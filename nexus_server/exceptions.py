@@ -1,13 +1,20 @@
-"""DRF exception handler: project errors and DRF's own, rendered in the request's dialect."""
+"""Every exception, rendered in the request's dialect: project errors and DRF's own with their
+status, an outage as 503 naming the component (with Retry-After), anything else a logged JSON 500."""
+
+import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
-from .dialects import DATAVERSE, NEXUS, dialect_for_path, error_body
-from .errors import NexusError
+from .dialects import DATAVERSE, NEXUS, UNEXPECTED, dialect_for_path, error_body
+from .errors import NexusError, Unavailable
+from .outages import outage_of
+
+logger = logging.getLogger("nexus.errors")
 
 
 def _dialect(context) -> str:
@@ -19,23 +26,54 @@ def _dialect(context) -> str:
     return dialect_for_path(request.path) if request is not None else NEXUS
 
 
+def project_error_for(exc: BaseException, *, method: str = "?", path: str = "?") -> NexusError | None:
+    """The project error an exception stands for: itself, an outage's Unavailable (logged as one
+    line: operators see which dependency and why), or None when DRF or the caller decides."""
+    if isinstance(exc, NexusError) and not isinstance(exc, Unavailable):
+        return exc
+    outage = outage_of(exc)
+    if outage is not None:
+        logger.warning(
+            "%s %s: %s unavailable (%s: %s)", method, path, outage.component, type(exc).__name__, str(exc).strip()
+        )
+    return outage
+
+
+def error_headers(error: NexusError) -> dict | None:
+    if error.status == 401:
+        return {"WWW-Authenticate": "Token"}
+    if isinstance(error, Unavailable):
+        return {"Retry-After": str(error.retry_after)}
+    return None
+
+
+def log_unexpected(exc: BaseException, *, method: str, path: str) -> None:
+    logger.error("Unexpected error in %s %s", method, path, exc_info=(type(exc), exc, exc.__traceback__))
+
+
 def exception_handler(exc, context):
     dialect = _dialect(context)
-    if isinstance(exc, NexusError):
-        body = error_body(dialect, status=exc.status, message=exc.message, type=exc.type, field=exc.field)
-        headers = {"WWW-Authenticate": "Token"} if exc.status == 401 else None
-        return Response(body, status=exc.status, headers=headers)
+    request = context.get("request")
+    method, path = getattr(request, "method", "?"), getattr(request, "path", "?")
+    error = project_error_for(exc, method=method, path=path)
+    if error is not None:
+        if error.status >= 500:
+            set_rollback()
+        body = error_body(dialect, status=error.status, message=error.message, type=error.type, field=error.field)
+        return Response(body, status=error.status, headers=error_headers(error))
 
     if dialect == NEXUS:
         response = drf_exception_handler(exc, context)
-        return response
+        if response is not None:
+            return response
+        return _unexpected(exc, dialect=dialect, method=method, path=path)
 
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf_exceptions.PermissionDenied()
     if not isinstance(exc, drf_exceptions.APIException):
-        return None
+        return _unexpected(exc, dialect=dialect, method=method, path=path)
     detail = exc.detail
     message = detail if isinstance(detail, str) else _flatten(detail)
     if dialect == DATAVERSE and isinstance(exc, drf_exceptions.AuthenticationFailed):
@@ -46,6 +84,13 @@ def exception_handler(exc, context):
     return Response(
         error_body(dialect, status=exc.status_code, message=str(message)), status=exc.status_code, headers=headers
     )
+
+
+def _unexpected(exc, *, dialect: str, method: str, path: str) -> Response:
+    """A bug: its traceback to the log, the dialect's JSON 500 to the client (never an HTML page)."""
+    log_unexpected(exc, method=method, path=path)
+    set_rollback()
+    return Response(error_body(dialect, status=500, message=UNEXPECTED[dialect]), status=500)
 
 
 def _flatten(detail) -> str:

@@ -1,4 +1,5 @@
-"""`/healthz`: the database, the broker and the storage, each checked and reported on its own."""
+"""`/healthz` and `/readyz`: the database, the broker and the storage, each checked and reported on its
+own; 503 while any is down, naming it (`"unavailable": [...]`)."""
 
 from django.db import connection
 from django.http import JsonResponse
@@ -34,5 +35,11 @@ def healthz(request):
             report[name] = "ok"
         except Exception as error:  # a health check reports every failure, whatever it is
             report[name] = f"error: {type(error).__name__}: {error}"
-    healthy = all(value == "ok" for value in report.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **report}, status=200 if healthy else 503)
+    down = [name for name, value in report.items() if value != "ok"]
+    if not down:
+        return JsonResponse({"status": "ok", **report})
+    return JsonResponse({"status": "error", **report, "unavailable": down}, status=503, headers={"Retry-After": "5"})
+
+
+# Readiness is the same question: can this server answer requests that need every dependency?
+readyz = healthz

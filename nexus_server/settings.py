@@ -50,7 +50,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: refuse an over-size body before anything (CSRF, sessions) can read it.
+    # Outermost: a view's exception nothing else answered is JSON in its dialect's shape (503, 500).
+    "nexus_server.failsafe.ErrorShapeMiddleware",
+    # Then: refuse an over-size body before anything (CSRF, sessions) can read it.
     "blobs.middleware.RequestSizeLimitMiddleware",
     "nexus_server.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .health import healthz
+from .health import healthz, readyz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include("blobs.urls")),
@@ -18,3 +19,9 @@ urlpatterns = [
     path("", include("harvest.urls")),
     path("", include("files.urls")),
 ]
+
+# Django's own error pages are HTML: every dialect answers JSON in its own shape instead.
+handler400 = "nexus_server.failsafe.bad_request"
+handler403 = "nexus_server.failsafe.permission_denied"
+handler404 = "nexus_server.failsafe.not_found"
+handler500 = "nexus_server.failsafe.server_error"

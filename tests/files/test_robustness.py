@@ -44,13 +44,13 @@ def test_unexpected_error_is_a_json_ld_500_and_logged(client, writer, monkeypatc
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr("files.apis.file_list", boom)
-    with caplog.at_level(logging.ERROR, logger="files.apis"):
+    with caplog.at_level(logging.ERROR, logger="nexus.errors"):
         response = client.get("/v1/files/org/proj", **auth(writer))
     body = error(
         response, 500, "UnexpectedError", "The system experienced an unexpected error, please try again later."
     )
     assert "disk on fire" not in json.dumps(body)
-    assert [r.exc_info[1].args for r in caplog.records if r.name == "files.apis"] == [("disk on fire",)]
+    assert [r.exc_info[1].args for r in caplog.records if r.name == "nexus.errors"] == [("disk on fire",)]
 
 
 @pytest.mark.parametrize(
