@@ -1,6 +1,7 @@
 """Hostile path segments and query parameters in every URL pattern of the four dialects: 400 or 404 in
 the dialect's shape, never 500, and nothing stored."""
 
+import signal
 from pathlib import Path
 from urllib.parse import quote
 
@@ -344,3 +345,56 @@ def test_an_unusable_part_content_type_is_stored_as_octet_stream(demo, client, d
     assert Blob.objects.get().media_type == expected
     if dialect != "nexus":
         assert DatasetFile.objects.get().media_type == expected
+
+
+def test_under_gunicorn_the_raw_path_is_read_strictly(tmp_path):
+    """gunicorn gives the raw URI (RAW_URI): bytes that are not UTF-8 are refused from it, where
+    Django's own decoding would have turned them into a literal '%ED%A0%80'."""
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from tests.conftest import _free_port, seeded_embedded_env
+
+    root = Path(__file__).resolve().parents[1]
+    env = seeded_embedded_env(tmp_path / "var", token=DEMO_TOKEN)
+    port = _free_port()
+    env.update(PORT=str(port), WEB_CONCURRENCY="1")
+    log = tmp_path / "gunicorn.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "nexus_server/gunicorn_conf.py", "nexus_server.wsgi"],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{base}/healthz", timeout=5)
+                break
+            except (requests.ConnectionError, requests.Timeout):
+                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        cases = [
+            ("/api/v1/dataset/%ED%A0%80/files.json", 400, {"error": "The path is not UTF-8 text."}),
+            ("/api/v1/dataset/%00/files.json", 400, {"error": "The path holds control characters."}),
+            ("/api/datasets/%FF/locks", 400, {"status": "ERROR", "message": "The path is not UTF-8 text."}),
+            ("/api/v1/uploads/%ED%A0%80/", 400, {"detail": "The path is not UTF-8 text."}),
+            ("/api/v1/uploads/abc/", 404, {"detail": "Not found."}),
+            ("/api/v1/uploads/99999999999999999999/", 404, {"detail": "Not found."}),
+        ]
+        for path, status, body in cases:
+            response = requests.get(base + path, timeout=10)
+            assert (response.status_code, response.json()) == (status, body), path
+        # A literal '%' sent as %25 is text, not a broken byte: the dataset is merely unknown.
+        fine = requests.get(f"{base}/api/v1/dataset/a%25ED%25A0/files.json", timeout=10)
+        assert (fine.status_code, fine.json()) == (404, {"error": "Dataset 'a%ED%A0' does not exist."})
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
