@@ -398,3 +398,11 @@ def test_under_gunicorn_the_raw_path_is_read_strictly(tmp_path):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("value", ["\u0661", "\u0662", "\x00", "1.5", "1_0"])
+def test_an_upload_names_its_data_source_in_ascii_digits(demo, client, value):
+    data = {"datasource": value, "upload_file": SimpleUploadedFile("a.csv", CSV, content_type="text/csv")}
+    response = client.post(f"/api/v1/uploads/?token={DEMO_TOKEN}", data)
+    assert (response.status_code, response.json()) == (400, {"datasource": ["A valid integer is required."]})
+    assert Blob.objects.count() == 0
