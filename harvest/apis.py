@@ -15,21 +15,11 @@ from .selectors import data_connection_readable, events_csv_lines, harvest_runs_
 from .services import harvest_queue
 
 
-class BoundedDateTimeField(serializers.DateTimeField):
-    """A date-time whose conversion to UTC stays within years 1 to 9999 (else Python overflows)."""
-
-    def enforce_timezone(self, value):
-        try:
-            return super().enforce_timezone(value)
-        except OverflowError:
-            raise serializers.ValidationError("The date-time is outside years 1 to 9999 in UTC.") from None
-
-
 class EventsQuery(serializers.Serializer):
     feature = serializers.CharField()
     parameter = serializers.CharField()
-    start = BoundedDateTimeField(required=False)
-    end = BoundedDateTimeField(required=False)
+    start = serializers.DateTimeField(required=False)
+    end = serializers.DateTimeField(required=False)
 
 
 class DataConnectionEventsApi(APIView):
