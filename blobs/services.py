@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -27,6 +28,20 @@ from .storage import get_backend
 logger = logging.getLogger(__name__)
 
 DEFAULT_MEDIA_TYPE = "application/octet-stream"
+MEDIA_TYPE_MAX = Blob._meta.get_field("media_type").max_length
+# `type/subtype` with optional parameters, printable ASCII only (RFC 9110's token and quoted-string).
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(?:\s*;[\x20-\x7e]*)?")
+
+
+def media_type_clean(raw: str | None) -> str:
+    """A client's media type as stored: itself when it is a well-formed type that fits the column,
+    else `application/octet-stream` (the bytes are kept; only the unusable label is dropped)."""
+    text = (raw or "").strip()
+    if len(text) > MEDIA_TYPE_MAX or not _MEDIA_TYPE.fullmatch(text):
+        return DEFAULT_MEDIA_TYPE
+    return text
+
+
 # Shared by every writer of the process; each writer has one task in it at a time.
 _PIPELINE = ThreadPoolExecutor(max_workers=8, thread_name_prefix="blob-writer")
 
@@ -169,7 +184,7 @@ def blob_record(*, staged: StagedBlob, media_type: str = DEFAULT_MEDIA_TYPE, dis
                 size=staged.size,
                 sha256=staged.sha256,
                 md5=staged.md5,
-                media_type=media_type or DEFAULT_MEDIA_TYPE,
+                media_type=media_type_clean(media_type),
             )
     except BaseException:
         if discard_on_error:

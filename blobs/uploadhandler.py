@@ -3,9 +3,9 @@
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
-from nexus_server.dialects import CDG, DATAVERSE, dialect_for_path
+from nexus_server.dialects import CDG, DATAVERSE, DELTA, dialect_for_path
 
-from .services import BlobWriter, StagedBlob
+from .services import BlobWriter, StagedBlob, media_type_clean
 
 MD5_DIALECTS = {CDG, DATAVERSE}
 
@@ -56,6 +56,11 @@ class BlobUploadHandler(FileUploadHandler):
         self.staged: list[StagedBlob] = []
 
     def new_file(self, field_name, file_name, content_type, content_length, charset=None, content_type_extra=None):
+        # The multipart dialects take the part's type from here: one over the column's width or not a
+        # media type at all (control characters, no '/') is stored as application/octet-stream. Delta
+        # answers such a type itself (400, as its reference does), so it gets the type as sent.
+        if self.request is None or dialect_for_path(self.request.path) != DELTA:
+            content_type = media_type_clean(content_type)
         super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
         self.writer = BlobWriter(
             max_bytes=self.max_bytes, media_type=content_type or "application/octet-stream", md5=self._wants_md5()

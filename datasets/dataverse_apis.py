@@ -168,7 +168,7 @@ class UploadUrlsApi(DataverseView):
     def get(self, request, ident: str):
         dataset = self.dataset(ident)
         raw = request.query_params.get("size", "")
-        if not is_number(raw):
+        if not is_number(raw) or len(raw) > 19:
             raise InvalidInput(f"'size' must be the file's size in bytes, a whole number; got '{raw}'.")
         ticket, storage_identifier = dataverse_ticket(user=request.user, dataset=dataset, size=int(raw))
         if ticket.url is not None:

@@ -20,7 +20,9 @@ from accounts.authentication import ApiTokenAuthentication
 from blobs.services import BlobTooLarge
 from blobs.uploadhandler import BlobUploadHandler
 from nexus_server.dialects import DELTA
+from nexus_server.errors import InvalidInput
 from nexus_server.exceptions import exception_handler
+from nexus_server.input_guard import parse_int
 from nexus_server.parsers import StreamingMultiPartParser
 
 from . import errors
@@ -131,6 +133,9 @@ class DeltaView(APIView):
         for name in ("org", "project", "label", "path"):
             if _CONTROL.search(kwargs.get(name) or ""):
                 raise errors.route_not_found()
+        # C0 and DEL in a file id are refused by the IRI check; C1 controls are no IRI characters either.
+        if _CONTROL.search(kwargs.get("rest") or ""):
+            raise errors.invalid_file_id(file_route(request, kwargs["rest"])[0])
         for name, values in request.query_params.lists():
             if _CONTROL.search(name) or any(_CONTROL.search(value) for value in values):
                 raise errors.malformed_query_param(name, "The value holds control characters.")
@@ -157,9 +162,10 @@ def _int_param(request, name: str, *, required: bool = False) -> int | None:
         if required:
             raise errors.missing_query_param(name)
         return None
+    # ASCII digits within 32 bits, as Delta's Int: int() would take '١٢', and 20 digits overflow the driver.
     try:
-        return int(raw)
-    except ValueError:
+        return parse_int(raw, name=name, minimum=-(2**31), maximum=2**31 - 1)
+    except InvalidInput:
         raise errors.malformed_query_param(name, f"'{raw}' is not a valid Int.") from None
 
 

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     # Then: refuse an over-size body before anything (CSRF, sessions) can read it.
     "blobs.middleware.RequestSizeLimitMiddleware",
     "nexus_server.middleware.RequestLogMiddleware",
+    "nexus_server.input_guard.InputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -279,6 +280,10 @@ NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES = env.int("NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES", d
 NEXUS_MAX_ZIP_MEMBERS = env.int("NEXUS_MAX_ZIP_MEMBERS", default=10_000)
 # Descriptions are shown in this locale when neither the request nor the user's world names one.
 NEXUS_DEFAULT_LOCALE = env("NEXUS_DEFAULT_LOCALE", default="nl-NL")
+# The locales a request may name (besides the default and the worlds' locales); others are a 400.
+NEXUS_LOCALES = env.list("NEXUS_LOCALES", default=["nl-NL", "en-IE", "en-GB", "en-US", "de-DE", "fr-FR"])
+# A path segment or query parameter longer than this many characters is a 400 before any view runs.
+NEXUS_MAX_PARAM_CHARS = env.int("NEXUS_MAX_PARAM_CHARS", default=2048)
 
 # Harvests: attempts before a run is failed, the first retry's delay (doubling after), HTTP timeouts.
 NEXUS_HARVEST_MAX_ATTEMPTS = env.int("NEXUS_HARVEST_MAX_ATTEMPTS", default=3)

@@ -10,7 +10,7 @@ from nexus_server.pagination import PageSizePagination
 
 from .models import World
 from .selectors import default_locale, sync_task_get, sync_tasks_list
-from .serializers import ScenarioRename, SyncTaskQuery, sync_task_body
+from .serializers import LocaleQuery, ScenarioRename, SyncTaskQuery, sync_task_body
 from .services import scenario_delete, scenario_rename
 
 TOKEN_PARAMETERS = ("private", "task_type")
@@ -45,7 +45,9 @@ class SyncTaskDetailApi(APIView):
 
     def get(self, request, pk: int):
         task = sync_task_get(user=request.user, task_id=pk)
-        locale = request.query_params.get("locale") or default_locale(user=request.user)
+        query = LocaleQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        locale = query.validated_data.get("locale") or default_locale(user=request.user)
         return Response(sync_task_body(task, locale=locale, enriched=False, full=request.user.is_authenticated))
 
     def patch(self, request, pk: int):

@@ -1,11 +1,14 @@
 """Reads of the catalog: upload rights, visibility, and the sync task list with its filters."""
 
+import re
+
 from django.conf import settings
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, TextField
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from accounts.models import Membership, Role, User
-from nexus_server.errors import NotFound
+from nexus_server.errors import InvalidInput, NotFound
 
 from .models import DataConnection, DataSource, Subscription, SyncTask, TaskType, UploadGrant, UserPreference, World
 
@@ -46,6 +49,26 @@ def locale_text(texts: dict, locale: str) -> str:
         if key.split("-")[0].lower() == language:
             return value
     return next(iter(texts.values()))
+
+
+_LOCALE_FORM = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def known_locales() -> dict[str, str]:
+    """The locales a request may name, by their lower-case form: the configured ones, the default
+    and the worlds' (only those of locale form: a locale becomes a JSON key in a query)."""
+    names = [*settings.NEXUS_LOCALES, settings.NEXUS_DEFAULT_LOCALE]
+    names += World.objects.values_list("locale", flat=True).distinct()
+    return {name.lower(): name for name in names if _LOCALE_FORM.fullmatch(name)}
+
+
+def locale_check(raw: str) -> str:
+    """A requested locale in its known spelling ('en-ie' is 'en-IE'), or InvalidInput."""
+    known = known_locales()
+    found = known.get(raw.lower()) if len(raw) <= 35 else None
+    if found is None:
+        raise InvalidInput(f"Unknown locale '{raw}'; known: {', '.join(sorted(known.values()))}.", field="locale")
+    return found
 
 
 def default_locale(*, user) -> str:
@@ -106,9 +129,9 @@ def sync_tasks_list(*, user, filters: dict, world: World | None, locale: str) ->
     if filters.get("search"):
         text = filters["search"]
         # The description as shown: the locale's text when there is one, else any of its texts.
-        in_locale = Q(data_source__description__has_key=locale) & Q(
-            **{f"data_source__description__{locale}__icontains": text}
-        )
+        # The key is a transform, never spliced into a lookup path ('nl__regex' stays a key).
+        tasks = tasks.annotate(locale_text=KeyTextTransform(locale, "data_source__description"))
+        in_locale = Q(data_source__description__has_key=locale) & Q(locale_text__icontains=text)
         fallback = ~Q(data_source__description__has_key=locale) & Q(description_text__icontains=text)
         tasks = tasks.annotate(description_text=Cast("data_source__description", TextField())).filter(
             Q(data_source__name__icontains=text) | Q(calculation__name__icontains=text) | in_locale | fallback

@@ -2,25 +2,38 @@
 
 from rest_framework import serializers
 
+from nexus_server.errors import InvalidInput
 from nexus_server.formats import utc_z
+from nexus_server.input_guard import parse_int
 
 from .models import SyncTask, TaskType
-from .selectors import locale_text
+from .selectors import locale_check, locale_text
 
 
 class CommaIntegers(serializers.CharField):
     def to_internal_value(self, data):
         text = super().to_internal_value(data)
         try:
-            return [int(part) for part in text.split(",") if part.strip()]
-        except ValueError:
+            # Bounded like the ids they are compared with (an int beyond 64 bits overflows SQLite's driver).
+            return [parse_int(part.strip(), name="dc_id", minimum=1) for part in text.split(",") if part.strip()]
+        except InvalidInput:
             raise serializers.ValidationError("A comma-separated list of integers is required.") from None
+
+
+class LocaleField(serializers.CharField):
+    """A locale the server knows (see `known_locales`), in its known spelling."""
+
+    def to_internal_value(self, data):
+        try:
+            return locale_check(super().to_internal_value(data))
+        except InvalidInput as error:
+            raise serializers.ValidationError(error.message) from None
 
 
 class SyncTaskQuery(serializers.Serializer):
     dc_id = CommaIntegers(required=False)
     feature_type = serializers.CharField(required=False)
-    locale = serializers.CharField(required=False)
+    locale = LocaleField(required=False)
     private = serializers.BooleanField(required=False, allow_null=True, default=None)
     search = serializers.CharField(required=False)
     task_type = serializers.ChoiceField(choices=TaskType.values, required=False)
@@ -31,6 +44,10 @@ class SyncTaskQuery(serializers.Serializer):
         if attrs.get("search") and not attrs.get("locale"):
             raise serializers.ValidationError({"locale": ["Required when using search."]})
         return attrs
+
+
+class LocaleQuery(serializers.Serializer):
+    locale = LocaleField(required=False)
 
 
 class ScenarioRename(serializers.Serializer):

@@ -1,5 +1,7 @@
 """The uploads seed's request form and response bodies, field for field."""
 
+import re
+
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -10,8 +12,18 @@ from .models import Upload
 from .selectors import upload_row
 
 
+class AsciiIntegerField(serializers.IntegerField):
+    """DRF's IntegerField, but ASCII digits only: int() reads an Arabic-Indic one as 1, which names a
+    data source the sender never wrote."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not re.fullmatch(r"\s*-?[0-9]+\s*", data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class UploadForm(serializers.Serializer):
-    datasource = serializers.IntegerField()
+    datasource = AsciiIntegerField()
     upload_file = serializers.FileField(allow_empty_file=True, use_url=False)
 
 

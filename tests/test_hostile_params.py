@@ -1,0 +1,408 @@
+"""Hostile path segments and query parameters in every URL pattern of the four dialects: 400 or 404 in
+the dialect's shape, never 500, and nothing stored."""
+
+import signal
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from blobs.models import Blob
+from datasets.models import DatasetFile
+from nexus_server.dialects import DELTA_ERROR_CONTEXT
+from synctasks.models import DataConnection, World
+from tests.conftest import DEMO_TOKEN
+
+pytestmark = pytest.mark.django_db
+
+# Already percent-encoded for a URL: control characters, DEL, C1, a lone surrogate as UTF-8 bytes
+# (%ED%A0%80), bytes that are not UTF-8, an over-long value, integers beyond 64 bits, negative,
+# and in Arabic-Indic digits.
+HOSTILE = [
+    "%00",
+    "a%00b",
+    "%01",
+    "x%0Ay",
+    "%1F",
+    "%7F",
+    "%C2%85",
+    "%ED%A0%80",
+    "%FF",
+    "x" * 5000,
+    "99999999999999999999",
+    "-99999999999999999999",
+    "-1",
+    quote("١٢"),
+]
+# Values that are refused in any parameter; the numeric ones above only in integer parameters (in a
+# text parameter such as `search`, "-1" is a fine value).
+ANYWHERE = HOSTILE[:10]
+# Integer parameters: beyond 64 bits and in Unicode digits. (DRF's `page_size` falls back to the
+# default for any value it cannot use, and "-1" is a value each view answers in its own way.)
+INTEGER_PARAMS = {"page", "dc_id", "size", "from", "rev"}
+INTEGER_SEGMENTS = {"pk", "dc_id", "i"}
+BAD_INTEGERS = ["99999999999999999999", "-99999999999999999999", quote("١٢")]
+
+# Each dialect's URL patterns by name: the path (with {segments}), the segments' good values, the
+# methods to send and the query parameters the views read.
+CSV = b"id,value\n1,2\n"
+ROUTES = {
+    "nexus": {
+        "upload-list": ("api/v1/uploads/", {}, ["GET", "POST"], ["token"]),
+        "upload-detail": ("api/v1/uploads/{pk}/", {"pk": "1"}, ["GET"], ["token"]),
+        "synctask-upload": ("api/v1/sync_tasks_new/{pk}/upload/", {"pk": "1"}, ["POST"], ["token"]),
+        "synctask-list": (
+            "api/v1/sync_tasks_new/",
+            {},
+            ["GET"],
+            [
+                "dc_id",
+                "feature_type",
+                "locale",
+                "private",
+                "search",
+                "task_type",
+                "uploadable",
+                "world",
+                "page",
+                "page_size",
+            ],
+        ),
+        "synctask-detail": ("api/v1/sync_tasks_new/{pk}/", {"pk": "7"}, ["GET", "PATCH", "DELETE"], ["locale"]),
+        "dc-events": (
+            "api/v1/dataconnections/{dc_id}/events/",
+            {"dc_id": "6"},
+            ["GET"],
+            ["feature", "parameter", "start", "end"],
+        ),
+        "synctask-sync": ("api/v1/sync_tasks_new/{pk}/sync/", {"pk": "7"}, ["POST"], []),
+        "synctask-runs": ("api/v1/sync_tasks_new/{pk}/runs/", {"pk": "7"}, ["GET"], ["page"]),
+    },
+    "cdg": {
+        "cdg-upload": ("api/v1/dataset/{s}/file.json", {"s": "ncl.630.0"}, ["POST"], ["api-token"]),
+        "cdg-version-upload": (
+            "api/v1/dataset/{s}/version/{v}/file.json",
+            {"s": "ncl.630.0", "v": "1.0"},
+            ["POST"],
+            ["api-token"],
+        ),
+        "cdg-upload-short": ("api/v1/{s}/file.json", {"s": "ncl.630.0"}, ["POST"], ["dataset", "api-token"]),
+        "cdg-files": ("api/v1/dataset/{s}/files.json", {"s": "ncl.630.0"}, ["GET"], ["api-token"]),
+        "cdg-version-files": (
+            "api/v1/dataset/{s}/version/{v}/files.json",
+            {"s": "ncl.630.0", "v": "1.0"},
+            ["GET"],
+            ["api-token"],
+        ),
+        "cdg-publish": (
+            "api/v1/dataset/{s}/version/{v}/publish.json",
+            {"s": "ncl.630.0", "v": "1.0"},
+            ["POST"],
+            ["api-token"],
+        ),
+        "cdg-file": ("api/v1/dataset/{s}/file/{f}", {"s": "ncl.630.0", "f": "a.csv"}, ["GET", "DELETE"], []),
+        "cdg-version-file": (
+            "api/v1/dataset/{s}/version/{v}/file/{f}",
+            {"s": "ncl.630.0", "v": "1.0", "f": "a.csv"},
+            ["GET", "DELETE"],
+            [],
+        ),
+    },
+    "dataverse": {
+        "dv-mpupload": (
+            "api/v1/datasets/mpupload",
+            {},
+            ["PUT", "DELETE"],
+            ["uploadid", "globalid", "storageidentifier"],
+        ),
+        "dv-dataset": ("api/datasets/{i}/", {"i": ":persistentId"}, ["GET"], ["persistentId"]),
+        "dv-locks": ("api/datasets/{i}/locks", {"i": "2"}, ["GET"], ["persistentId", "type"]),
+        "dv-uploadurls": ("api/datasets/{i}/uploadurls", {"i": ":persistentId"}, ["GET"], ["persistentId", "size"]),
+        "dv-add": ("api/datasets/{i}/add", {"i": ":persistentId"}, ["POST"], ["persistentId"]),
+        "dv-addfiles": ("api/v1/datasets/{i}/addFiles", {"i": "2"}, ["POST"], ["persistentId"]),
+        "dv-replacefiles": ("api/datasets/{i}/replaceFiles", {"i": "2"}, ["POST"], ["persistentId"]),
+        "dv-replace": ("api/files/{i}/replace", {"i": "1"}, ["POST"], []),
+        "dv-metadata": ("api/files/{i}/metadata", {"i": "1"}, ["POST"], []),
+        "dv-unknown": ("api/files/{i}", {"i": "1"}, ["GET"], ["persistentId"]),
+    },
+    "delta": {
+        "delta-files": (
+            "v1/files/{o}/{p}",
+            {"o": "myorg", "p": "myproj"},
+            ["GET", "POST"],
+            ["storage", "from", "size", "after", "q", "type", "deprecated", "createdBy", "updatedBy", "id", "locate"],
+        ),
+        "delta-file": (
+            "v1/files/{o}/{p}/{id}",
+            {"o": "myorg", "p": "myproj", "id": "nxv:x"},
+            ["GET", "PUT", "DELETE"],
+            ["rev", "tag", "storage"],
+        ),
+        "delta-orgs": ("v1/orgs", {}, ["GET"], []),
+        "delta-org": ("v1/orgs/{o}", {"o": "myorg"}, ["GET"], []),
+        "delta-projects": ("v1/projects", {}, ["GET"], []),
+        "delta-org-projects": ("v1/projects/{o}", {"o": "myorg"}, ["GET"], []),
+        "delta-project": ("v1/projects/{o}/{p}", {"o": "myorg", "p": "myproj"}, ["GET"], []),
+        "delta-acls-root": ("v1/acls", {}, ["GET"], ["ancestors", "self"]),
+        "delta-acls": ("v1/acls/{o}", {"o": "myorg"}, ["GET"], ["ancestors", "self"]),
+        "delta-not-found": ("v1/{o}", {"o": "elsewhere"}, ["GET"], []),
+    },
+}
+
+AUTH = {
+    "nexus": {},  # the token goes in ?token=, the seed's placement
+    "cdg": {"HTTP_AUTHORIZATION": f"api-token {DEMO_TOKEN}"},
+    "dataverse": {"HTTP_X_DATAVERSE_KEY": DEMO_TOKEN},
+    "delta": {"HTTP_AUTHORIZATION": f"Bearer {DEMO_TOKEN}"},
+}
+
+
+def _names_of(module: str) -> set[str]:
+    """The names of the URL patterns whose views live in `module`."""
+    found = set()
+
+    def walk(resolver):
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry)
+            elif isinstance(entry, URLPattern) and getattr(entry.callback, "__module__", "") == module:
+                found.add(entry.name)
+
+    walk(get_resolver())
+    return found
+
+
+DIALECT_MODULES = {
+    "nexus": ["uploads.apis", "synctasks.apis", "harvest.apis"],
+    "cdg": ["datasets.apis"],
+    "dataverse": ["datasets.dataverse_apis"],
+    "delta": ["files.apis"],
+}
+
+
+def _shape_ok(dialect: str, response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    if not isinstance(body, dict):
+        return False
+    if dialect == "delta":
+        return body.get("@context") == DELTA_ERROR_CONTEXT and "@type" in body and "reason" in body
+    if dialect == "dataverse":
+        return body.get("status") == "ERROR" and isinstance(body.get("message"), str)
+    if dialect == "cdg":
+        return set(body) == {"error"}
+    return "detail" in body or (bool(body) and all(isinstance(v, list | dict) for v in body.values()))
+
+
+def _stored() -> dict:
+    """Row counts of every model of the apps that store what a request sends, and the media files."""
+    counts = {
+        model._meta.label: model.objects.count()
+        for label in ("blobs", "uploads", "datasets", "files", "harvest", "synctasks", "accounts")
+        for model in apps.get_app_config(label).get_models()
+    }
+    return counts
+
+
+def _media_files(settings) -> list[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(str(p) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def _send(client, dialect, method, url, demo):
+    extra = AUTH[dialect]
+    if method in ("POST", "PUT") and not url.startswith("/api/v1/datasets/mpupload"):
+        files = {
+            "datasource": str(demo["data_sources"]["Dataset export"]),
+            "upload_file": SimpleUploadedFile("a.csv", CSV, content_type="text/csv"),
+            "file": SimpleUploadedFile("a.csv", CSV, content_type="text/csv"),
+        }
+        return client.generic(method, url, **_multipart(client, files), **extra)
+    return client.generic(method, url, **extra)
+
+
+def _multipart(client, data):
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    return {"data": encode_multipart(BOUNDARY, data), "content_type": MULTIPART_CONTENT}
+
+
+def _cases(dialect, demo):
+    ids = {
+        "upload-detail": {"pk": "1"},
+        "synctask-upload": {"pk": str(demo["sync_tasks"]["knmi_task"])},
+        "synctask-detail": {"pk": str(demo["sync_tasks"]["scenario_task"])},
+        "synctask-sync": {"pk": str(demo["sync_tasks"]["knmi_task"])},
+        "synctask-runs": {"pk": str(demo["sync_tasks"]["knmi_task"])},
+        "dc-events": {"dc_id": str(DataConnection.objects.filter(sync_task_id=demo["sync_tasks"]["knmi_task"])[0].pk)},
+        "dv-locks": {"i": str(demo["datasets"]["doi:10.5072/FK27U7YBV"])},
+        "dv-addfiles": {"i": str(demo["datasets"]["doi:10.5072/FK27U7YBV"])},
+        "dv-replacefiles": {"i": str(demo["datasets"]["doi:10.5072/FK27U7YBV"])},
+    }
+    for name, (template, good, methods, params) in ROUTES[dialect].items():
+        good = {**good, **ids.get(name, {})}
+        base_query = f"token={DEMO_TOKEN}" if dialect == "nexus" else ""
+        for method in methods:
+            for segment in good:
+                for value in ANYWHERE + ([*BAD_INTEGERS, "-1"] if segment in INTEGER_SEGMENTS else []):
+                    path = "/" + template.format(**{**good, segment: value})
+                    yield name, method, path + (f"?{base_query}" if base_query else "")
+            path = "/" + template.format(**good)
+            for param in [*params, "unknown"]:
+                # Integer parameters are those of reads (a write ignores `from` or `size`).
+                numeric = param in INTEGER_PARAMS and method == "GET"
+                for value in ANYWHERE + BAD_INTEGERS if numeric else ANYWHERE:
+                    query = "&".join(q for q in (base_query, f"{param}={value}") if q)
+                    yield name, method, f"{path}?{query}"
+                # A hostile parameter name too.
+                yield name, method, f"{path}?{param}%00=1"
+
+
+@pytest.mark.parametrize("dialect", ["nexus", "cdg", "dataverse", "delta"])
+def test_hostile_paths_and_params_are_400_or_404_in_the_dialect_shape(dialect, demo, client, settings):
+    covered = set(ROUTES[dialect])
+    assert covered == set().union(*(_names_of(m) for m in DIALECT_MODULES[dialect]))
+    before, media_before = _stored(), _media_files(settings)
+    failures = []
+    # Delta checks the caller's permissions on a project before looking it up (a well-formed label of
+    # a project that does not exist is 403 AuthorizationFailed, as in Delta).
+    allowed = {400, 403, 404} if dialect == "delta" else {400, 404}
+    for name, method, url in _cases(dialect, demo):
+        response = _send(client, dialect, method, url, demo)
+        if response.status_code not in allowed or not _shape_ok(dialect, response):
+            failures.append((name, method, url[:120], response.status_code, response.content[:160]))
+    assert failures == [], "\n".join(map(repr, failures[:60]))
+    assert _stored() == before
+    assert _media_files(settings) == media_before
+
+
+def test_the_seeds_findings(demo, client):
+    cases = [
+        ("/api/v1/dataset/%00/files.json", "cdg"),
+        ("/api/v1/dataset/ncl.630.0/version/%00/files.json", "cdg"),
+        ("/api/v1/dataset/ncl.630.0/file/a%00b", "cdg"),
+        ("/api/datasets/:persistentId/?persistentId=%00", "dataverse"),
+        ("/api/datasets/mpupload?uploadid=%00x&globalid=doi:10.5072/FK27U7YBV&storageidentifier=s3://x", "dataverse"),
+        ("/api/v1/sync_tasks_new/?search=x&locale=nl__regex", "nexus"),
+        ("/api/v1/sync_tasks_new/?dc_id=99999999999999999999", "nexus"),
+    ]
+    for url, dialect in cases:
+        method = "PUT" if "mpupload" in url else "GET"
+        response = client.generic(method, url)
+        assert response.status_code == 400, url
+        assert _shape_ok(dialect, response), (url, response.content)
+    assert client.get("/api/v1/dataset/%00/files.json").json() == {"error": "The path holds control characters."}
+    assert client.get("/api/v1/sync_tasks_new/?search=x&locale=nl__regex").json() == {
+        "locale": ["Unknown locale 'nl__regex'; known: de-DE, en-GB, en-IE, en-US, fr-FR, nl-NL."]
+    }
+    assert client.get("/api/v1/sync_tasks_new/?dc_id=99999999999999999999").json() == {
+        "dc_id": ["A comma-separated list of integers is required."]
+    }
+
+
+def test_locales_are_the_known_ones_in_their_spelling(demo, client, settings):
+    settings.NEXUS_LOCALES = ["en-IE"]
+    World.objects.create(alias="vlaanderen", name="Vlaanderen", locale="nl-BE")
+    knmi = client.get("/api/v1/sync_tasks_new/?search=KNMI&locale=nl-nl")
+    assert knmi.status_code == 200
+    assert [task["id"] for task in knmi.json()["results"]] == [7]
+    assert client.get("/api/v1/sync_tasks_new/?search=KNMI&locale=nl-be").status_code == 200
+    for unknown in ("de-DE", "nl", "nl-NL__regex", "nl-NL-" + "x" * 40):
+        response = client.get(f"/api/v1/sync_tasks_new/?search=x&locale={unknown}")
+        assert response.status_code == 400, unknown
+        assert list(response.json()) == ["locale"]
+    detail = client.get("/api/v1/sync_tasks_new/7/?locale=xx-XX")
+    assert detail.status_code == 400
+    assert detail.json() == {"locale": ["Unknown locale 'xx-XX'; known: en-IE, nl-BE, nl-NL."]}
+
+
+LONG_TYPE = "text/" + "x" * 300
+
+
+@pytest.mark.parametrize(
+    ("dialect", "url", "field"),
+    [
+        ("nexus", f"/api/v1/uploads/?token={DEMO_TOKEN}", "upload_file"),
+        ("cdg", "/api/v1/dataset/ncl.630.0/file.json", "file"),
+        ("dataverse", "/api/datasets/:persistentId/add?persistentId=doi:10.5072/FK27U7YBV", "file"),
+    ],
+)
+@pytest.mark.parametrize("part_type", [LONG_TYPE, "text/csv\x00", "no slash", "text/csv\x7fx"])
+def test_an_unusable_part_content_type_is_stored_as_octet_stream(demo, client, dialect, url, field, part_type):
+    data = {field: SimpleUploadedFile("a.csv", CSV, content_type=part_type)}
+    if dialect == "nexus":
+        data["datasource"] = str(demo["data_sources"]["Dataset export"])
+    response = client.post(url, data, **AUTH[dialect])
+    assert response.status_code in (200, 201), response.content
+    # The unusable label is dropped; Dataverse then detects the type from the name, as it does for
+    # application/octet-stream.
+    expected = "text/csv" if dialect == "dataverse" else "application/octet-stream"
+    assert Blob.objects.get().media_type == expected
+    if dialect != "nexus":
+        assert DatasetFile.objects.get().media_type == expected
+
+
+def test_under_gunicorn_the_raw_path_is_read_strictly(tmp_path):
+    """gunicorn gives the raw URI (RAW_URI): bytes that are not UTF-8 are refused from it, where
+    Django's own decoding would have turned them into a literal '%ED%A0%80'."""
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from tests.conftest import _free_port, seeded_embedded_env
+
+    root = Path(__file__).resolve().parents[1]
+    env = seeded_embedded_env(tmp_path / "var", token=DEMO_TOKEN)
+    port = _free_port()
+    env.update(PORT=str(port), WEB_CONCURRENCY="1")
+    log = tmp_path / "gunicorn.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "nexus_server/gunicorn_conf.py", "nexus_server.wsgi"],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{base}/healthz", timeout=5)
+                break
+            except (requests.ConnectionError, requests.Timeout):
+                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        cases = [
+            ("/api/v1/dataset/%ED%A0%80/files.json", 400, {"error": "The path is not UTF-8 text."}),
+            ("/api/v1/dataset/%00/files.json", 400, {"error": "The path holds control characters."}),
+            ("/api/datasets/%FF/locks", 400, {"status": "ERROR", "message": "The path is not UTF-8 text."}),
+            ("/api/v1/uploads/%ED%A0%80/", 400, {"detail": "The path is not UTF-8 text."}),
+            ("/api/v1/uploads/abc/", 404, {"detail": "Not found."}),
+            ("/api/v1/uploads/99999999999999999999/", 404, {"detail": "Not found."}),
+        ]
+        for path, status, body in cases:
+            response = requests.get(base + path, timeout=10)
+            assert (response.status_code, response.json()) == (status, body), path
+        # A literal '%' sent as %25 is text, not a broken byte: the dataset is merely unknown.
+        fine = requests.get(f"{base}/api/v1/dataset/a%25ED%25A0/files.json", timeout=10)
+        assert (fine.status_code, fine.json()) == (404, {"error": "Dataset 'a%ED%A0' does not exist."})
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("value", ["\u0661", "\u0662", "\x00", "1.5", "1_0"])
+def test_an_upload_names_its_data_source_in_ascii_digits(demo, client, value):
+    data = {"datasource": value, "upload_file": SimpleUploadedFile("a.csv", CSV, content_type="text/csv")}
+    response = client.post(f"/api/v1/uploads/?token={DEMO_TOKEN}", data)
+    assert (response.status_code, response.json()) == (400, {"datasource": ["A valid integer is required."]})
+    assert Blob.objects.count() == 0
