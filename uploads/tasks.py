@@ -7,6 +7,7 @@ from harvest.locks import LockBusy
 
 from .services import (
     INGEST_TASK,
+    IngestInterrupted,
     upload_ingest,
     upload_mark_undispatched,
     upload_queue_next,
@@ -21,9 +22,10 @@ def ingest_upload(self, upload_id: int) -> int:
     # upload of the source gets a delivery of its own.
     try:
         applied = upload_ingest(upload_id=upload_id, limit=1)
-    except LockBusy as busy:
+    except (LockBusy, IngestInterrupted) as busy:
         # Another session holds the source's lock: a live ingest (which may not reach this upload
-        # before it ends) or a killed one's backend about to be dropped. Not done: try again.
+        # before it ends) or a killed one's backend about to be dropped; or the database connection
+        # went mid-ingest (nothing applied). Not done: try again.
         try:
             raise self.retry(countdown=busy.countdown) from None
         except Retry:
