@@ -5,7 +5,7 @@ import os
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, connection
 
 # Namespace of the two-key advisory locks, so that other advisory locks cannot collide with these.
 INGEST_LOCK_NAMESPACE = 7301
@@ -43,6 +43,17 @@ def series_lock(*, data_connection_id: int, wait: bool) -> bool:
             return True
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [SERIES_LOCK_NAMESPACE, data_connection_id])
         return bool(cursor.fetchone()[0])
+
+
+def database_connection_lost(error: Exception) -> bool:
+    """Whether a database error was the connection going (no SQLSTATE from the server, a connection
+    exception, or the server shutting the session down) rather than a fault of the statement."""
+    if connection.vendor != "postgresql":
+        return False  # SQLite has no connection to lose
+    if isinstance(error, InterfaceError):
+        return True
+    code = getattr(error.__cause__, "pgcode", None)
+    return code is None or code.startswith("08") or code in {"57P01", "57P02", "57P03"}
 
 
 class LockBusy(Exception):

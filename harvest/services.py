@@ -6,6 +6,7 @@ source's connections; a zip is ingested member by member, in name order, as one 
 """
 
 import hashlib
+import logging
 import mimetypes
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ import requests
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, Max, Min, OuterRef
+from django.db.models import Exists, F, Max, Min, OuterRef
 from django.utils import timezone
 
 from blobs.archives import ArchiveRefused, member_basename
@@ -49,6 +50,8 @@ __all__ = ["IngestFailed", "empty_report", "harvest_execute", "harvest_queue", "
 
 CHUNK = 1024 * 1024
 HARVEST_TASK = "harvest.run"
+
+logger = logging.getLogger(__name__)
 
 
 def empty_report() -> dict:
@@ -374,6 +377,17 @@ def _execute(run_id: int) -> str | None:
         run.attempts = settings.NEXUS_HARVEST_MAX_ATTEMPTS  # the same bytes would fail again
         _fail_or_retry(run, "; ".join(failure.errors), request.describe())
     return run.status
+
+
+def harvest_interrupted(*, run_id: int) -> None:
+    """A run whose delivery lost its database connection goes back to queued, that attempt not
+    counted (nor taken, by the next delivery's claim, for one that stopped its worker)."""
+    try:
+        HarvestRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, attempts__gt=0).update(
+            status=RunStatus.QUEUED, attempts=F("attempts") - 1
+        )
+    except Exception:  # the database is still away: the next claim counts that delivery
+        logger.warning("could not put harvest run %s back to queued", run_id)
 
 
 def harvest_fail(*, run_id: int, reason: str) -> None:

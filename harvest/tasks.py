@@ -3,14 +3,16 @@
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import DatabaseError, InterfaceError
 
 from .calculations import CALCULATE_TASK, calculation_run
-from .locks import LockBusy
+from .locks import LockBusy, database_connection_lost
 from .services import (
     HARVEST_TASK,
     HarvestWait,
     harvest_execute,
     harvest_fail,
+    harvest_interrupted,
     harvest_queue_scheduled,
     retention_apply,
 )
@@ -27,6 +29,13 @@ def run_harvest(self, run_id: int) -> str | None:
         reason = f"the harvest took longer than the time limit of {limit} s; nothing was applied"
         harvest_fail(run_id=run_id, reason=reason)
         return None
+    except (DatabaseError, InterfaceError) as error:
+        if not database_connection_lost(error):
+            harvest_fail(run_id=run_id, reason=f"Internal error during the harvest ({type(error).__name__}).")
+            raise
+        # The database connection went mid-run (nothing applied): not a fault, nor a lost delivery.
+        harvest_interrupted(run_id=run_id)
+        raise self.retry(countdown=settings.NEXUS_INGEST_LOCK_RETRY_SECONDS) from None
     except Exception as error:
         # A run never stays "running" after a fault of ours: it ends failed, saying so.
         harvest_fail(run_id=run_id, reason=f"Internal error during the harvest ({type(error).__name__}).")

@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, connection, transaction
+from django.db import DatabaseError, InterfaceError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from accounts.models import User
 from blobs.archives import ArchiveRefused
 from blobs.selectors import blob_open_zip
 from blobs.services import StagedBlob, blob_record
-from harvest.locks import ingest_lock_held
+from harvest.locks import database_connection_lost, ingest_lock_held
 from harvest.services import IngestFailed, empty_report, ingest
 from nexus_server.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from synctasks.models import DataSource, SyncTask, TaskType
@@ -250,17 +250,6 @@ class IngestInterrupted(Exception):
     def __init__(self, countdown: float):
         super().__init__(countdown)
         self.countdown = countdown
-
-
-def database_connection_lost(error: Exception) -> bool:
-    """Whether a database error was the connection going (no SQLSTATE from the server, a connection
-    exception, or the server shutting the session down) rather than a fault of the statement."""
-    if connection.vendor != "postgresql":
-        return False  # SQLite has no connection to lose
-    if isinstance(error, InterfaceError):
-        return True
-    code = getattr(error.__cause__, "pgcode", None)
-    return code is None or code.startswith("08") or code in {"57P01", "57P02", "57P03"}
 
 
 def _uncount_delivery(upload_id: int) -> None:
