@@ -286,8 +286,40 @@ def harvest_queue(*, task, user=None) -> HarvestRun:
     if not task.data_source.endpoint:
         raise InvalidInput(f"Data source {task.data_source.pk} ('{task.data_source.name}') has no endpoint to harvest.")
     run = HarvestRun.objects.create(sync_task=task, requested_by=user)
-    transaction.on_commit(lambda: current_app.send_task(HARVEST_TASK, args=[run.pk]))
+    transaction.on_commit(lambda: _dispatch_run(run.pk))
     return run
+
+
+def _dispatch_run(run_id: int) -> None:
+    try:
+        current_app.send_task(HARVEST_TASK, args=[run_id])
+    except Exception:
+        # The run is recorded; the worker's requeue of undispatched work sends it once the broker
+        # is back (a queued run without a message would hold back every later run of its task).
+        logger.exception("could not queue harvest run %s", run_id)
+        harvest_mark_undispatched(run_id=run_id)
+
+
+def harvest_mark_undispatched(*, run_id: int) -> None:
+    try:
+        HarvestRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(dispatch_failed=True)
+    except Exception:
+        logger.exception("could not mark harvest run %s for the requeue", run_id)
+
+
+def harvest_requeue_undispatched() -> int:
+    """Queues the runs whose queueing failed (the broker was down); returns how many it queued."""
+    queued = 0
+    for run_id in HarvestRun.objects.filter(dispatch_failed=True, status=RunStatus.QUEUED).values_list("pk", flat=True):
+        try:
+            current_app.send_task(HARVEST_TASK, args=[run_id])
+        except Exception:
+            logger.warning("the broker still refuses harvest run %s", run_id)
+            continue
+        HarvestRun.objects.filter(pk=run_id).update(dispatch_failed=False)
+        queued += 1
+    HarvestRun.objects.filter(dispatch_failed=True).exclude(status=RunStatus.QUEUED).update(dispatch_failed=False)
+    return queued
 
 
 def _claim(run_id: int) -> HarvestRun | None:

@@ -4,6 +4,7 @@ from celery import shared_task
 from celery.exceptions import Retry
 
 from harvest.locks import LockBusy
+from harvest.services import harvest_requeue_undispatched
 
 from .services import (
     INGEST_TASK,
@@ -46,4 +47,5 @@ def requeue_stalled() -> int:
 
 @shared_task(name="uploads.requeue_undispatched")
 def requeue_undispatched() -> int:
-    return upload_requeue_undispatched()
+    # Harvest runs too: one task, sent at each reconnection of the worker and by beat.
+    return upload_requeue_undispatched() + harvest_requeue_undispatched()
