@@ -56,38 +56,73 @@ class EndRecord:
 
 
 def end_record(stream, *, name: str) -> EndRecord:
-    """The end-of-central-directory record (zip64 where it says so), read within bounded bytes."""
+    """The end-of-central-directory record (and the zip64 one beside it), read within bounded bytes.
+
+    It is the record zipfile will use, found the way zipfile finds it: the last 22 bytes if they are
+    a record without comment, else the last signature in the tail; a zip64 record wherever a zip64
+    locator precedes it, whatever the plain record says. A record that disagrees with the bytes
+    around it (its comment length, the locator's offset) is refused: were another record read here
+    than zipfile reads, the bounds checked here would not be those zipfile meets."""
     stream.seek(0, 2)
     size = stream.tell()
     tail_size = min(size, _EOCD_SIZE + 65535)
     stream.seek(size - tail_size)
     tail = stream.read(tail_size)
-    at = tail.rfind(_EOCD)
-    # The record's comment runs to the end of the file: a signature inside a comment does not count.
-    while at >= 0 and at + _EOCD_SIZE + struct.unpack("<H", tail[at + 20 : at + 22] or b"\0\0")[0] != len(tail):
-        at = tail.rfind(_EOCD, 0, at)
+    if len(tail) >= _EOCD_SIZE and tail[-_EOCD_SIZE : -_EOCD_SIZE + 4] == _EOCD and tail[-2:] == b"\0\0":
+        at = len(tail) - _EOCD_SIZE
+    else:
+        at = tail.rfind(_EOCD)
     if at < 0 or len(tail) - at < _EOCD_SIZE:
         raise ArchiveRefused(f"{name} is not a readable zip archive (no end of central directory: truncated?).")
-    _sig, disk, _cd_disk, _here, entries, cd_size, cd_offset, _comment = struct.unpack(
+    _sig, disk, _cd_disk, _here, entries, cd_size, cd_offset, comment = struct.unpack(
         "<4s4H2LH", tail[at : at + _EOCD_SIZE]
     )
+    if at + _EOCD_SIZE + comment != len(tail):
+        # The comment runs to the end of the file; a signature inside a comment is not a record.
+        raise ArchiveRefused(f"{name} is not a readable zip archive (its end record's comment length is wrong).")
     if disk != 0:
         raise ArchiveRefused(f"{name} is a multi-disk zip archive; only single-file archives are read.")
-    if entries == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
-        locator_at = size - tail_size + at - 20
-        if locator_at < 0:
-            raise ArchiveRefused(f"{name} is not a readable zip archive (damaged zip64 record).")
+    record_end = size - tail_size + at  # where the plain end record starts
+    locator_at = record_end - 20
+    locator = b""
+    if locator_at >= 0:
         stream.seek(locator_at)
         locator = stream.read(20)
-        if locator[:4] != _ZIP64_LOCATOR:
-            raise ArchiveRefused(f"{name} is not a readable zip archive (damaged zip64 record).")
+    if locator[:4] == _ZIP64_LOCATOR:
         (record_at,) = struct.unpack("<Q", locator[8:16])
-        stream.seek(record_at)
+        expected_at = locator_at - 56  # zipfile reads the zip64 record right before its locator
+        if expected_at < 0 or record_at != expected_at:
+            raise ArchiveRefused(f"{name} is not a readable zip archive (damaged zip64 record).")
+        stream.seek(expected_at)
         record = stream.read(56)
         if len(record) < 56 or record[:4] != _ZIP64_EOCD:
             raise ArchiveRefused(f"{name} is not a readable zip archive (damaged zip64 record).")
         entries, cd_size, cd_offset = struct.unpack("<QQQ", record[32:56])
-    return EndRecord(entries=entries, directory_size=cd_size, directory_offset=cd_offset)
+        record_end = expected_at
+    elif entries == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
+        raise ArchiveRefused(f"{name} is not a readable zip archive (damaged zip64 record).")
+    # zipfile reads the directory where it ends at the end record (data may precede the archive).
+    start = record_end - cd_size
+    if start < 0:
+        raise ArchiveRefused(f"{name} is not a readable zip archive (its central directory lies outside it).")
+    return EndRecord(entries=entries, directory_size=cd_size, directory_offset=start)
+
+
+def count_entries(stream, record: EndRecord, *, limit: int, name: str) -> int:
+    """The directory's entries, counted header by header as zipfile will list them (the record's
+    entry count is not what zipfile trusts), refused past `limit` before anything is listed."""
+    count = position = 0
+    while position < record.directory_size:
+        stream.seek(record.directory_offset + position)
+        header = stream.read(46)
+        if len(header) < 46 or header[:4] != b"PK\x01\x02":
+            raise ArchiveRefused(f"{name} is not a readable zip archive (damaged central directory).")
+        name_length, extra_length, comment_length = struct.unpack("<3H", header[28:34])
+        position += 46 + name_length + extra_length + comment_length
+        count += 1
+        if count > limit:
+            raise ArchiveRefused(f"{name} lists more than {limit} entries; the limit is {limit} members.")
+    return count
 
 
 def member_path_problem(path: str) -> str | None:
@@ -123,6 +158,7 @@ class SafeZip:
                 f"{name} has a central directory of {record.directory_size} bytes; "
                 f"the limit is {MAX_DIRECTORY_BYTES} bytes."
             )
+        count_entries(stream, record, limit=self.limits.members, name=name)
         stream.seek(0)
         try:
             self.zip = zipfile.ZipFile(stream)

@@ -1,10 +1,11 @@
 """Advisory locks: one ingest of a data source at a time, and timeseries writers vs retention."""
 
 import fcntl
+import os
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, connection
 
 # Namespace of the two-key advisory locks, so that other advisory locks cannot collide with these.
 INGEST_LOCK_NAMESPACE = 7301
@@ -42,6 +43,17 @@ def series_lock(*, data_connection_id: int, wait: bool) -> bool:
             return True
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [SERIES_LOCK_NAMESPACE, data_connection_id])
         return bool(cursor.fetchone()[0])
+
+
+def database_connection_lost(error: Exception) -> bool:
+    """Whether a database error was the connection going (no SQLSTATE from the server, a connection
+    exception, or the server shutting the session down) rather than a fault of the statement."""
+    if connection.vendor != "postgresql":
+        return False  # SQLite has no connection to lose
+    if isinstance(error, InterfaceError):
+        return True
+    code = getattr(error.__cause__, "pgcode", None)
+    return code is None or code.startswith("08") or code in {"57P01", "57P02", "57P03"}
 
 
 class LockBusy(Exception):
@@ -105,14 +117,28 @@ def _session_lock(namespace: int, key: int, file_name: str):
 
 @contextmanager
 def _file_lock(name: str):
+    # The file is removed while still locked, so none is left per data source or harvest run. A
+    # process that opened it before the removal and locks it after finds its file no longer at
+    # the path, and locks the path's new file instead (or finds that one taken).
     directory = settings.VAR_DIR / "locks"
     directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / f"{name}.lock", "a+b") as handle:
+    path = directory / f"{name}.lock"
+    while True:
+        handle = open(path, "a+b")  # noqa: SIM115 (closed below, after the lock's use)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            handle.close()
             raise LockBusy(settings.NEXUS_INGEST_LOCK_RETRY_SECONDS) from None
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            current = os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            break
+        handle.close()
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        handle.close()  # releases the lock

@@ -109,6 +109,8 @@ class HarvestRun(models.Model):
     bytes = models.BigIntegerField(default=0)
     # Deliveries that found the run still `running` (the one before stopped its worker mid-run).
     deliveries_lost = models.PositiveIntegerField(default=0)
+    # Its message could not be published (broker down): the worker's requeue sends it once it can.
+    dispatch_failed = models.BooleanField(default=False)
     # What was asked of the endpoint, the ingest report, or the reason it failed.
     report = models.JSONField(default=dict, blank=True)
 

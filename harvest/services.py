@@ -6,6 +6,7 @@ source's connections; a zip is ingested member by member, in name order, as one 
 """
 
 import hashlib
+import logging
 import mimetypes
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ import requests
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, Max, Min, OuterRef
+from django.db.models import Exists, F, Max, Min, OuterRef
 from django.utils import timezone
 
 from blobs.archives import ArchiveRefused, member_basename
@@ -49,6 +50,8 @@ __all__ = ["IngestFailed", "empty_report", "harvest_execute", "harvest_queue", "
 
 CHUNK = 1024 * 1024
 HARVEST_TASK = "harvest.run"
+
+logger = logging.getLogger(__name__)
 
 
 def empty_report() -> dict:
@@ -283,8 +286,40 @@ def harvest_queue(*, task, user=None) -> HarvestRun:
     if not task.data_source.endpoint:
         raise InvalidInput(f"Data source {task.data_source.pk} ('{task.data_source.name}') has no endpoint to harvest.")
     run = HarvestRun.objects.create(sync_task=task, requested_by=user)
-    transaction.on_commit(lambda: current_app.send_task(HARVEST_TASK, args=[run.pk]))
+    transaction.on_commit(lambda: _dispatch_run(run.pk))
     return run
+
+
+def _dispatch_run(run_id: int) -> None:
+    try:
+        current_app.send_task(HARVEST_TASK, args=[run_id])
+    except Exception:
+        # The run is recorded; the worker's requeue of undispatched work sends it once the broker
+        # is back (a queued run without a message would hold back every later run of its task).
+        logger.exception("could not queue harvest run %s", run_id)
+        harvest_mark_undispatched(run_id=run_id)
+
+
+def harvest_mark_undispatched(*, run_id: int) -> None:
+    try:
+        HarvestRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(dispatch_failed=True)
+    except Exception:
+        logger.exception("could not mark harvest run %s for the requeue", run_id)
+
+
+def harvest_requeue_undispatched() -> int:
+    """Queues the runs whose queueing failed (the broker was down); returns how many it queued."""
+    queued = 0
+    for run_id in HarvestRun.objects.filter(dispatch_failed=True, status=RunStatus.QUEUED).values_list("pk", flat=True):
+        try:
+            current_app.send_task(HARVEST_TASK, args=[run_id])
+        except Exception:
+            logger.warning("the broker still refuses harvest run %s", run_id)
+            continue
+        HarvestRun.objects.filter(pk=run_id).update(dispatch_failed=False)
+        queued += 1
+    HarvestRun.objects.filter(dispatch_failed=True).exclude(status=RunStatus.QUEUED).update(dispatch_failed=False)
+    return queued
 
 
 def _claim(run_id: int) -> HarvestRun | None:
@@ -374,6 +409,17 @@ def _execute(run_id: int) -> str | None:
         run.attempts = settings.NEXUS_HARVEST_MAX_ATTEMPTS  # the same bytes would fail again
         _fail_or_retry(run, "; ".join(failure.errors), request.describe())
     return run.status
+
+
+def harvest_interrupted(*, run_id: int) -> None:
+    """A run whose delivery lost its database connection goes back to queued, that attempt not
+    counted (nor taken, by the next delivery's claim, for one that stopped its worker)."""
+    try:
+        HarvestRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, attempts__gt=0).update(
+            status=RunStatus.QUEUED, attempts=F("attempts") - 1
+        )
+    except Exception:  # the database is still away: the next claim counts that delivery
+        logger.warning("could not put harvest run %s back to queued", run_id)
 
 
 def harvest_fail(*, run_id: int, reason: str) -> None:

@@ -15,6 +15,7 @@ from harvest.models import Measurement
 from synctasks.models import DataSource, FeatureKind
 from tests.conftest import _free_port, start_celery_worker, wait_for
 from tests.harvest.conftest import sources  # noqa: F401  (the fixture)
+from tests.harvest.test_harvest_runs import endpoint, knmi  # noqa: F401  (fixtures)
 from uploads.models import SyncStatus, Upload
 from uploads.services import upload_create
 
@@ -391,3 +392,72 @@ def test_an_ingest_past_the_soft_time_limit_ends_failed_with_nothing_applied(sou
     assert slow.report["errors"] == ["the ingest took longer than the time limit of 2 s; nothing was applied"]
     dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
     assert Measurement.objects.filter(series__data_connection=dc).count() == 0
+
+
+def _terminate_the_blocked_ingest_backend() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query LIKE 'UPDATE \"synctasks_datasource\"%%'"
+        )
+        return len(cursor.fetchall())
+
+
+def test_the_database_connection_lost_mid_ingest_is_retried_not_failed_nor_counted(sources, worker_storage, tmp_path):  # noqa: F811
+    # PostgreSQL drops the ingest's connection (a restart, a failover): the worker lives on, so the
+    # delivery is neither a failure of the upload's data nor one that "stopped its worker".
+    upload = _upload(sources, "m.csv", rows(1))
+    log = tmp_path / "worker.log"
+    with RowHolder(sources.timeseries.pk):
+        worker = start_celery_worker(
+            log=log, media=worker_storage, concurrency=1, extra_env={"NEXUS_INGEST_LOCK_RETRY_SECONDS": "1"}
+        )
+        try:
+            wait_for(_blocked_on_the_source_row, timeout=30, what="an ingest in flight")
+            assert _terminate_the_blocked_ingest_backend() == 1
+            time.sleep(1)
+            assert _status(upload) == SyncStatus.HARVESTING, Upload.objects.get(pk=upload.pk).report
+        except BaseException:
+            os.killpg(worker.pid, signal.SIGKILL)
+            raise
+    try:
+        done = wait_for(
+            lambda: (u := Upload.objects.get(pk=upload.pk)).sync_status != SyncStatus.HARVESTING and u,
+            timeout=60,
+            what="the retried ingest",
+        )
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(20)
+    assert (done.sync_status, done.deliveries) == (SyncStatus.SUCCESSFUL, 1), done.report
+    assert (done.report["rows_inserted"], done.report["rows_updated"]) == (3, 0)
+    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
+    stored = sorted(Measurement.objects.filter(series__data_connection=dc).values_list("series__feature_key", "value"))
+    assert stored == [("F0", 1.0), ("F1", 101.0), ("F2", 201.0)]
+
+
+def test_a_harvest_queued_while_redis_is_down_runs_once_back(knmi, endpoint, worker_storage, private_redis, tmp_path):  # noqa: F811
+    # Its message could not be published: the run must not stay queued for ever (and every later
+    # run of the task wait behind it), nor the request fail.
+    from harvest.models import HarvestRun, RunStatus
+    from harvest.services import harvest_queue
+    from tests.harvest.test_harvest_runs import KNMI
+
+    endpoint.answers = [(200, KNMI)]
+    private_redis.kill()
+    with transaction.atomic():
+        run = harvest_queue(task=knmi["task"])
+    assert HarvestRun.objects.get(pk=run.pk).status == RunStatus.QUEUED
+    private_redis.start()
+    worker = start_celery_worker(log=tmp_path / "worker.log", media=worker_storage, concurrency=1)
+    try:
+        done = wait_for(
+            lambda: (r := HarvestRun.objects.get(pk=run.pk)).status in (RunStatus.SUCCESSFUL, RunStatus.FAILED) and r,
+            timeout=60,
+            what="the harvest queued during the outage",
+        )
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(20)
+    assert (done.status, done.attempts) == (RunStatus.SUCCESSFUL, 1), done.report
+    assert Measurement.objects.filter(series__data_connection=knmi["series"]).count() == 32

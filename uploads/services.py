@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from accounts.models import User
 from blobs.archives import ArchiveRefused
 from blobs.selectors import blob_open_zip
 from blobs.services import StagedBlob, blob_record
-from harvest.locks import ingest_lock_held
+from harvest.locks import database_connection_lost, ingest_lock_held
 from harvest.services import IngestFailed, empty_report, ingest
 from nexus_server.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from synctasks.models import DataSource, SyncTask, TaskType
@@ -233,9 +233,33 @@ def upload_ingest(*, upload_id: int, limit: int | None = None) -> int:
                 _fail_poison(upload)
             else:
                 Upload.objects.filter(pk=upload.pk).update(deliveries=F("deliveries") + 1)  # committed now
-                _apply(upload=upload, data_source=upload.data_source)
+                try:
+                    _apply(upload=upload, data_source=upload.data_source)
+                except IngestInterrupted:
+                    _uncount_delivery(upload.pk)
+                    raise
             applied += 1
     return applied
+
+
+class IngestInterrupted(Exception):
+    """The database connection went during the ingest (a restart, a failover, a killed backend):
+    nothing was applied, the worker lives on, and the delivery is tried again later; it is not
+    one that stopped its worker, nor a fault of the upload's data."""
+
+    def __init__(self, countdown: float):
+        super().__init__(countdown)
+        self.countdown = countdown
+
+
+def _uncount_delivery(upload_id: int) -> None:
+    try:
+        Upload.objects.filter(pk=upload_id, sync_status=SyncStatus.HARVESTING, deliveries__gt=0).update(
+            deliveries=F("deliveries") - 1
+        )
+    except Exception:
+        # The database is still away: the delivery stays counted (one of the N).
+        logger.warning("could not uncount the interrupted delivery of upload %s", upload_id)
 
 
 def upload_queue_next(*, upload_id: int) -> None:
@@ -278,6 +302,9 @@ def _apply(*, upload: Upload, data_source: DataSource) -> None:
         limit = settings.CELERY_TASK_SOFT_TIME_LIMIT
         errors = [f"the ingest took longer than the time limit of {limit} s; nothing was applied"]
     except Exception as error:
+        if isinstance(error, (DatabaseError, InterfaceError)) and database_connection_lost(error):
+            logger.warning("the database connection went during the ingest of upload %s; retrying", upload.pk)
+            raise IngestInterrupted(settings.NEXUS_INGEST_LOCK_RETRY_SECONDS) from error
         logger.exception("ingest of upload %s failed unexpectedly", upload.pk)
         errors = [f"Internal error during ingest ({type(error).__name__}); an admin can re-run it."]
     report = {**empty_report(), "errors": errors, "duration_s": round(time.monotonic() - clock, 3)}

@@ -4,9 +4,11 @@ from celery import shared_task
 from celery.exceptions import Retry
 
 from harvest.locks import LockBusy
+from harvest.services import harvest_requeue_undispatched
 
 from .services import (
     INGEST_TASK,
+    IngestInterrupted,
     upload_ingest,
     upload_mark_undispatched,
     upload_queue_next,
@@ -21,9 +23,10 @@ def ingest_upload(self, upload_id: int) -> int:
     # upload of the source gets a delivery of its own.
     try:
         applied = upload_ingest(upload_id=upload_id, limit=1)
-    except LockBusy as busy:
+    except (LockBusy, IngestInterrupted) as busy:
         # Another session holds the source's lock: a live ingest (which may not reach this upload
-        # before it ends) or a killed one's backend about to be dropped. Not done: try again.
+        # before it ends) or a killed one's backend about to be dropped; or the database connection
+        # went mid-ingest (nothing applied). Not done: try again.
         try:
             raise self.retry(countdown=busy.countdown) from None
         except Retry:
@@ -44,4 +47,5 @@ def requeue_stalled() -> int:
 
 @shared_task(name="uploads.requeue_undispatched")
 def requeue_undispatched() -> int:
-    return upload_requeue_undispatched()
+    # Harvest runs too: one task, sent at each reconnection of the worker and by beat.
+    return upload_requeue_undispatched() + harvest_requeue_undispatched()

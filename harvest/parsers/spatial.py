@@ -69,12 +69,70 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # PostgreSQL's jsonb and UTF-8 
 _OPEN, _CLOSE = {"start_map", "start_array"}, {"end_map", "end_array"}
 
 
+# A string's bytes in the file, at most: 6 per character (a \uXXXX escape) within the limit above.
+MAX_JSON_STRING_BYTES = 6 * MAX_JSON_STRING_CHARS
+_STRING_BODY = re.compile(rb'[^"\\]*+(?:\\.[^"\\]*+)*+', re.DOTALL)  # to a closing quote, or a lone end backslash
+
+
+class _StringTooLong(Exception):
+    pass
+
+
+class _BoundedStrings:
+    """A binary reader that follows JSON strings in the bytes it passes on, and stops at one longer
+    than MAX_JSON_STRING_BYTES: the parser would hold the whole string (and the str built from it)
+    before its length could be checked. Only quotes and backslashes are looked at."""
+
+    def __init__(self, binary):
+        self.binary = binary
+        self.in_string = self.escaped = False
+        self.run = 0
+
+    def read(self, size=-1):
+        chunk = self.binary.read(size)
+        if chunk:
+            self._scan(chunk)
+        return chunk
+
+    def _scan(self, chunk: bytes) -> None:
+        position, end = 0, len(chunk)
+        if self.escaped:
+            self.escaped, position, self.run = False, 1, self.run + 1
+        while position < end:
+            if not self.in_string:
+                quote = chunk.find(b'"', position)
+                if quote < 0:
+                    return
+                self.in_string, self.run, position = True, 0, quote + 1
+                continue
+            stop = _STRING_BODY.match(chunk, position).end()
+            self.run += stop - position
+            if self.run > MAX_JSON_STRING_BYTES:
+                raise _StringTooLong
+            if stop == end:
+                return
+            if chunk[stop] == 0x22:  # the closing quote
+                self.in_string, position = False, stop + 1
+            else:  # a backslash ending the chunk: the byte it escapes comes with the next one
+                self.escaped, self.run, position = True, self.run + 1, end
+
+
 def _geojson_features(binary) -> Iterator[tuple[int, object]]:
     """(position, value) of each item of the root object's `features` list, built one at a time
     within the bounds; anything outside `features` is read past without being built."""
+    state = {"number": 0, "building": False, "in_features": False}
+    try:
+        yield from _bounded_features(binary, state)
+    except _StringTooLong:
+        where = f"feature {state['number'] + (not state['building'])}: " if state["in_features"] else ""
+        raise InputRefused(f"{where}a string is longer than {MAX_JSON_STRING_CHARS} characters (the limit)") from None
+
+
+def _bounded_features(binary, state: dict) -> Iterator[tuple[int, object]]:
     depth, root_key, in_features, number = 0, None, False, 0
     builder, values = None, 0
-    for event, value in ijson.basic_parse(_SkipBom(binary), use_float=True):
+    for event, value in ijson.basic_parse(_BoundedStrings(_SkipBom(binary)), use_float=True):
+        state.update(number=number, building=builder is not None, in_features=in_features)
         if event in _OPEN:
             depth += 1
             if depth > MAX_JSON_DEPTH:

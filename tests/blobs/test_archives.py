@@ -2,12 +2,14 @@
 
 import io
 import struct
+import tracemalloc
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
 
-from blobs.archives import ArchiveRefused, SafeZip, ZipLimits, end_record
+from blobs.archives import ArchiveRefused, SafeZip, ZipLimits
 
 LIMITS = ZipLimits(members=10, member_bytes=10_000, total_bytes=15_000)
 
@@ -129,8 +131,8 @@ def test_the_end_record_is_read_within_the_last_64_kib_and_a_comment():
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("a.csv", b"a")
         archive.comment = b"PK\x05\x06 not a record " * 100
-    record = end_record(io.BytesIO(buffer.getvalue()), name="z")
-    assert record.entries == 1
+    # zipfile would read a record inside the comment: refused, never another record than zipfile's.
+    assert refusal(buffer.getvalue(), read=False).startswith("The file is not a readable zip archive (")
     assert refusal(b"not a zip at all", read=False) == (
         "The file is not a readable zip archive (no end of central directory: truncated?)."
     )
@@ -149,3 +151,65 @@ def test_no_private_zipfile_api_is_used():
     root = Path(__file__).resolve().parent.parent.parent
     sources = [p for app in ("blobs", "uploads", "harvest", "datasets") for p in (root / app).rglob("*.py")]
     assert [str(p) for p in sources if "zipfile._" in p.read_text()] == []
+
+
+def many_entries(count: int) -> tuple[bytes, bytes]:
+    """One member's local header and data, and a central directory listing it `count` times
+    (entries sharing one member's bytes)."""
+    name, content = b"a.csv", b"x\n"
+    crc = zlib.crc32(content)
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, crc, 2, 2, len(name), 0) + name + content
+    entry = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, crc, 2, 2, len(name), 0, 0, 0, 0, 0, 0)
+    return local, (entry + name) * count
+
+
+def eocd(entries: int, size: int, offset: int, comment: bytes = b"") -> bytes:
+    return struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, entries, entries, size, offset, len(comment)) + comment
+
+
+def zip64_end(entries: int, size: int, offset: int, at: int) -> bytes:
+    record = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, size, offset)
+    return record + struct.pack("<4sLQL", b"PK\x06\x07", 0, at, 1)
+
+
+def peak_while_refused(data: bytes) -> tuple[str, int]:
+    tracemalloc.start()
+    try:
+        message = refusal(data, read=False)
+        return message, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+COUNT = 100_000  # 100,000 entries of 51 bytes: zipfile would hold 100,000 ZipInfo (tens of MB)
+
+
+def test_a_plain_end_record_lying_beside_a_zip64_one_is_not_what_is_checked():
+    # The plain record lists 1 entry; the zip64 record zipfile reads instead lists 100,000.
+    local, directory = many_entries(COUNT)
+    zip64 = zip64_end(COUNT, len(directory), len(local), at=len(local) + len(directory))
+    data = local + directory + zip64 + eocd(1, 51, len(local))
+    message, peak = peak_while_refused(data)
+    assert peak < 8 * 1024 * 1024
+    assert message == f"The file lists {COUNT} entries; the limit is 10 members."
+
+
+def test_an_entry_count_lying_in_the_end_record_is_not_trusted():
+    local, directory = many_entries(COUNT)
+    data = local + directory + eocd(1, len(directory), len(local))
+    message, peak = peak_while_refused(data)
+    assert peak < 8 * 1024 * 1024
+    assert message == "The file lists more than 10 entries; the limit is 10 members."
+
+
+def test_an_end_record_hidden_in_another_ones_comment_is_refused():
+    # A small honest record whose comment is a second record (the one zipfile reads) listing 100,000.
+    local, directory = many_entries(COUNT)
+    one_entry = directory[:51]
+    # Its directory size reaches back over the honest record (22 bytes) and entry (51) to the big
+    # directory, where zipfile would read; its comment length (0) is not the 1 byte left after it.
+    fake = eocd(0xFFFE, len(directory) + 51 + 22, len(local)) + b"\xff"
+    data = local + directory + one_entry + eocd(1, 51, len(local) + len(directory), comment=fake)
+    message, peak = peak_while_refused(data)
+    assert peak < 8 * 1024 * 1024
+    assert message == "The file is not a readable zip archive (its end record's comment length is wrong)."

@@ -325,3 +325,35 @@ def test_a_knmi_station_table_over_the_limit(sources):
     stations = b"".join(b"# %d: 5.0 52.0 1.0 S%d\n" % (n, n) for n in range(KNMI_MAX_STATIONS + 1))
     upload = upload_and_ingest(sources, sources.knmi, "k.txt", b"# STN LON LAT ALT NAME\n" + stations)
     failed_with(upload, [f"k.txt: line {KNMI_MAX_STATIONS + 2}: more than {KNMI_MAX_STATIONS} stations (the limit)"])
+
+
+def test_a_string_many_times_the_limit_is_refused_before_it_is_held_whole():
+    # 64 MiB in one string: the parser would hold it whole (and its str) before checking its length.
+    import tracemalloc
+
+    from harvest.parsers.common import ErrorLog, InputRefused
+    from harvest.parsers.spatial import parse_geojson
+
+    class Hostile(io.RawIOBase):
+        def __init__(self):
+            self.parts = iter(
+                [b'{"type":"FeatureCollection","features":[{"type":"Feature","id":"1","properties":{"a":"']
+                + [b"\\\\k" * (1024 * 1024 // 3)] * 64
+                + [b'"}}]}']
+            )
+
+        def readable(self):
+            return True
+
+        def read(self, size=-1):
+            return next(self.parts, b"")
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputRefused) as refused:
+            list(parse_geojson(Hostile(), key_prop=None, log=ErrorLog()))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(refused.value) == f"feature 1: a string is longer than {MAX_JSON_STRING_CHARS} characters (the limit)"
+    assert peak < 16 * 1024 * 1024

@@ -143,3 +143,50 @@ def test_a_harvest_run_that_kills_its_worker_is_failed_after_n_deliveries(knmi, 
     assert (done.deliveries_lost, done.report["errors"]) == (3, ["the ingest stopped its worker 3 times"])
     assert fetches == 3  # no fourth delivery fetched
     assert Measurement.objects.filter(series__data_connection=knmi["series"]).count() == 0
+
+
+def test_a_harvest_whose_database_connection_is_lost_mid_ingest_is_retried(knmi, endpoint, worker_storage, tmp_path):  # noqa: F811
+    from harvest.models import HarvestRun, RunStatus
+    from harvest.services import harvest_queue
+    from tests.harvest.test_harvest_runs import KNMI
+
+    endpoint.answers = [(200, KNMI), (200, KNMI)]
+    source_id = knmi["task"].data_source_id
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():  # the ingest writes its rows, then waits on the source's row to mark it finished
+        with transaction.atomic():
+            DataSource.objects.select_for_update().get(pk=source_id)
+            locked.set()
+            release.wait(60)
+        connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(10)
+    with transaction.atomic():
+        run = harvest_queue(task=knmi["task"])
+    process, log = _start_worker(tmp_path, worker_storage, "harvester")
+    try:
+        try:
+            wait_for(_blocked_on_the_source_row, timeout=30, what="the harvest's ingest in flight")
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND query LIKE 'UPDATE \"synctasks_datasource\"%%'"
+                )
+            time.sleep(1)
+            assert HarvestRun.objects.get(pk=run.pk).status != RunStatus.FAILED, log.read_text()[-2000:]
+        finally:
+            release.set()
+            holder.join(10)
+        done = wait_for(
+            lambda: (r := HarvestRun.objects.get(pk=run.pk)).status in (RunStatus.SUCCESSFUL, RunStatus.FAILED) and r,
+            timeout=60,
+            what="the retried harvest",
+        )
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(20)
+    assert (done.status, done.deliveries_lost, done.attempts) == (RunStatus.SUCCESSFUL, 0, 1), done.report
+    assert Measurement.objects.filter(series__data_connection=knmi["series"]).count() == 32
