@@ -3,6 +3,7 @@ status, an outage as 503 naming the component (with Retry-After), anything else 
 
 import logging
 
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
@@ -11,7 +12,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from .dialects import DATAVERSE, NEXUS, UNEXPECTED, dialect_for_path, error_body
-from .errors import NexusError, Unavailable
+from .errors import InvalidInput, NexusError, PayloadTooLarge, Unavailable
 from .outages import outage_of
 
 logger = logging.getLogger("nexus.errors")
@@ -31,6 +32,12 @@ def project_error_for(exc: BaseException, *, method: str = "?", path: str = "?")
     line: operators see which dependency and why), or None when DRF or the caller decides."""
     if isinstance(exc, NexusError) and not isinstance(exc, Unavailable):
         return exc
+    # Django's refusals of a request (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields or
+    # files, a bad Host), raised when a view first reads request.data: the client's error, not a bug.
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge(str(exc) or "Request body too large.")
+    if isinstance(exc, (SuspiciousOperation, BadRequest)):
+        return InvalidInput(str(exc) or "Bad request.")
     outage = outage_of(exc)
     if outage is not None:
         logger.warning(

@@ -406,3 +406,37 @@ def test_an_upload_names_its_data_source_in_ascii_digits(demo, client, value):
     response = client.post(f"/api/v1/uploads/?token={DEMO_TOKEN}", data)
     assert (response.status_code, response.json()) == (400, {"datasource": ["A valid integer is required."]})
     assert Blob.objects.count() == 0
+
+
+# A multipart upload (with its file) and Django's limits on what it reads into memory: more fields
+# than DATA_UPLOAD_MAX_NUMBER_FIELDS, or fields larger than DATA_UPLOAD_MAX_MEMORY_SIZE.
+UPLOAD_URLS = [
+    ("nexus", "/api/v1/uploads/?token=" + DEMO_TOKEN),
+    ("cdg", "/api/v1/dataset/ncl.630.0/file.json"),
+    ("dataverse", "/api/datasets/:persistentId/add?persistentId=doi:10.5072/FK27U7YBV"),
+    ("delta", "/v1/files/myorg/myproj"),
+]
+
+
+@pytest.mark.parametrize(("dialect", "url"), UPLOAD_URLS)
+def test_a_body_over_djangos_limits_is_refused_in_the_dialects_shape(demo, client, settings, dialect, url):
+    """Django raises TooManyFieldsSent / RequestDataTooBig when the view first reads the body:
+    the client's error (400, 413), not a logged 500."""
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 50
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 4096
+    before, media_before = _stored(), _media_files(settings)
+    file = {"datasource": str(demo["data_sources"]["Dataset export"])}
+    for name in ("upload_file", "file"):
+        file[name] = SimpleUploadedFile("a.csv", CSV, content_type="text/csv")
+    many = {**file, **{f"f{i}": "1" for i in range(60)}}
+    response = client.generic("POST", url, **_multipart(client, many), **AUTH[dialect])
+    assert response.status_code == 400, response.content
+    assert _shape_ok(dialect, response), response.content
+    for name in ("upload_file", "file"):
+        file[name] = SimpleUploadedFile("a.csv", CSV, content_type="text/csv")
+    big = {**file, "description": "x" * 8192}
+    response = client.generic("POST", url, **_multipart(client, big), **AUTH[dialect])
+    assert response.status_code == 413, response.content
+    assert _shape_ok(dialect, response), response.content
+    assert _stored() == before
+    assert _media_files(settings) == media_before
