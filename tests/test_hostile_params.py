@@ -1,6 +1,7 @@
 """Hostile path segments and query parameters in every URL pattern of the four dialects: 400 or 404 in
 the dialect's shape, never 500, and nothing stored."""
 
+import json
 import signal
 from pathlib import Path
 from urllib.parse import quote
@@ -438,5 +439,33 @@ def test_a_body_over_djangos_limits_is_refused_in_the_dialects_shape(demo, clien
     response = client.generic("POST", url, **_multipart(client, big), **AUTH[dialect])
     assert response.status_code == 413, response.content
     assert _shape_ok(dialect, response), response.content
+    assert _stored() == before
+    assert _media_files(settings) == media_before
+
+
+@pytest.mark.parametrize(
+    "json_data",
+    [
+        {"description": "a\x00b"},
+        {"directoryLabel": "data\x00"},
+        {"mimeType": "text/csv\x00"},
+        {"categories": ["Data", "a\x00"]},
+        {"description": "\ud800"},  # a lone surrogate: valid JSON, no UTF-8
+        {"fileToReplaceId": 1e400},  # read as infinity
+    ],
+)
+def test_unstorable_json_data_is_400_with_nothing_stored(demo, client, settings, json_data):
+    """What PostgreSQL cannot store or Python cannot convert, in a Dataverse jsonData: a 400 that
+    names the key, not a 500 at the write."""
+    before, media_before = _stored(), _media_files(settings)
+    for url in (
+        "/api/datasets/:persistentId/add?persistentId=doi:10.5072/FK27U7YBV",
+        "/api/datasets/:persistentId/replaceFiles?persistentId=doi:10.5072/FK27U7YBV",
+    ):
+        body = json.dumps([json_data]) if "replaceFiles" in url else json.dumps(json_data)
+        data = {"file": SimpleUploadedFile("a.csv", CSV, content_type="text/csv"), "jsonData": body}
+        response = client.post(url, data, **AUTH["dataverse"])
+        assert response.status_code == 400, (url, response.content)
+        assert _shape_ok("dataverse", response), response.content
     assert _stored() == before
     assert _media_files(settings) == media_before
