@@ -469,3 +469,14 @@ def test_unstorable_json_data_is_400_with_nothing_stored(demo, client, settings,
         assert _shape_ok("dataverse", response), response.content
     assert _stored() == before
     assert _media_files(settings) == media_before
+
+
+@pytest.mark.parametrize("body", [b'{"name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", b"[" * 100_000])
+def test_a_json_body_nested_too_deeply_is_400(demo, client, body):
+    """DRF's JSON parser catches ValueError only; nesting past Python's recursion limit was a 500."""
+    url = f"/api/v1/sync_tasks_new/{demo['sync_tasks']['scenario_task']}/?token={DEMO_TOKEN}"
+    before, shown = _stored(), client.get(url).json()
+    response = client.generic("PATCH", url, body, content_type="application/json")
+    assert (response.status_code, response.json()) == (400, {"detail": "JSON parse error - nested too deeply."})
+    assert _stored() == before
+    assert client.get(url).json() == shown
