@@ -7,6 +7,7 @@ from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOper
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -59,6 +60,17 @@ def log_unexpected(exc: BaseException, *, method: str, path: str) -> None:
 
 
 def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: the error in the dialect's JSON shape, whatever renderer the client
+    asked for (a browser's Accept: text/html or ?format=api picks DRF's HTML page otherwise)."""
+    response = _error_response(exc, context)
+    request = context.get("request")
+    renderer = getattr(request, "accepted_renderer", None)
+    if response is not None and renderer is not None and "json" not in (renderer.media_type or ""):
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+    return response
+
+
+def _error_response(exc, context):
     dialect = _dialect(context)
     request = context.get("request")
     method, path = getattr(request, "method", "?"), getattr(request, "path", "?")

@@ -480,3 +480,18 @@ def test_a_json_body_nested_too_deeply_is_400(demo, client, body):
     assert (response.status_code, response.json()) == (400, {"detail": "JSON parse error - nested too deeply."})
     assert _stored() == before
     assert client.get(url).json() == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/v1/uploads/", {"detail": "Authentication credentials were not provided."}),
+        ("/api/v1/uploads/?format=api", {"detail": "Authentication credentials were not provided."}),
+        ("/api/v1/dataset/nope/files.json", {"error": "Dataset 'nope' does not exist."}),
+        ("/api/datasets/999", {"status": "ERROR", "message": "Dataset with ID 999 not found."}),
+    ],
+)
+def test_an_error_is_json_when_a_browser_asks_for_html(demo, client, url, body):
+    """DRF's browsable API would render the error as an HTML page for Accept: text/html."""
+    response = client.get(url, HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert (response["Content-Type"], response.json()) == ("application/json", body)
