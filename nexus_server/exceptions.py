@@ -14,6 +14,7 @@ from rest_framework.views import set_rollback
 
 from .dialects import DATAVERSE, NEXUS, UNEXPECTED, dialect_for_path, error_body
 from .errors import InvalidInput, NexusError, PayloadTooLarge, Unavailable
+from .logging import escape_controls
 from .outages import outage_of
 
 logger = logging.getLogger("nexus.errors")
@@ -42,7 +43,12 @@ def project_error_for(exc: BaseException, *, method: str = "?", path: str = "?")
     outage = outage_of(exc)
     if outage is not None:
         logger.warning(
-            "%s %s: %s unavailable (%s: %s)", method, path, outage.component, type(exc).__name__, str(exc).strip()
+            "%s %s: %s unavailable (%s: %s)",
+            method,
+            escape_controls(path),
+            outage.component,
+            type(exc).__name__,
+            str(exc).strip(),
         )
     return outage
 
@@ -56,6 +62,8 @@ def error_headers(error: NexusError) -> dict | None:
 
 
 def log_unexpected(exc: BaseException, *, method: str, path: str) -> None:
+    # The path is decoded (Delta's views take control characters): a `%0A` in it stays escaped.
+    path = escape_controls(path)
     logger.error("Unexpected error in %s %s", method, path, exc_info=(type(exc), exc, exc.__traceback__))
 
 
