@@ -394,3 +394,33 @@ def test_the_request_log_line_escapes_a_control_character_in_the_path(client, ca
     assert len(lines) == 1
     assert lines[0].startswith(f"GET /api/v1/uploads{escape}GET /admin/ 200 x/?page=1 4")
     assert not any(char in lines[0] for char in "\n\r\u2028")
+
+
+def test_gunicorn_atoms_escape_control_characters():
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from nexus_server.gunicorn_conf import RedactingLogger
+
+    uri = "/x%0AGET%20/admin/?next=%2Fa%0Db%3Ftoken%3Dsecretvalue&q=\x1b[2J"
+    headers = [("USER-AGENT", "curl\x1b[31m\x07"), ("REFERER", "http://e.org/\x1b]0;pwned\x07")]
+    request = SimpleNamespace(method="GET", path="/x", query="", uri=uri, version=(1, 1), headers=headers)
+    response = SimpleNamespace(status="200 OK", sent=2, headers=[])
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": uri,
+        "PATH_INFO": "/x\nGET /admin/",
+        "QUERY_STRING": uri.partition("?")[2],
+        "REMOTE_ADDR": "127.0.0.1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_USER_AGENT": headers[0][1],
+        "HTTP_REFERER": headers[1][1],
+    }
+    atoms = RedactingLogger(Config()).atoms(response, request, environ, timedelta(milliseconds=5))
+    assert atoms["a"] == "curl%1B[31m%07"
+    assert atoms["f"] == "http://e.org/%1B]0;pwned%07"
+    assert atoms["r"] == "GET /x%0AGET%20/admin/?next=[redacted]&q=%1B[2J HTTP/1.1"
+    for name, value in atoms.items():
+        assert not isinstance(value, str) or not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in value), name
