@@ -211,7 +211,8 @@ def _stored() -> dict:
 
 
 def _media_files(settings) -> list[str]:
-    root = Path(settings.MEDIA_ROOT)
+    """The files in blob storage (the local root each test gets; MEDIA_ROOT holds no blob)."""
+    root = Path(settings.STORAGES["blobs"]["OPTIONS"]["location"])
     return sorted(str(p) for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
