@@ -51,6 +51,17 @@ def _flag(value) -> bool:
 MAX_LENGTHS = {"directoryLabel": 255, "label": 255, "fileName": 255, "mimeType": 255, "storageIdentifier": 300}
 
 
+# What no column can store: NUL (PostgreSQL refuses it in text) and a lone surrogate (`"\ud800"` is
+# valid JSON but no UTF-8); refused by name rather than failing as a 500 at the write.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value: str, key: str, where: str) -> str:
+    if _UNSTORABLE.search(value):
+        raise InvalidInput(f"{where}'{key}' holds a NUL character or a lone surrogate.")
+    return value
+
+
 def _text(data: dict, key: str, where: str) -> str | None:
     value = data.get(key)
     if value is None:
@@ -60,7 +71,7 @@ def _text(data: dict, key: str, where: str) -> str | None:
     value = str(value)
     if key in MAX_LENGTHS and len(value) > MAX_LENGTHS[key]:
         raise InvalidInput(f"{where}'{key}' is longer than {MAX_LENGTHS[key]} characters.")
-    return value
+    return _storable(value, key, where)
 
 
 @dataclass
@@ -99,7 +110,7 @@ def file_params(data, *, where: str = "") -> FileParams:
     if categories is not None:
         if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
             raise InvalidInput(f"{where}'categories' must be a list of strings.")
-        params.categories = categories
+        params.categories = [_storable(c, "categories", where) for c in categories]
     if "restrict" in data:
         params.restrict = _flag(data["restrict"])
     params.force_replace = _flag(data.get("forceReplace", False))
@@ -122,7 +133,7 @@ def file_params(data, *, where: str = "") -> FileParams:
     if replace_id is not None:
         try:
             params.file_to_replace_id = int(replace_id)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400 reads as infinity
             raise InvalidInput(f"{where}'fileToReplaceId' must be a number.") from None
     return params
 

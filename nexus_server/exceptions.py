@@ -3,15 +3,18 @@ status, an outage as 503 naming the component (with Retry-After), anything else 
 
 import logging
 
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from .dialects import DATAVERSE, NEXUS, UNEXPECTED, dialect_for_path, error_body
-from .errors import NexusError, Unavailable
+from .errors import InvalidInput, NexusError, PayloadTooLarge, Unavailable
+from .logging import escape_controls
 from .outages import outage_of
 
 logger = logging.getLogger("nexus.errors")
@@ -31,10 +34,21 @@ def project_error_for(exc: BaseException, *, method: str = "?", path: str = "?")
     line: operators see which dependency and why), or None when DRF or the caller decides."""
     if isinstance(exc, NexusError) and not isinstance(exc, Unavailable):
         return exc
+    # Django's refusals of a request (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields or
+    # files, a bad Host), raised when a view first reads request.data: the client's error, not a bug.
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge(str(exc) or "Request body too large.")
+    if isinstance(exc, (SuspiciousOperation, BadRequest)):
+        return InvalidInput(str(exc) or "Bad request.")
     outage = outage_of(exc)
     if outage is not None:
         logger.warning(
-            "%s %s: %s unavailable (%s: %s)", method, path, outage.component, type(exc).__name__, str(exc).strip()
+            "%s %s: %s unavailable (%s: %s)",
+            method,
+            escape_controls(path),
+            outage.component,
+            type(exc).__name__,
+            str(exc).strip(),
         )
     return outage
 
@@ -48,10 +62,23 @@ def error_headers(error: NexusError) -> dict | None:
 
 
 def log_unexpected(exc: BaseException, *, method: str, path: str) -> None:
+    # The path is decoded (Delta's views take control characters): a `%0A` in it stays escaped.
+    path = escape_controls(path)
     logger.error("Unexpected error in %s %s", method, path, exc_info=(type(exc), exc, exc.__traceback__))
 
 
 def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: the error in the dialect's JSON shape, whatever renderer the client
+    asked for (a browser's Accept: text/html or ?format=api picks DRF's HTML page otherwise)."""
+    response = _error_response(exc, context)
+    request = context.get("request")
+    renderer = getattr(request, "accepted_renderer", None)
+    if response is not None and renderer is not None and "json" not in (renderer.media_type or ""):
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+    return response
+
+
+def _error_response(exc, context):
     dialect = _dialect(context)
     request = context.get("request")
     method, path = getattr(request, "method", "?"), getattr(request, "path", "?")

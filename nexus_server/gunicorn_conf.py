@@ -4,7 +4,15 @@ import os
 
 from gunicorn.glogging import Logger
 
-from nexus_server.logging import REDACTED, credentials_in, is_secret_header, redact, redact_query, redact_target
+from nexus_server.logging import (
+    REDACTED,
+    credentials_in,
+    escape_controls,
+    is_secret_header,
+    redact,
+    redact_query,
+    redact_target,
+)
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -51,7 +59,9 @@ class RedactingLogger(Logger):
         # whatever a client put there (a token, often) is not a user name worth writing.
         if atoms.get("u", "-") != "-":
             atoms["u"] = REDACTED
-        return atoms
+        # A header value or a target may hold control characters (ESC, a raw byte gunicorn passes):
+        # written escaped, so that an access line cannot rewrite the terminal or the line.
+        return {name: escape_controls(value) if isinstance(value, str) else value for name, value in atoms.items()}
 
     def _clean(self, args):
         return tuple(redact_target(a) if isinstance(a, str) and a.startswith(("/", "http")) else a for a in args)

@@ -41,6 +41,18 @@ _MAX_KNOWN = 1024
 _MIN_KNOWN = 8  # a known credential shorter than this would blank out ordinary words; none is
 
 
+# Characters that end or rewrite a log line (C0 and C1 controls, DEL, Unicode line and paragraph
+# separators): a decoded URL must not bring them into a line, or one request forges another's.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """The text with every control character written as its percent-escapes (`\\n` reads `%0A`)."""
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(lambda m: "".join(f"%{byte:02X}" for byte in m.group(0).encode("utf-8")), text)
+
+
 def _folded(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKC", text).casefold())
 
@@ -154,7 +166,8 @@ def _encoded_run_sub(match: re.Match, depth: int) -> str:
     for form in list(_decodings(run))[1:]:
         cleaned = _redact_text(form, depth - 1) if depth > 0 else REDACTED
         if cleaned != form:
-            return cleaned  # logged decoded, with what the encoding hid redacted
+            # Logged decoded, with what the encoding hid redacted; an escaped control stays escaped.
+            return escape_controls(cleaned)
     return run
 
 
@@ -277,7 +290,7 @@ def redact_target(target: str, known: Iterable[str] = ()) -> str:
     # whole encoded `token=...`: logged decoded, with what the encoding hid redacted.
     decoded = unquote(head)
     if decoded != head and _redact_text(decoded, _DEPTH) != decoded:
-        cleaned = _redact_text(decoded, _DEPTH)
+        cleaned = escape_controls(_redact_text(decoded, _DEPTH))
     head = cleaned
     tail = ""
     if question:

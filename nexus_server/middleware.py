@@ -3,7 +3,7 @@
 import logging
 import time
 
-from .logging import credentials_in, known_credentials, redact, redact_query
+from .logging import credentials_in, escape_controls, known_credentials, redact, redact_query
 
 logger = logging.getLogger("nexus.request")
 
@@ -21,7 +21,8 @@ class RequestLogMiddleware:
             elapsed_ms = (time.monotonic() - started) * 1000
             query = request.META.get("QUERY_STRING", "")
             # request.path is decoded: a signed link or an encoded `token=` in it is redacted too.
-            target = redact(request.path) + (f"?{redact_query(query)}" if query else "")
+            # It is decoded too: a `%0A` in it would end this line and forge the next; escaped again.
+            target = escape_controls(redact(request.path) + (f"?{redact_query(query)}" if query else ""))
             user = getattr(request, "user", None)
             who = user.get_username() if user is not None and user.is_authenticated else "-"
             logger.info("%s %s %s %.1fms user=%s", request.method, target, response.status_code, elapsed_ms, who)

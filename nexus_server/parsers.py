@@ -1,10 +1,10 @@
-"""DRF multipart parser that streams files and keeps a file part named "." or ".." (as `upload`)."""
+"""DRF parsers: multipart streamed to blob storage (a part named "." or ".." kept), JSON bounded in depth."""
 
 from django.conf import settings
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import DataAndFiles, MultiPartParser
+from rest_framework.parsers import DataAndFiles, JSONParser, MultiPartParser
 
 
 def get_encoding(parser_context) -> str:
@@ -36,3 +36,14 @@ class StreamingMultiPartParser(MultiPartParser):
             return DataAndFiles(data, files)
         except MultiPartParserError as exc:
             raise ParseError(f"Multipart form parse error - {exc}") from exc
+
+
+class BoundedJSONParser(JSONParser):
+    """DRF's JSON parser; a body nested deeper than Python's recursion limit is a 400 parse error
+    (DRF catches ValueError only: `[[[[...` 100,000 deep was a RecursionError, a logged 500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply.") from None

@@ -38,6 +38,7 @@ def plain_boom(request):
 urlpatterns = [
     path("api/v1/boom/", NexusBoom.as_view()),
     path("v1/orgs/boom/x", DeltaBoom.as_view()),
+    re_path(r"^v1/orgs/boom/any/", DeltaBoom.as_view()),
     path("api/v1/dataset/boom/files.json", CdgBoom.as_view()),
     re_path(r"^api/datasets/boom/?$", DataverseBoom.as_view()),
     path("blobs/boom", plain_boom),

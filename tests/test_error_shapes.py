@@ -87,3 +87,14 @@ def test_a_bug_in_a_middleware_is_a_json_500_in_the_dialects_shape(raw_client, s
 def test_an_unknown_url_is_a_json_404(raw_client, path, body):
     response = raw_client.get(path)
     assert (response.status_code, response["Content-Type"], response.json()) == (404, "application/json", body)
+
+
+@pytest.mark.django_db
+def test_the_error_line_of_a_path_with_a_control_character_is_one_line(raw_client, caplog):
+    """Delta's views take control characters in the path (they answer them in Delta's types): the
+    decoded path of a bug's log line keeps them escaped, or `%0A` would forge the next line."""
+    with caplog.at_level(logging.ERROR):
+        response = raw_client.get("/v1/orgs/boom/any/x%0AERROR%20forged%0D")
+    assert (response.status_code, response.json()) == (500, DELTA_500)
+    logged = [r.getMessage() for r in caplog.records if r.name == "nexus.errors"]
+    assert logged == ["Unexpected error in GET /v1/orgs/boom/any/x%0AERROR forged%0D"]

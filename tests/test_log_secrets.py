@@ -367,3 +367,60 @@ def test_no_statement_the_database_logs_carries_the_token(client, supplier_token
     statements = json.dumps([query["sql"] for query in queries.captured_queries])
     assert_no_leak(statements, supplier_token, "SQL")
     assert_no_leak(statements, supplier_token[::-1], "SQL")
+
+
+# --- control characters: one request writes one line --------------------------------------------
+
+
+@pytest.mark.parametrize("escape", ["%0A", "%0D", "%0D%0A", "%85", "%C2%85", "%E2%80%A8", "%1B", "%00"])
+def test_a_decoded_control_character_never_forges_a_line(escape):
+    """The redaction decodes an encoded run to look into it: what it writes back keeps every
+    control character escaped, or `%0A` in a URL would end the access line and forge the next."""
+    forged = f"/api/v1/uploads{escape}GET%20/admin/%20200%3Ftoken%3D{SECRET}"
+    for text in (redact_target(forged), redact(f"GET {forged} HTTP/1.1"), redact_query(f"next={forged}")):
+        assert not any(char in text for char in "\n\r\x85\u2028\x1b\x00"), repr(text)
+        assert_no_leak(text, SECRET, forged)
+    if escape != "%85":  # a lone 0x85 byte is no UTF-8: it decodes to U+FFFD, no control
+        assert redact_target(forged) == f"/api/v1/uploads{escape}GET /admin/ 200?token=[redacted]"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("escape", ["%0A", "%0D", "%E2%80%A8"])
+def test_the_request_log_line_escapes_a_control_character_in_the_path(client, caplog, escape):
+    """request.path is decoded: a `%0A` in it is written back as `%0A`, on the one line."""
+    with caplog.at_level(logging.INFO, logger="nexus.request"):
+        client.get(f"/api/v1/uploads{escape}GET%20/admin/%20200%20x/?page=1")
+    lines = [record.getMessage() for record in caplog.records if record.name == "nexus.request"]
+    assert len(lines) == 1
+    assert lines[0].startswith(f"GET /api/v1/uploads{escape}GET /admin/ 200 x/?page=1 4")
+    assert not any(char in lines[0] for char in "\n\r\u2028")
+
+
+def test_gunicorn_atoms_escape_control_characters():
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from nexus_server.gunicorn_conf import RedactingLogger
+
+    uri = "/x%0AGET%20/admin/?next=%2Fa%0Db%3Ftoken%3Dsecretvalue&q=\x1b[2J"
+    headers = [("USER-AGENT", "curl\x1b[31m\x07"), ("REFERER", "http://e.org/\x1b]0;pwned\x07")]
+    request = SimpleNamespace(method="GET", path="/x", query="", uri=uri, version=(1, 1), headers=headers)
+    response = SimpleNamespace(status="200 OK", sent=2, headers=[])
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": uri,
+        "PATH_INFO": "/x\nGET /admin/",
+        "QUERY_STRING": uri.partition("?")[2],
+        "REMOTE_ADDR": "127.0.0.1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_USER_AGENT": headers[0][1],
+        "HTTP_REFERER": headers[1][1],
+    }
+    atoms = RedactingLogger(Config()).atoms(response, request, environ, timedelta(milliseconds=5))
+    assert atoms["a"] == "curl%1B[31m%07"
+    assert atoms["f"] == "http://e.org/%1B]0;pwned%07"
+    assert atoms["r"] == "GET /x%0AGET%20/admin/?next=[redacted]&q=%1B[2J HTTP/1.1"
+    for name, value in atoms.items():
+        assert not isinstance(value, str) or not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in value), name
