@@ -461,3 +461,51 @@ def test_a_harvest_queued_while_redis_is_down_runs_once_back(knmi, endpoint, wor
         worker.wait(20)
     assert (done.status, done.attempts) == (RunStatus.SUCCESSFUL, 1), done.report
     assert Measurement.objects.filter(series__data_connection=knmi["series"]).count() == 32
+
+
+def test_a_delivery_that_finds_the_database_out_of_reach_is_retried_once_it_is_back(
+    sources,  # noqa: F811
+    worker_storage,
+    tmp_path,
+):
+    # The worker reaches PostgreSQL through a relay the test stops: its delivery finds the database
+    # gone before any ingest starts, and must try again shortly rather than fail the task and leave
+    # the upload to the 10-minute stalled requeue.
+    from tests.test_outages import Relay
+
+    db = connection.settings_dict
+    relay = Relay(int(db["PORT"] or 5432))
+    relay.start()
+    worker = start_celery_worker(
+        log=tmp_path / "worker.log",
+        media=worker_storage,
+        concurrency=1,
+        extra_env={
+            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@127.0.0.1:{relay.port}/{db['NAME']}",
+            "NEXUS_INGEST_LOCK_RETRY_SECONDS": "1",
+        },
+    )
+    try:
+        relay.stop()
+        upload = _upload(sources, "m.csv", rows(1))
+        wait_for(
+            lambda: b"retry" in (tmp_path / "worker.log").read_bytes().lower(),
+            timeout=30,
+            what="a delivery that found the database gone",
+        )
+        assert _status(upload) == SyncStatus.HARVESTING
+        relay.start()
+        done = wait_for(
+            lambda: (u := Upload.objects.get(pk=upload.pk)).sync_status != SyncStatus.HARVESTING and u,
+            timeout=30,
+            what="the retried ingest",
+        )
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(20)
+        relay.stop()
+    assert (done.sync_status, done.deliveries) == (SyncStatus.SUCCESSFUL, 1), done.report
+    assert (done.report["rows_inserted"], done.report["rows_updated"]) == (3, 0)
+    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
+    stored = sorted(Measurement.objects.filter(series__data_connection=dc).values_list("series__feature_key", "value"))
+    assert stored == [("F0", 1.0), ("F1", 101.0), ("F2", 201.0)]

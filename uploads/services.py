@@ -218,7 +218,20 @@ def upload_ingest(*, upload_id: int, limit: int | None = None) -> int:
 
     Each upload's delivery is counted and committed before its ingest starts: an upload found
     still pending after NEXUS_INGEST_MAX_DELIVERIES such starts stopped its worker each time (out
-    of memory, killed) and is failed without another try, so the source's later uploads go on."""
+    of memory, killed) and is failed without another try, so the source's later uploads go on.
+
+    A database that is out of reach when the delivery starts (down, restarting, failing over) is
+    IngestInterrupted too: the delivery is tried again shortly, not failed and left to the
+    stalled requeue."""
+    try:
+        return _ingest_pending(upload_id=upload_id, limit=limit)
+    except (DatabaseError, InterfaceError) as error:
+        if not database_connection_lost(error):
+            raise
+        raise IngestInterrupted(settings.NEXUS_INGEST_LOCK_RETRY_SECONDS) from error
+
+
+def _ingest_pending(*, upload_id: int, limit: int | None) -> int:
     data_source_id = Upload.objects.filter(pk=upload_id).values_list("data_source_id", flat=True).first()
     if data_source_id is None:
         return 0
