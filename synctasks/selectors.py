@@ -63,9 +63,16 @@ def known_locales() -> dict[str, str]:
 
 
 def locale_check(raw: str) -> str:
-    """A requested locale in its known spelling ('en-ie' is 'en-IE'), or InvalidInput."""
+    """A requested locale in its known spelling ('en-ie' and POSIX 'en_IE' are 'en-IE'), or
+    InvalidInput. A bare language ('nl') is the default locale when it is of that language, else
+    the first known locale of it, as descriptions fall back by language anyway."""
     known = known_locales()
-    found = known.get(raw.lower()) if len(raw) <= 35 else None
+    wanted = raw.replace("_", "-").lower() if len(raw) <= 35 else ""
+    found = known.get(wanted)
+    if found is None and wanted and "-" not in wanted:
+        default = settings.NEXUS_DEFAULT_LOCALE
+        same = sorted(name for key, name in known.items() if key.split("-")[0] == wanted)
+        found = default if default in same else next(iter(same), None)
     if found is None:
         raise InvalidInput(f"Unknown locale '{raw}'; known: {', '.join(sorted(known.values()))}.", field="locale")
     return found

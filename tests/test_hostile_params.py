@@ -308,13 +308,29 @@ def test_the_seeds_findings(demo, client):
 
 
 def test_locales_are_the_known_ones_in_their_spelling(demo, client, settings):
+    from synctasks.selectors import locale_check
+
     settings.NEXUS_LOCALES = ["en-IE"]
     World.objects.create(alias="vlaanderen", name="Vlaanderen", locale="nl-BE")
     knmi = client.get("/api/v1/sync_tasks_new/?search=KNMI&locale=nl-nl")
     assert knmi.status_code == 200
     assert [task["id"] for task in knmi.json()["results"]] == [7]
     assert client.get("/api/v1/sync_tasks_new/?search=KNMI&locale=nl-be").status_code == 200
-    for unknown in ("de-DE", "nl", "nl-NL__regex", "nl-NL-" + "x" * 40):
+    # POSIX spelling and a bare language are the known locale they name (nl: the default).
+    for spelling in ("nl_NL", "nl", "NL", "nl_be"):
+        found = client.get(f"/api/v1/sync_tasks_new/?search=KNMI&locale={spelling}")
+        assert [task["id"] for task in found.json()["results"]] == [7], spelling
+    assert [locale_check(s) for s in ("nl_NL", "nl", "NL", "nl_be", "EN")] == [
+        "nl-NL",
+        "nl-NL",
+        "nl-NL",
+        "nl-BE",
+        "en-IE",
+    ]
+    settings.NEXUS_DEFAULT_LOCALE = "en-IE"
+    assert locale_check("nl") == "nl-BE"  # not the default's language: the first of it
+    settings.NEXUS_DEFAULT_LOCALE = "nl-NL"
+    for unknown in ("de-DE", "de", "nl-", "nl__", "nl-NL__regex", "n", "nl-NL-" + "x" * 40):
         response = client.get(f"/api/v1/sync_tasks_new/?search=x&locale={unknown}")
         assert response.status_code == 400, unknown
         assert list(response.json()) == ["locale"]
