@@ -248,6 +248,30 @@ def worker_storage(settings, worker_media):
     return worker_media
 
 
+def start_gunicorn(*, env: dict, log) -> tuple[subprocess.Popen, str]:
+    """gunicorn with the project's config on the port `env["PORT"]` names, writing to `log`;
+    returns the process and its base URL once it answers /healthz."""
+    from pathlib import Path
+
+    with open(log, "wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "nexus_server/gunicorn_conf.py", "nexus_server.wsgi"],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{env['PORT']}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            requests.get(f"{base}/healthz", timeout=5)
+            return server, base
+        except (requests.ConnectionError, requests.Timeout):
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+
+
 def wait_for(predicate, *, timeout=30.0, interval=0.1, what="the condition"):
     """Polls until predicate() is truthy; returns its value."""
     deadline = time.monotonic() + timeout

@@ -368,37 +368,17 @@ def test_an_unusable_part_content_type_is_stored_as_octet_stream(demo, client, d
 def test_under_gunicorn_the_raw_path_is_read_strictly(tmp_path):
     """gunicorn gives the raw URI (RAW_URI): bytes that are not UTF-8 are refused from it, where
     Django's own decoding would have turned them into a literal '%ED%A0%80'."""
-    import subprocess
-    import sys
-    import time
 
     import requests
 
-    from tests.conftest import _free_port, seeded_embedded_env
+    from tests.conftest import _free_port, seeded_embedded_env, start_gunicorn
 
-    root = Path(__file__).resolve().parents[1]
     env = seeded_embedded_env(tmp_path / "var", token=DEMO_TOKEN)
     port = _free_port()
     env.update(PORT=str(port), WEB_CONCURRENCY="1")
     log = tmp_path / "gunicorn.log"
-    with open(log, "wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "nexus_server/gunicorn_conf.py", "nexus_server.wsgi"],
-            cwd=root,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    server, base = start_gunicorn(env=env, log=log)
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{base}/healthz", timeout=5)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
         cases = [
             ("/api/v1/dataset/%ED%A0%80/files.json", 400, {"error": "The path is not UTF-8 text."}),
             ("/api/v1/dataset/%00/files.json", 400, {"error": "The path holds control characters."}),

@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import psycopg2
 import pytest
@@ -25,12 +24,11 @@ from django.db import connection
 from blobs.models import Blob
 from datasets.models import DatasetFile
 from files.models import File
-from tests.conftest import DEMO_TOKEN, _free_port, _s3_client
+from tests.conftest import DEMO_TOKEN, _free_port, _s3_client, start_gunicorn
 from uploads.models import Upload
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parent.parent
 APP_NAME = "nexus-outage-test-web"
 PID = "doi:10.5072/FK27U7YBV"
 DELTA_CONTEXT = "https://bluebrain.github.io/nexus/contexts/error.json"
@@ -153,23 +151,7 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
         "PYTHONUNBUFFERED": "1",
     }
     log = var / "gunicorn.log"
-    with open(log, "wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "nexus_server/gunicorn_conf.py", "nexus_server.wsgi"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            requests.get(f"{base}/healthz", timeout=5)
-            break
-        except (requests.ConnectionError, requests.Timeout):
-            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
+    server, base = start_gunicorn(env=env, log=log)
     stack = type("Stack", (), {})()
     stack.base, stack.relay, stack.moto, stack.bucket, stack.log, stack.port = base, relay, moto, bucket, log, port
     stack.s3 = lambda: _s3_client(moto.endpoint)

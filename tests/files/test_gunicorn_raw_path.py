@@ -2,17 +2,12 @@
 %2F-encoded segment stays one id, even when it ends in '/tags'."""
 
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 from urllib.parse import quote
 
 import requests
 
-from tests.conftest import _free_port, seeded_embedded_env
+from tests.conftest import _free_port, seeded_embedded_env, start_gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "5e1c0d3a-7b9f-4c2e-8d6a-0f1e2d3c4b5a"
 NXV = "https://bluebrain.github.io/nexus/vocabulary/"
 SEGMENT_SAFE = "!$&'()*+,;=:@"
@@ -23,24 +18,8 @@ def test_encoded_ids_round_trip_under_gunicorn(tmp_path):
     port = _free_port()
     env.update(PORT=str(port), WEB_CONCURRENCY="1")
     log = tmp_path / "gunicorn.log"
-    with open(log, "wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "nexus_server/gunicorn_conf.py", "nexus_server.wsgi"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    server, base = start_gunicorn(env=env, log=log)
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{base}/healthz", timeout=5)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
         headers = {"Authorization": f"Bearer {TOKEN}"}
         files_url = f"{base}/v1/files/myorg/myproj"
         for iri in ("http://example.org/a/b", NXV + "dir/tags", "urn:x:a+b"):
