@@ -15,6 +15,8 @@ MIB = 1024 * 1024
 CHILD = r"""
 import json, resource, sys, time
 import django
+from nexus_server.embedded import prepare
+prepare()
 django.setup()
 from blobs.archives import SafeZip
 from harvest.parsers.common import ErrorLog, InputRefused, Timestamps, text_stream

@@ -48,6 +48,10 @@ def setup_django(var_dir: Path) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexus_server.settings")
     import django
 
+    from nexus_server.embedded import prepare
+
+    prepare()
+
     django.setup()
 
 

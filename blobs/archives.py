@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 
-from nexus_server.errors import InvalidInput
+from core.errors import InvalidInput
 
 # The directory's size bounds what listing it costs (zipfile holds one ZipInfo per entry).
 MAX_DIRECTORY_BYTES = 64 * 1024 * 1024

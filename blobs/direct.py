@@ -18,7 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from nexus_server.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 
 from .models import MultipartUpload
 from .services import BlobTooLarge, StagedBlob, blob_new_key

@@ -4,7 +4,7 @@ import logging
 
 from django.conf import settings
 
-from nexus_server.dialects import error_response
+from core.dialects import error_response
 
 from .services import BlobTooLarge, blob_staging_scope
 from .uploadhandler import BlobUploadHandler

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
-from nexus_server.errors import PayloadTooLarge
+from core.errors import PayloadTooLarge
 
 from .models import Blob, MultipartUpload
 from .storage import get_backend

@@ -3,7 +3,7 @@
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
-from nexus_server.dialects import CDG, DATAVERSE, DELTA, dialect_for_path
+from core.dialects import CDG, DATAVERSE, DELTA, dialect_for_path
 
 from .services import BlobWriter, StagedBlob, media_type_clean
 

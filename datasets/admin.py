@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 
-from nexus_server.errors import NexusError
+from core.errors import NexusError
 
 from .models import Dataset, DatasetFile, DatasetLock, DatasetVersion, FileChange, WriteGrant
 from .services import dataset_version_create, dataset_version_publish

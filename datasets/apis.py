@@ -8,9 +8,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from blobs.selectors import blob_download_url
-from nexus_server.dialects import CDG
-from nexus_server.errors import Forbidden, NotAuthenticated
-from nexus_server.parsers import StreamingMultiPartParser
+from core.dialects import CDG
+from core.errors import Forbidden, NotAuthenticated
+from core.parsers import StreamingMultiPartParser
 
 from .models import DatasetFile, DatasetVersion, VersionState
 from .selectors import dataset_can_write, dataset_get, version_file_readable, version_files, version_get

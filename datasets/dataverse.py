@@ -30,7 +30,7 @@ from blobs.models import Blob, MultipartUpload
 from blobs.selectors import blob_open_seekable, blob_open_zip
 from blobs.services import StagedBlob, blob_discard_staged, blob_record, blob_stage
 from blobs.storage import READ_CHUNK, S3Backend, get_backend
-from nexus_server.errors import Forbidden, InvalidInput, NexusError, NotAuthenticated, NotFound
+from core.errors import Forbidden, InvalidInput, NexusError, NotAuthenticated, NotFound
 
 from .jsondata import HASHES_NEEDING_A_READ, FileParams
 from .models import ChangeAction, Dataset, DatasetFile, DatasetLock, DatasetVersion, FileChange

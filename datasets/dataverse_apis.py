@@ -8,10 +8,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from nexus_server.dialects import DATAVERSE
-from nexus_server.errors import InvalidInput, NotFound
-from nexus_server.formats import utc_z
-from nexus_server.parsers import StreamingMultiPartParser
+from core.dialects import DATAVERSE
+from core.errors import InvalidInput, NotFound
+from core.formats import utc_z
+from core.parsers import StreamingMultiPartParser
 
 from .dataverse import (
     ADDED,

@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from nexus_server.errors import InvalidInput
+from core.errors import InvalidInput
 
 CHECKSUM_TYPES = ("MD5", "SHA-1", "SHA-256", "SHA-512")
 # Every blob has its MD5 and SHA-256 taken as it is written; these two need the bytes read again.

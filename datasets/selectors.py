@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Membership, Role
-from nexus_server.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 
 from .models import Dataset, DatasetFile, DatasetLock, DatasetVersion, VersionState, WriteGrant
 

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from blobs.services import StagedBlob, blob_record
-from nexus_server.errors import Conflict, Forbidden, InvalidInput
+from core.errors import Conflict, Forbidden, InvalidInput
 
 from .models import ChangeAction, Dataset, DatasetFile, DatasetVersion, FileChange, VersionState
 from .selectors import dataset_can_write

@@ -19,11 +19,11 @@ from rest_framework.views import APIView
 from accounts.authentication import ApiTokenAuthentication
 from blobs.services import BlobTooLarge
 from blobs.uploadhandler import BlobUploadHandler
-from nexus_server.dialects import DELTA
-from nexus_server.errors import InvalidInput
-from nexus_server.exceptions import exception_handler
-from nexus_server.input_guard import parse_int
-from nexus_server.parsers import StreamingMultiPartParser
+from core.dialects import DELTA
+from core.errors import InvalidInput
+from core.exceptions import exception_handler
+from core.input_guard import parse_int
+from core.parsers import StreamingMultiPartParser
 
 from . import errors
 from .errors import DeltaError

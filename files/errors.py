@@ -1,6 +1,6 @@
 """The reference server's file rejections: project error types carrying a Delta `@type` and extra fields."""
 
-from nexus_server.errors import Conflict, Forbidden, InvalidInput, NexusError, NotFound, PayloadTooLarge
+from core.errors import Conflict, Forbidden, InvalidInput, NexusError, NotFound, PayloadTooLarge
 
 
 class DeltaError(NexusError):

@@ -6,8 +6,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from nexus_server.errors import Forbidden
-from nexus_server.pagination import PageSizePagination
+from core.errors import Forbidden
+from core.pagination import PageSizePagination
 from synctasks.selectors import data_source_can_upload, sync_task_get
 
 from .models import HarvestRun

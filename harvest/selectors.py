@@ -3,8 +3,8 @@
 from collections.abc import Iterator
 from datetime import datetime
 
-from nexus_server.errors import NotFound
-from nexus_server.formats import utc_z
+from core.errors import NotFound
+from core.formats import utc_z
 from synctasks.models import DataConnection
 from synctasks.selectors import sync_tasks_visible
 

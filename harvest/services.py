@@ -25,7 +25,7 @@ from blobs.models import Blob
 from blobs.selectors import blob_iter_chunks, blob_open, blob_open_seekable, blob_open_zip
 from blobs.services import BlobTooLarge, blob_write
 from blobs.storage import get_backend
-from nexus_server.errors import InvalidInput
+from core.errors import InvalidInput
 from synctasks.models import DataConnection, DataSource, FeatureKind, SyncTask, TaskType
 
 from .adapters import fetch_request_for

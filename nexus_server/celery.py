@@ -5,12 +5,23 @@ import os
 
 from celery import Celery, bootsteps
 
+from .embedded import prepare
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexus_server.settings")
 
 logger = logging.getLogger(__name__)
 
 app = Celery("nexus_server")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+@app.on_configure.connect
+def _prepare_var_dir(sender, **kwargs):
+    # The worker's and beat's entry point (`celery -A nexus_server`): var/ is ready before Celery
+    # reads the settings, as manage.py and wsgi make it ready for theirs.
+    prepare()
+
+
 app.autodiscover_tasks()
 
 

@@ -4,7 +4,7 @@ import os
 
 from gunicorn.glogging import Logger
 
-from nexus_server.logging import (
+from core.logging import (
     REDACTED,
     credentials_in,
     escape_controls,

@@ -21,7 +21,7 @@ urlpatterns = [
 ]
 
 # Django's own error pages are HTML: every dialect answers JSON in its own shape instead.
-handler400 = "nexus_server.failsafe.bad_request"
-handler403 = "nexus_server.failsafe.permission_denied"
-handler404 = "nexus_server.failsafe.not_found"
-handler500 = "nexus_server.failsafe.server_error"
+handler400 = "core.failsafe.bad_request"
+handler403 = "core.failsafe.permission_denied"
+handler404 = "core.failsafe.not_found"
+handler500 = "core.failsafe.server_error"

@@ -5,8 +5,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from nexus_server.errors import InvalidInput, NotAuthenticated
-from nexus_server.pagination import PageSizePagination
+from core.errors import InvalidInput, NotAuthenticated
+from core.pagination import PageSizePagination
 
 from .models import World
 from .selectors import default_locale, sync_task_get, sync_tasks_list

@@ -8,7 +8,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from accounts.models import Membership, Role, User
-from nexus_server.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 
 from .models import DataConnection, DataSource, Subscription, SyncTask, TaskType, UploadGrant, UserPreference, World
 

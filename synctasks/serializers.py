@@ -2,9 +2,9 @@
 
 from rest_framework import serializers
 
-from nexus_server.errors import InvalidInput
-from nexus_server.formats import utc_z
-from nexus_server.input_guard import parse_int
+from core.errors import InvalidInput
+from core.formats import utc_z
+from core.input_guard import parse_int
 
 from .models import SyncTask, TaskType
 from .selectors import locale_check, locale_text

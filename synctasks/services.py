@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from accounts.models import Membership, Organization, Role
-from nexus_server.errors import Forbidden, MethodNotAllowed
+from core.errors import Forbidden, MethodNotAllowed
 
 from .models import (
     DataConnection,

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from blobs.services import blob_record
-from nexus_server.errors import InvalidInput
+from core.errors import InvalidInput
 
 
 class WhoAmI(APIView):

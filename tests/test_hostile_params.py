@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from blobs.models import Blob
+from core.dialects import DELTA_ERROR_CONTEXT
 from datasets.models import DatasetFile
-from nexus_server.dialects import DELTA_ERROR_CONTEXT
 from synctasks.models import DataConnection, World
 from tests.conftest import DEMO_TOKEN
 

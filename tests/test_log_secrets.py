@@ -20,7 +20,7 @@ import pytest
 import requests
 from django.http import QueryDict
 
-from nexus_server.logging import credentials_in, known_credentials, redact, redact_query, redact_target
+from core.logging import credentials_in, known_credentials, redact, redact_query, redact_target
 from tests.conftest import _free_port, curl, seeded_embedded_env
 
 ROOT = Path(__file__).resolve().parent.parent

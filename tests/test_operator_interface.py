@@ -126,7 +126,9 @@ def _variables_read_by_the_server() -> set[str]:
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    source = "".join((root / "nexus_server" / name).read_text() for name in ("settings.py", "gunicorn_conf.py"))
+    wiring = root / "nexus_server"
+    files = [*sorted((wiring / "settings").glob("*.py")), wiring / "embedded.py", wiring / "gunicorn_conf.py"]
+    source = "".join(path.read_text() for path in files)
     return set(re.findall(r'env(?:\.\w+)?\("([A-Z0-9_]+)"', source)) | set(
         re.findall(r"environ\.get\(['\"]([A-Z0-9_]+)['\"]", source)
     )

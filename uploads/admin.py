@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from blobs.selectors import blob_download_url
-from nexus_server.errors import NexusError
+from core.errors import NexusError
 
 from .models import Upload
 from .services import upload_requeue

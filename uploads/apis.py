@@ -6,7 +6,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from nexus_server.parsers import StreamingMultiPartParser
+from core.parsers import StreamingMultiPartParser
 
 from .selectors import upload_get, uploads_latest_per_data_source
 from .serializers import (

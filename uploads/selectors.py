@@ -3,7 +3,7 @@
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from accounts.models import User
-from nexus_server.errors import NotFound
+from core.errors import NotFound
 from synctasks.selectors import data_sources_uploadable_by
 
 from .models import Upload

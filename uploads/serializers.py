@@ -6,7 +6,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from blobs.selectors import blob_download_url
-from nexus_server.formats import utc_z
+from core.formats import utc_z
 
 from .models import Upload
 from .selectors import upload_row

@@ -16,9 +16,9 @@ from accounts.models import User
 from blobs.archives import ArchiveRefused
 from blobs.selectors import blob_open_zip
 from blobs.services import StagedBlob, blob_record
+from core.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from harvest.locks import database_connection_lost, ingest_lock_held
 from harvest.services import IngestFailed, empty_report, ingest
-from nexus_server.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from synctasks.models import DataSource, SyncTask, TaskType
 from synctasks.selectors import data_source_can_upload, data_source_visible_to
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from accounts.services import token_create, token_revoke
-from nexus_server.logging import redact
+from core.logging import redact
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.probe_urls")]
 

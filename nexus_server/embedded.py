@@ -1,0 +1,35 @@
+"""The embedded run's state directory (`var/`): where it is, and preparing it before Django starts."""
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def var_dir() -> Path:
+    """`NEXUS_VAR_DIR`, or `var/` beside manage.py."""
+    return Path(os.environ.get("NEXUS_VAR_DIR") or BASE_DIR / "var")
+
+
+def prepare() -> None:
+    """Creates the directories the embedded defaults use and a secret key kept under var/.
+
+    Called by every entry point (manage.py, wsgi, asgi, the test plugin, the benchmarks) before
+    settings load, so that importing settings only reads: the settings of a server given
+    SECRET_KEY and a database URL never write anything."""
+    var = var_dir()
+    for directory in (var, var / "static", var / "broker" / "queue", var / "broker" / "control"):
+        directory.mkdir(parents=True, exist_ok=True)
+    secret = var / "secret_key"
+    if not os.environ.get("SECRET_KEY") and not secret.exists():
+        # Written aside and renamed: two processes starting at once never read a half-written key.
+        aside = var / f".secret_key.{os.getpid()}"
+        aside.write_text(secrets.token_urlsafe(50))
+        aside.chmod(0o600)
+        try:
+            os.link(aside, secret)
+        except FileExistsError:
+            pass
+        finally:
+            aside.unlink()

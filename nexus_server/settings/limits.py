@@ -1,0 +1,52 @@
+"""Every bound on input, in one place: each a setting with its environment variable, read by the code
+at call time (so a test or an operator changes it in one spot). The README's Bounds table lists them."""
+
+from .base import env
+
+MIB = 1024 * 1024
+
+# --- Request bodies ---------------------------------------------------------------------------
+NEXUS_MAX_UPLOAD_BYTES = env.int("NEXUS_MAX_UPLOAD_BYTES", default=500 * MIB)
+NEXUS_MAX_JSON_BYTES = env.int("NEXUS_MAX_JSON_BYTES", default=100 * MIB)
+# Room for the multipart envelope and form fields on top of the file itself.
+NEXUS_MAX_REQUEST_OVERHEAD_BYTES = env.int("NEXUS_MAX_REQUEST_OVERHEAD_BYTES", default=MIB)
+# Multipart files never touch memory or a temp file: the handler streams them to blob storage.
+FILE_UPLOAD_HANDLERS = ["blobs.uploadhandler.BlobUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * MIB)
+# A path segment or query parameter longer than this many characters is a 400 before any view runs.
+NEXUS_MAX_PARAM_CHARS = env.int("NEXUS_MAX_PARAM_CHARS", default=2048)
+# Nexus Delta: a JSON body (links, tags), and the listing's `size` (default, most) and `from` (most).
+NEXUS_DELTA_MAX_JSON_BODY_BYTES = env.int("NEXUS_DELTA_MAX_JSON_BODY_BYTES", default=64 * 1024)
+NEXUS_DELTA_LIST_SIZE_DEFAULT = env.int("NEXUS_DELTA_LIST_SIZE_DEFAULT", default=20)
+NEXUS_DELTA_LIST_SIZE_LIMIT = env.int("NEXUS_DELTA_LIST_SIZE_LIMIT", default=1000)
+NEXUS_DELTA_LIST_FROM_LIMIT = env.int("NEXUS_DELTA_LIST_FROM_LIMIT", default=10_000)
+# Dataverse: the body of a multipart upload's completion (its part ETags).
+NEXUS_DATAVERSE_MAX_COMPLETE_BODY_BYTES = env.int("NEXUS_DATAVERSE_MAX_COMPLETE_BODY_BYTES", default=MIB)
+# Dataverse's default :ZipUploadFilesLimit for a native zip upload; dvuploader recognises the refusal.
+NEXUS_DATAVERSE_MAX_ZIP_MEMBERS = env.int("NEXUS_DATAVERSE_MAX_ZIP_MEMBERS", default=1000)
+
+# --- Archives (blobs/archives.py) -----------------------------------------------------------------
+# A zip's members may add up to this many bytes once uncompressed, and hold at most this many entries.
+NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES = env.int("NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES", default=2 * 1024 * MIB)
+NEXUS_MAX_ZIP_MEMBERS = env.int("NEXUS_MAX_ZIP_MEMBERS", default=10_000)
+# The central directory's size bounds what listing it costs (zipfile holds one ZipInfo per entry).
+NEXUS_MAX_ZIP_DIRECTORY_BYTES = env.int("NEXUS_MAX_ZIP_DIRECTORY_BYTES", default=64 * MIB)
+NEXUS_MAX_ZIP_NAME_CHARS = env.int("NEXUS_MAX_ZIP_NAME_CHARS", default=1024)
+
+# --- Parsers (harvest/parsers) ----------------------------------------------------------------------
+# Text: one line (a quoted CSV record spanning lines counts whole), one CSV field, a header's columns.
+NEXUS_MAX_LINE_CHARS = env.int("NEXUS_MAX_LINE_CHARS", default=MIB)
+# The csv module's own default, set explicitly: it is what bounds a field.
+NEXUS_MAX_FIELD_CHARS = env.int("NEXUS_MAX_FIELD_CHARS", default=131_072)
+NEXUS_MAX_COLUMNS = env.int("NEXUS_MAX_COLUMNS", default=10_000)
+# GeoJSON: nesting (a MultiPolygon needs 7 levels with the collection), values in one feature, one string.
+NEXUS_MAX_JSON_DEPTH = env.int("NEXUS_MAX_JSON_DEPTH", default=64)
+NEXUS_MAX_FEATURE_VALUES = env.int("NEXUS_MAX_FEATURE_VALUES", default=1_000_000)
+NEXUS_MAX_JSON_STRING_CHARS = env.int("NEXUS_MAX_JSON_STRING_CHARS", default=MIB)
+# KNMI: the station table is held while the rows stream (KNMI lists about 50).
+NEXUS_MAX_KNMI_STATIONS = env.int("NEXUS_MAX_KNMI_STATIONS", default=10_000)
+# TIFF: the first image directory's entries are read at once (a GeoTIFF header has a few dozen).
+NEXUS_MAX_TIFF_IFD_ENTRIES = env.int("NEXUS_MAX_TIFF_IFD_ENTRIES", default=4096)
+# An ingest report lists at most this many errors (then says how many more).
+NEXUS_MAX_REPORT_ERRORS = env.int("NEXUS_MAX_REPORT_ERRORS", default=20)
