@@ -167,11 +167,11 @@ class Scenario:
         return self.normalise(data).decode()
 
     def _body(self, raw: bytes):
-        data = self.normalise(raw)
         try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return {"base64": base64.b64encode(data).decode(), "sha256": hashlib.sha256(raw).hexdigest()}
+            raw.decode("utf-8")
+        except UnicodeDecodeError:  # a file's bytes: nothing of them is volatile, so all are compared
+            return {"base64": base64.b64encode(raw).decode(), "sha256": hashlib.sha256(raw).hexdigest()}
+        return self._text(raw)
 
 
 def nexus(s: Scenario, demo: dict):
