@@ -1,5 +1,5 @@
-"""Reads of datasets shared by both dialects: write rights, the version a request means, the draft,
-a version's files and who sees them."""
+"""Reads of datasets shared by both dialects: write rights, the version a request means, the next
+version's identifier, the draft, a version's files and who sees them."""
 
 from django.db.models import Q
 
@@ -41,6 +41,16 @@ def dataset_require_write(*, user, dataset: Dataset, refused: str | None = None,
 def is_number(text: str) -> bool:
     """ASCII digits only (str.isdigit() takes "²", which int() refuses)."""
     return text.isascii() and text.isdigit()
+
+
+def version_next_identifier(*, dataset: Dataset) -> str:
+    """The identifier of the dataset's next version: one major number past the highest its versions
+    have (1.0 for the first, 3.0 after 2.0 or 2.1, whichever version it is made from), as Dataverse
+    numbers a major release and the gateway's seed follows 1.0 with 2.0. Identifiers that do not
+    start with a number (`beta`) do not count."""
+    identifiers = DatasetVersion.objects.filter(dataset=dataset).values_list("identifier", flat=True)
+    majors = [int(major) for major in (i.split(".")[0] for i in identifiers) if is_number(major)]
+    return f"{max(majors, default=0) + 1}.0"
 
 
 def dataset_draft(*, dataset: Dataset) -> DatasetVersion | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 
 from ..models import Dataset, DatasetFile, DatasetLock, DatasetVersion
-from ..selectors import dataset_draft
+from ..selectors import dataset_draft, version_next_identifier
 from ..services import dataset_version_create
 
 
@@ -29,11 +29,7 @@ def dataset_draft_for_write(*, dataset: Dataset) -> DatasetVersion:
     draft = dataset_draft(dataset=dataset)
     if draft is not None:
         return draft
-    taken = set(DatasetVersion.objects.filter(dataset=dataset).values_list("identifier", flat=True))
-    number = len(taken) + 1
-    while f"{number}.0" in taken:
-        number += 1
-    return dataset_version_create(dataset=dataset, identifier=f"{number}.0")
+    return dataset_version_create(dataset=dataset, identifier=version_next_identifier(dataset=dataset))
 
 
 def file_in_draft(*, file: DatasetFile, draft: DatasetVersion) -> DatasetFile | None:
