@@ -3,6 +3,7 @@ write (in Dataverse's words), what `latestVersion` a caller sees, the locks that
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from core.errors import InvalidInput, NotFound
@@ -88,6 +89,7 @@ def dataset_file_visible(*, user, file_id: str) -> DatasetFile:
 
 
 def dataset_locks_current(*, dataset: Dataset):
-    """Locks taken less than an hour ago (an older one was left by a process that died)."""
-    since = timezone.now() - timedelta(hours=1)
+    """Locks taken less than NEXUS_DATAVERSE_LOCK_STALE_SECONDS ago (by default an hour; an older
+    one was left by a process that died)."""
+    since = timezone.now() - timedelta(seconds=settings.NEXUS_DATAVERSE_LOCK_STALE_SECONDS)
     return DatasetLock.objects.filter(dataset=dataset, created__gte=since).select_related("user")

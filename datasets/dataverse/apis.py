@@ -3,6 +3,7 @@ abort, add / addFiles / replace / replaceFiles (direct or native), file metadata
 
 import json
 
+from django.conf import settings
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -29,7 +30,12 @@ from .native import native_entries
 from .registration import Entry, files_register, replace_entries
 from .tickets import dataverse_abort, dataverse_complete, dataverse_multipart, dataverse_ticket
 
-MAX_COMPLETE_BODY = 1024 * 1024
+MIB = 1024 * 1024
+
+
+def _complete_limit_text(limit: int) -> str:
+    """The completion body's bound as its refusal states it ("1 MiB" at the default)."""
+    return f"{limit // MIB} MiB" if limit % MIB == 0 else f"{limit} bytes"
 
 
 class DataverseView(APIView):
@@ -95,9 +101,13 @@ class MultipartApi(DataverseView):
     def put(self, request):
         upload = self._upload(request, "complete")
         # A small JSON object sent with any Content-Type or none (dvuploader sends none): read raw.
-        body = request._request.read(MAX_COMPLETE_BODY + 1)
-        if len(body) > MAX_COMPLETE_BODY:
-            raise InvalidInput("The body of a complete call is a JSON object of part numbers to ETags (at most 1 MiB).")
+        limit = settings.NEXUS_DATAVERSE_MAX_COMPLETE_BODY_BYTES
+        body = request._request.read(limit + 1)
+        if len(body) > limit:
+            raise InvalidInput(
+                "The body of a complete call is a JSON object of part numbers to ETags "
+                f"(at most {_complete_limit_text(limit)})."
+            )
         try:
             etags = json.loads(body or b"null")
         except (ValueError, RecursionError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import posixpath
 
+from django.conf import settings
+
 from blobs.archives import ArchiveRefused, ZipLimits
 from blobs.selectors import blob_open_zip
 from blobs.services import StagedBlob, blob_discard_staged, blob_stage
@@ -13,9 +15,6 @@ from core.errors import InvalidInput
 
 from .jsondata import FileParams
 from .registration import Entry
-
-# Dataverse's default :ZipUploadFilesLimit; dvuploader recognises the refusal's wording.
-MAX_ZIP_MEMBERS = 1000
 
 
 def native_entries(*, staged: StagedBlob, client_name: str, content_type: str, params: FileParams) -> list[Entry]:
@@ -27,7 +26,9 @@ def native_entries(*, staged: StagedBlob, client_name: str, content_type: str, p
         return [Entry(params=params, staged=staged, client_name=client_name, content_type=content_type)]
     entries: list[Entry] = []
     limits = ZipLimits.default()
-    limits = ZipLimits(members=MAX_ZIP_MEMBERS, member_bytes=limits.member_bytes, total_bytes=limits.total_bytes)
+    # Dataverse's :ZipUploadFilesLimit (dvuploader recognises the refusal's wording), within blobs' bounds.
+    members = settings.NEXUS_DATAVERSE_MAX_ZIP_MEMBERS
+    limits = ZipLimits(members=members, member_bytes=limits.member_bytes, total_bytes=limits.total_bytes)
     try:
         with blob_open_zip(key=staged.key, name=f"'{client_name}'", limits=limits) as archive:
             for member in archive.members:
