@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from core.errors import NexusError
 
 from .models import Dataset, DatasetFile, DatasetLock, DatasetVersion, FileChange, WriteGrant
+from .selectors import version_next_identifier
 from .services import dataset_version_create, dataset_version_publish
 
 
@@ -72,8 +73,8 @@ class DatasetVersionAdmin(admin.ModelAdmin):
     @admin.action(description="Create the next version from the selected one (copies the file list, not the bytes)")
     def create_next_version(self, request, queryset):
         for version in queryset:
-            major = version.identifier.split(".")[0]
-            identifier = f"{int(major) + 1}.0" if major.isdigit() else f"{version.identifier}-next"
+            # The dataset's next identifier (as a Dataverse draft takes), whichever version it copies.
+            identifier = version_next_identifier(dataset=version.dataset)
             try:
                 created = dataset_version_create(dataset=version.dataset, identifier=identifier, source=version)
                 messages.success(request, f"Created version {created.identifier} of {version.dataset}.")

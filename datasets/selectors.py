@@ -1,14 +1,12 @@
-"""Reads of datasets: write rights, the version a request means, a version's files, Dataverse addressing."""
-
-from datetime import timedelta
+"""Reads of datasets shared by both dialects: write rights, the version a request means, the next
+version's identifier, the draft, a version's files and who sees them."""
 
 from django.db.models import Q
-from django.utils import timezone
 
 from accounts.models import Membership, Role
-from core.errors import InvalidInput, NotFound
+from core.errors import Forbidden, NotAuthenticated, NotFound
 
-from .models import Dataset, DatasetFile, DatasetLock, DatasetVersion, VersionState, WriteGrant
+from .models import Dataset, DatasetFile, DatasetVersion, VersionState, WriteGrant
 
 
 def dataset_get(*, short_name: str) -> Dataset:
@@ -28,6 +26,35 @@ def dataset_can_write(*, user, dataset: Dataset) -> bool:
         return True
     member_of = Membership.objects.filter(user=user).values("organization_id")
     return WriteGrant.objects.filter(Q(user=user) | Q(organization_id__in=member_of), dataset=dataset).exists()
+
+
+def dataset_require_write(*, user, dataset: Dataset, refused: str | None = None, anonymous: str | None = None) -> None:
+    """Refuses a caller who may not write to the dataset: with `anonymous` given, an anonymous caller
+    is told that (NotAuthenticated); anyone else without the right is Forbidden, in the words of
+    `refused` (by default the gateway's)."""
+    if anonymous is not None and not user.is_authenticated:
+        raise NotAuthenticated(anonymous)
+    if not dataset_can_write(user=user, dataset=dataset):
+        raise Forbidden(refused or f"You may not write to dataset '{dataset.short_name}'.")
+
+
+def is_number(text: str) -> bool:
+    """ASCII digits only (str.isdigit() takes "²", which int() refuses)."""
+    return text.isascii() and text.isdigit()
+
+
+def version_next_identifier(*, dataset: Dataset) -> str:
+    """The identifier of the dataset's next version: one major number past the highest its versions
+    have (1.0 for the first, 3.0 after 2.0 or 2.1, whichever version it is made from), as Dataverse
+    numbers a major release and the gateway's seed follows 1.0 with 2.0. Identifiers that do not
+    start with a number (`beta`) do not count."""
+    identifiers = DatasetVersion.objects.filter(dataset=dataset).values_list("identifier", flat=True)
+    majors = [int(major) for major in (i.split(".")[0] for i in identifiers) if is_number(major)]
+    return f"{max(majors, default=0) + 1}.0"
+
+
+def dataset_draft(*, dataset: Dataset) -> DatasetVersion | None:
+    return DatasetVersion.objects.filter(dataset=dataset, state=VersionState.DRAFT).order_by("-created", "-id").first()
 
 
 def version_get(*, dataset: Dataset, identifier: str | None) -> DatasetVersion:
@@ -89,86 +116,3 @@ def version_file_readable(*, user, version: DatasetVersion, name: str) -> Datase
             f"Version '{version.identifier}' of dataset '{version.dataset.short_name}' has no file '{name}'."
         )
     return file
-
-
-# --- Dataverse addressing: `{id}` or `:persistentId` with `?persistentId=` ---
-
-
-def is_number(text: str) -> bool:
-    """ASCII digits only (str.isdigit() takes "²", which int() refuses)."""
-    return text.isascii() and text.isdigit()
-
-
-def dataset_by_dataverse_id(*, ident: str, persistent_id: str | None) -> Dataset:
-    """The dataset a Dataverse path names, by database id or by the `:persistentId` convention."""
-    if ident == ":persistentId":
-        if not persistent_id:
-            raise InvalidInput(
-                "When accessing a dataset based on Persistent ID, a persistentId query parameter must be present."
-            )
-        dataset = Dataset.objects.select_related("organization").filter(persistent_id=persistent_id).first()
-        if dataset is None:
-            raise NotFound(f"Dataset with Persistent ID {persistent_id} not found.")
-        return dataset
-    if not is_number(ident):
-        raise InvalidInput(f"Bad dataset ID number: {ident}.")
-    dataset = Dataset.objects.select_related("organization").filter(pk=int(ident)).first()
-    if dataset is None:
-        raise NotFound(f"Dataset with ID {ident} not found.")
-    return dataset
-
-
-def dataset_draft(*, dataset: Dataset) -> DatasetVersion | None:
-    return DatasetVersion.objects.filter(dataset=dataset, state=VersionState.DRAFT).order_by("-created", "-id").first()
-
-
-def dataset_latest_visible(*, user, dataset: Dataset) -> DatasetVersion:
-    """Dataverse's `latestVersion`: the draft for those who may write, else the newest published
-    version; a dataset with nothing the caller may see is not found."""
-    if dataset_can_write(user=user, dataset=dataset):
-        draft = dataset_draft(dataset=dataset)
-        if draft is not None:
-            return draft
-    published = (
-        DatasetVersion.objects.filter(dataset=dataset, state=VersionState.PUBLISHED)
-        .order_by("-published_at", "-id")
-        .first()
-    )
-    if published is None:
-        raise NotFound(f"Dataset with Persistent ID {dataset.persistent_id} not found.")
-    return published
-
-
-def dataset_file_find(*, file_id) -> DatasetFile | None:
-    """A file of any version by its Dataverse id (a number, or its text), or None."""
-    if isinstance(file_id, str):
-        if not is_number(file_id):
-            return None
-        file_id = int(file_id)
-    return DatasetFile.objects.select_related("blob", "version__dataset").filter(pk=file_id).first()
-
-
-def dataset_file_to_replace(*, file_id) -> DatasetFile:
-    found = dataset_file_find(file_id=file_id)
-    if found is None:
-        raise InvalidInput(f"Replacement file not found. There was no file found for ID: {file_id}")
-    return found
-
-
-def dataset_file_visible(*, user, file_id: str) -> DatasetFile:
-    """A file of a published version, or of any version for the dataset's writers; a restricted
-    file for the writers only. Else NotFound."""
-    found = dataset_file_find(file_id=file_id)
-    if found is not None:
-        can_write = dataset_can_write(user=user, dataset=found.version.dataset)
-        if (found.version.state == VersionState.PUBLISHED or can_write) and file_visible(
-            user=user, file=found, can_write=can_write
-        ):
-            return found
-    raise NotFound(f"Could not find datafile with id {file_id}")
-
-
-def dataset_locks_current(*, dataset: Dataset):
-    """Locks taken less than an hour ago (an older one was left by a process that died)."""
-    since = timezone.now() - timedelta(hours=1)
-    return DatasetLock.objects.filter(dataset=dataset, created__gte=since).select_related("user")

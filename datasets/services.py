@@ -1,25 +1,26 @@
-"""Writes of datasets: put and delete a version's files (recorded), create and publish versions."""
+"""Writes of datasets shared by both dialects: a file's name cleaned, put and delete a version's files
+(recorded), create and publish versions."""
 
 from django.db import transaction
 from django.utils import timezone
 
 from blobs.services import StagedBlob, blob_record
-from core.errors import Conflict, Forbidden, InvalidInput
+from core.errors import Conflict, InvalidInput
 
 from .models import ChangeAction, Dataset, DatasetFile, DatasetVersion, FileChange, VersionState
-from .selectors import dataset_can_write
+from .selectors import dataset_require_write
+
+# The name column's width (DatasetFile.name).
+NAME_CHARS = 255
 
 
-def _require_write(*, user, dataset: Dataset) -> None:
-    if not dataset_can_write(user=user, dataset=dataset):
-        raise Forbidden(f"You may not write to dataset '{dataset.short_name}'.")
-
-
-def _clean_name(name: str) -> str:
+def file_name_clean(name: str, *, refused: str = "The uploaded file has no usable name.") -> str:
+    """The last part of a client's file name (either slash), stripped and cut to what the column
+    holds; a name with nothing usable left is refused in the words of `refused`."""
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not name or name in {".", ".."}:
-        raise InvalidInput("The uploaded file has no usable name.")
-    return name
+        raise InvalidInput(refused)
+    return name[:NAME_CHARS]
 
 
 def dataset_file_put(
@@ -34,8 +35,8 @@ def dataset_file_put(
 ) -> tuple[DatasetFile, bool]:
     """Stores the file in the version; a file of the same name is replaced (POST and PUT alike).
     Returns the file and whether it replaced one. The change is recorded with who and when."""
-    _require_write(user=user, dataset=dataset)
-    name = _clean_name(client_filename)
+    dataset_require_write(user=user, dataset=dataset)
+    name = file_name_clean(client_filename)
     with transaction.atomic():
         # One writer per version at a time: two uploads of one name cannot both "add" it.
         DatasetVersion.objects.select_for_update().filter(pk=version.pk).exists()
@@ -63,7 +64,7 @@ def dataset_file_delete(*, user, file: DatasetFile) -> None:
     """Removes the file from its version only; other versions keep theirs (and the bytes stay, named
     by the change record)."""
     version = file.version
-    _require_write(user=user, dataset=version.dataset)
+    dataset_require_write(user=user, dataset=version.dataset)
     FileChange.objects.create(
         version=version, action=ChangeAction.DELETE, name=str(file), user=user, previous_blob=file.blob
     )
@@ -101,7 +102,7 @@ def dataset_version_create(
 
 
 def dataset_version_publish(*, user, version: DatasetVersion) -> DatasetVersion:
-    _require_write(user=user, dataset=version.dataset)
+    dataset_require_write(user=user, dataset=version.dataset)
     if version.state != VersionState.PUBLISHED:
         version.state, version.published_at = VersionState.PUBLISHED, timezone.now()
         version.save(update_fields=["state", "published_at"])

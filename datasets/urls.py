@@ -3,36 +3,37 @@ dialect (under /api/ and /api/v1/, datasets by id or `:persistentId`)."""
 
 from django.urls import path, re_path
 
-from . import apis, dataverse_apis
+from .cdg import apis as cdg
+from .dataverse import apis as dataverse
 
 dataset = "api/v1/dataset/<str:short_name>/"
 version = dataset + "version/<str:version_id>/"
 
 urlpatterns = [
-    path(dataset + "file.json", apis.FileUploadApi.as_view(), name="cdg-upload"),
-    path(version + "file.json", apis.FileUploadApi.as_view(), name="cdg-version-upload"),
+    path(dataset + "file.json", cdg.FileUploadApi.as_view(), name="cdg-upload"),
+    path(version + "file.json", cdg.FileUploadApi.as_view(), name="cdg-version-upload"),
     # The seed's query-parameter example leaves /dataset/ out of the path.
-    path("api/v1/<str:short_name>/file.json", apis.FileUploadApi.as_view(), name="cdg-upload-short"),
-    path(dataset + "files.json", apis.FileListApi.as_view(), name="cdg-files"),
-    path(version + "files.json", apis.FileListApi.as_view(), name="cdg-version-files"),
-    path(version + "publish.json", apis.PublishApi.as_view(), name="cdg-publish"),
-    path(dataset + "file/<path:filename>", apis.FileApi.as_view(), name="cdg-file"),
-    path(version + "file/<path:filename>", apis.FileApi.as_view(), name="cdg-version-file"),
+    path("api/v1/<str:short_name>/file.json", cdg.FileUploadApi.as_view(), name="cdg-upload-short"),
+    path(dataset + "files.json", cdg.FileListApi.as_view(), name="cdg-files"),
+    path(version + "files.json", cdg.FileListApi.as_view(), name="cdg-version-files"),
+    path(version + "publish.json", cdg.PublishApi.as_view(), name="cdg-publish"),
+    path(dataset + "file/<path:filename>", cdg.FileApi.as_view(), name="cdg-file"),
+    path(version + "file/<path:filename>", cdg.FileApi.as_view(), name="cdg-version-file"),
 ]
 
 # Dataverse serves every /api/... path under /api/v1/... as well.
 dv = r"^api/(?:v1/)?"
 ds = dv + r"datasets/(?P<ident>[^/]+)/"
 urlpatterns += [
-    re_path(dv + r"datasets/mpupload/?$", dataverse_apis.MultipartApi.as_view(), name="dv-mpupload"),
-    re_path(ds + r"?$", dataverse_apis.DatasetApi.as_view(), name="dv-dataset"),
-    re_path(ds + r"locks/?$", dataverse_apis.LocksApi.as_view(), name="dv-locks"),
-    re_path(ds + r"uploadurls/?$", dataverse_apis.UploadUrlsApi.as_view(), name="dv-uploadurls"),
-    re_path(ds + r"add/?$", dataverse_apis.AddApi.as_view(), name="dv-add"),
-    re_path(ds + r"addFiles/?$", dataverse_apis.AddFilesApi.as_view(), name="dv-addfiles"),
-    re_path(ds + r"replaceFiles/?$", dataverse_apis.ReplaceFilesApi.as_view(), name="dv-replacefiles"),
-    re_path(dv + r"files/(?P<ident>[^/]+)/replace/?$", dataverse_apis.FileReplaceApi.as_view(), name="dv-replace"),
-    re_path(dv + r"files/(?P<ident>[^/]+)/metadata/?$", dataverse_apis.FileMetadataApi.as_view(), name="dv-metadata"),
+    re_path(dv + r"datasets/mpupload/?$", dataverse.MultipartApi.as_view(), name="dv-mpupload"),
+    re_path(ds + r"?$", dataverse.DatasetApi.as_view(), name="dv-dataset"),
+    re_path(ds + r"locks/?$", dataverse.LocksApi.as_view(), name="dv-locks"),
+    re_path(ds + r"uploadurls/?$", dataverse.UploadUrlsApi.as_view(), name="dv-uploadurls"),
+    re_path(ds + r"add/?$", dataverse.AddApi.as_view(), name="dv-add"),
+    re_path(ds + r"addFiles/?$", dataverse.AddFilesApi.as_view(), name="dv-addfiles"),
+    re_path(ds + r"replaceFiles/?$", dataverse.ReplaceFilesApi.as_view(), name="dv-replacefiles"),
+    re_path(dv + r"files/(?P<ident>[^/]+)/replace/?$", dataverse.FileReplaceApi.as_view(), name="dv-replace"),
+    re_path(dv + r"files/(?P<ident>[^/]+)/metadata/?$", dataverse.FileMetadataApi.as_view(), name="dv-metadata"),
     # Anything else under the Dataverse roots: a 404 in Dataverse's shape, not an HTML page.
-    re_path(dv + r"(?:datasets|files)(?:/.*)?$", dataverse_apis.UnknownApi.as_view(), name="dv-unknown"),
+    re_path(dv + r"(?:datasets|files)(?:/.*)?$", dataverse.UnknownApi.as_view(), name="dv-unknown"),
 ]

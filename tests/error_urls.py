@@ -4,8 +4,8 @@ from django.urls import include, path, re_path
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from datasets.apis import CdgView
-from datasets.dataverse_apis import DataverseView
+from datasets.cdg.apis import CdgView
+from datasets.dataverse.apis import DataverseView
 from files.apis import DeltaView
 from nexus_server.urls import handler400, handler403, handler404, handler500  # noqa: F401 (Django reads them here)
 

@@ -178,8 +178,8 @@ def _names_of(module: str) -> set[str]:
 
 DIALECT_MODULES = {
     "nexus": ["uploads.apis", "synctasks.apis", "harvest.apis"],
-    "cdg": ["datasets.apis"],
-    "dataverse": ["datasets.dataverse_apis"],
+    "cdg": ["datasets.cdg.apis"],
+    "dataverse": ["datasets.dataverse.apis"],
     "delta": ["files.apis"],
 }
 

@@ -25,6 +25,8 @@ NEXUS_DELTA_LIST_FROM_LIMIT = env.int("NEXUS_DELTA_LIST_FROM_LIMIT", default=10_
 NEXUS_DATAVERSE_MAX_COMPLETE_BODY_BYTES = env.int("NEXUS_DATAVERSE_MAX_COMPLETE_BODY_BYTES", default=MIB)
 # Dataverse's default :ZipUploadFilesLimit for a native zip upload; dvuploader recognises the refusal.
 NEXUS_DATAVERSE_MAX_ZIP_MEMBERS = env.int("NEXUS_DATAVERSE_MAX_ZIP_MEMBERS", default=1000)
+# Dataverse: a dataset lock older than this (left by a killed process) no longer shows in `.../locks`.
+NEXUS_DATAVERSE_LOCK_STALE_SECONDS = env.int("NEXUS_DATAVERSE_LOCK_STALE_SECONDS", default=3600)
 
 # --- Archives (blobs/archives.py) -----------------------------------------------------------------
 # A zip's members may add up to this many bytes once uncompressed, and hold at most this many entries.

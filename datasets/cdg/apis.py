@@ -9,37 +9,16 @@ from rest_framework.views import APIView
 
 from blobs.selectors import blob_download_url
 from core.dialects import CDG
-from core.errors import Forbidden, NotAuthenticated
 from core.parsers import StreamingMultiPartParser
 
-from .models import DatasetFile, DatasetVersion, VersionState
-from .selectors import dataset_can_write, dataset_get, version_file_readable, version_files, version_get
-from .services import dataset_file_delete, dataset_file_put, dataset_version_publish
+from ..selectors import dataset_get, version_file_readable, version_files, version_get
+from ..services import dataset_file_delete, dataset_file_put, dataset_version_publish
+from .access import cdg_require_token, cdg_version_readable
+from .bodies import file_body
 
 
 class FileForm(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, use_url=False)
-
-
-def _file_body(request, version: DatasetVersion, file: DatasetFile) -> dict:
-    blob = file.blob
-    path = f"{file.directory_label}/{file.name}" if file.directory_label else file.name
-    return {
-        "name": file.name,
-        "directory_label": file.directory_label,
-        "size": blob.size,
-        "sha256": blob.sha256,
-        "md5": blob.md5,
-        "media_type": file.media_type,
-        "download_url": request.build_absolute_uri(
-            f"/api/v1/dataset/{version.dataset.short_name}/version/{version.identifier}/file/{path}"
-        ),
-    }
-
-
-def _require_token(request) -> None:
-    if not request.user.is_authenticated:
-        raise NotAuthenticated("An api-token is required (header 'authorization: api-token <token>' or ?api-token=).")
 
 
 class CdgView(APIView):
@@ -53,7 +32,7 @@ class FileUploadApi(CdgView):
     latest published version, else the pre-published one); a file of that name is replaced."""
 
     def post(self, request, short_name: str, version_id: str | None = None):
-        _require_token(request)
+        cdg_require_token(user=request.user)
         dataset = dataset_get(short_name=short_name)
         version = version_get(dataset=dataset, identifier=version_id)
         form = FileForm(data=request.data)
@@ -71,7 +50,7 @@ class FileUploadApi(CdgView):
             "dataset": dataset.short_name,
             "version": version.identifier,
             "state": version.state,
-            **_file_body(request, version, file),
+            **file_body(request, version, file),
             "replaced": replaced,
         }
         return Response(body, status=status.HTTP_201_CREATED)
@@ -79,23 +58,15 @@ class FileUploadApi(CdgView):
     put = post
 
 
-def _readable(request, version: DatasetVersion) -> DatasetVersion:
-    """Published versions are public; a pre-published one is read by its dataset's writers only."""
-    if version.state != VersionState.PUBLISHED and not dataset_can_write(user=request.user, dataset=version.dataset):
-        if not request.user.is_authenticated:
-            raise NotAuthenticated(f"Version '{version.identifier}' is not published: reading it needs an api-token.")
-        raise Forbidden(f"Version '{version.identifier}' is not published: only the dataset's writers read it.")
-    return version
-
-
 class FileApi(CdgView):
     def get(self, request, short_name: str, filename: str, version_id: str | None = None):
-        version = _readable(request, version_get(dataset=dataset_get(short_name=short_name), identifier=version_id))
+        version = version_get(dataset=dataset_get(short_name=short_name), identifier=version_id)
+        version = cdg_version_readable(user=request.user, version=version)
         file = version_file_readable(user=request.user, version=version, name=filename)
         return HttpResponseRedirect(blob_download_url(blob=file.blob, filename=file.name))
 
     def delete(self, request, short_name: str, filename: str, version_id: str | None = None):
-        _require_token(request)
+        cdg_require_token(user=request.user)
         version = version_get(dataset=dataset_get(short_name=short_name), identifier=version_id)
         file = version_file_readable(user=request.user, version=version, name=filename)
         dataset_file_delete(user=request.user, file=file)
@@ -105,14 +76,14 @@ class FileApi(CdgView):
 class FileListApi(CdgView):
     def get(self, request, short_name: str, version_id: str | None = None):
         dataset = dataset_get(short_name=short_name)
-        version = _readable(request, version_get(dataset=dataset, identifier=version_id))
+        version = cdg_version_readable(user=request.user, version=version_get(dataset=dataset, identifier=version_id))
         return Response(
             {
                 "dataset": dataset.short_name,
                 "version": version.identifier,
                 "state": version.state,
                 "files": [
-                    _file_body(request, version, file) for file in version_files(version=version, user=request.user)
+                    file_body(request, version, file) for file in version_files(version=version, user=request.user)
                 ],
             }
         )
@@ -120,7 +91,7 @@ class FileListApi(CdgView):
 
 class PublishApi(CdgView):
     def post(self, request, short_name: str, version_id: str):
-        _require_token(request)
+        cdg_require_token(user=request.user)
         version = version_get(dataset=dataset_get(short_name=short_name), identifier=version_id)
         version = dataset_version_publish(user=request.user, version=version)
         return Response(

@@ -3,6 +3,7 @@ abort, add / addFiles / replace / replaceFiles (direct or native), file metadata
 
 import json
 
+from django.conf import settings
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -10,136 +11,31 @@ from rest_framework.views import APIView
 
 from core.dialects import DATAVERSE
 from core.errors import InvalidInput, NotFound
-from core.formats import utc_z
 from core.parsers import StreamingMultiPartParser
 
-from .dataverse import (
-    ADDED,
-    REPLACED,
-    Entry,
-    dataverse_abort,
-    dataverse_complete,
-    dataverse_multipart,
-    dataverse_require_write,
-    dataverse_ticket,
-    file_metadata_update,
-    files_register,
-    native_entries,
-    replace_entries,
-)
-from .jsondata import json_data_list, json_data_object
-from .models import Dataset, DatasetFile, DatasetVersion, VersionState
-from .selectors import (
+from ..models import Dataset
+from ..selectors import is_number
+from .access import (
     dataset_by_dataverse_id,
     dataset_file_to_replace,
     dataset_file_visible,
     dataset_latest_visible,
     dataset_locks_current,
-    is_number,
-    version_files,
+    dataverse_require_write,
 )
+from .bodies import UNCHANGED, dataset_json, file_metadata_json, lock_json, ok, refusal_message, registration_report
+from .jsondata import json_data_list, json_data_object
+from .metadata import file_metadata_update
+from .native import native_entries
+from .registration import Entry, files_register, replace_entries
+from .tickets import dataverse_abort, dataverse_complete, dataverse_multipart, dataverse_ticket
 
-MAX_COMPLETE_BODY = 1024 * 1024
-
-
-def ok(data, status: int = 200, message: str | None = None) -> Response:
-    body = {"status": "OK", "message": message, "data": data} if message else {"status": "OK", "data": data}
-    return Response(body, status=status)
-
-
-UNCHANGED = "The file has the same content as the file it replaces; its metadata was updated, its bytes kept."
+MIB = 1024 * 1024
 
 
-# --- Dataverse's JSON shapes (JsonPrinter): keys that would be null are left out
-
-
-def checksum_json(file: DatasetFile) -> dict:
-    value = file.checksum_value or (file.blob.md5 if file.checksum_type == "MD5" else "")
-    return {"type": file.checksum_type, "value": value}  # `type` first: dvuploader reads them in order
-
-
-def file_metadata_json(file: DatasetFile) -> dict:
-    data_file = {
-        "id": file.pk,
-        "persistentId": "",
-        "pidURL": "",
-        "filename": file.name,
-        "contentType": file.media_type,
-        "filesize": file.blob.size,
-        "description": file.description,
-    }
-    if file.categories:
-        data_file["categories"] = file.categories
-    if file.storage_identifier:
-        data_file["storageIdentifier"] = file.storage_identifier
-    data_file |= {
-        "rootDataFileId": -1,
-        "md5": file.blob.md5,
-        "checksum": checksum_json(file),
-        "creationDate": file.created.date().isoformat(),
-    }
-    if file.directory_label:
-        data_file["directoryLabel"] = file.directory_label
-    body = {"description": file.description, "label": file.name, "restricted": file.restricted}
-    if file.directory_label:
-        body["directoryLabel"] = file.directory_label
-    body |= {"version": 1, "datasetVersionId": file.version_id}
-    if file.categories:
-        body["categories"] = file.categories
-    body["dataFile"] = data_file
-    return body
-
-
-def _pid_parts(pid: str) -> dict:
-    protocol, _, rest = (pid or "").partition(":")
-    authority, _, identifier = rest.partition("/")
-    return {"protocol": protocol, "authority": authority, "separator": "/", "identifier": identifier}
-
-
-def version_json(version: DatasetVersion, user) -> dict:
-    """The version as Dataverse prints it, with the files `user` may see (restricted ones for the
-    dataset's writers only)."""
-    dataset = version.dataset
-    number, _, minor = version.identifier.partition(".")
-    body = {"id": version.pk, "datasetId": dataset.pk, "datasetPersistentId": dataset.persistent_id}
-    if version.state == VersionState.PUBLISHED:
-        major = int(number) if is_number(number) else number
-        body |= {"versionNumber": major, "versionMinorNumber": int(minor) if is_number(minor) else 0}
-        body |= {"versionState": "RELEASED", "releaseTime": utc_z(version.published_at)}
-    else:
-        body["versionState"] = "DRAFT"
-    body |= {
-        "createTime": utc_z(version.created),
-        "files": [file_metadata_json(f) for f in version_files(version=version, user=user)],
-    }
-    return body
-
-
-def dataset_json(dataset: Dataset, version: DatasetVersion, user) -> dict:
-    parts = _pid_parts(dataset.persistent_id)
-    body = {
-        "id": dataset.pk,
-        "identifier": parts["identifier"],
-        "persistentUrl": f"https://doi.org/{parts['authority']}/{parts['identifier']}",
-        "protocol": parts["protocol"],
-        "authority": parts["authority"],
-        "separator": "/",
-        "publisher": dataset.organization.name,
-    }
-    if version.state == VersionState.PUBLISHED:
-        body["publicationDate"] = version.published_at.date().isoformat()
-    body["latestVersion"] = version_json(version, user)
-    return body
-
-
-def lock_json(lock, dataset: Dataset) -> dict:
-    body = {"lockType": lock.lock_type, "date": utc_z(lock.created)}
-    if lock.user is not None:
-        body["user"] = lock.user.username
-    return body | {"dataset": dataset.persistent_id, "message": lock.message}
-
-
-# --- views
+def _complete_limit_text(limit: int) -> str:
+    """The completion body's bound as its refusal states it ("1 MiB" at the default)."""
+    return f"{limit // MIB} MiB" if limit % MIB == 0 else f"{limit} bytes"
 
 
 class DataverseView(APIView):
@@ -205,9 +101,13 @@ class MultipartApi(DataverseView):
     def put(self, request):
         upload = self._upload(request, "complete")
         # A small JSON object sent with any Content-Type or none (dvuploader sends none): read raw.
-        body = request._request.read(MAX_COMPLETE_BODY + 1)
-        if len(body) > MAX_COMPLETE_BODY:
-            raise InvalidInput("The body of a complete call is a JSON object of part numbers to ETags (at most 1 MiB).")
+        limit = settings.NEXUS_DATAVERSE_MAX_COMPLETE_BODY_BYTES
+        body = request._request.read(limit + 1)
+        if len(body) > limit:
+            raise InvalidInput(
+                "The body of a complete call is a JSON object of part numbers to ETags "
+                f"(at most {_complete_limit_text(limit)})."
+            )
         try:
             etags = json.loads(body or b"null")
         except (ValueError, RecursionError):
@@ -233,14 +133,6 @@ def _entries_for(upload, params) -> list[Entry]:
     )
 
 
-def _refusal(entries: list[Entry]) -> str:
-    refused = [e for e in entries if e.error]
-    named = "; ".join(f"{e.params.file_name or e.client_name or e.storage_identifier}: {e.error}" for e in refused)
-    if len(entries) == 1:
-        return entries[0].error
-    return f"{len(refused)} of {len(entries)} files were refused, so none was registered. {named}"
-
-
 class AddApi(DataverseView):
     """One file: native (a `file` part; a zip is unpacked) or direct (`storageIdentifier`)."""
 
@@ -250,49 +142,17 @@ class AddApi(DataverseView):
         dataverse_require_write(user=request.user, dataset=dataset)  # before a zip is unpacked
         entries = _entries_for(upload, params)
         if not files_register(user=request.user, dataset=dataset, entries=entries):
-            raise InvalidInput(_refusal(entries))
+            raise InvalidInput(refusal_message(entries))
         return ok({"files": [file_metadata_json(e.file) for e in entries]})
-
-
-def _report(entries: list[Entry], registered: bool, verb: str) -> dict:
-    files = []
-    for entry in entries:
-        if registered:
-            outcome = (
-                {"warningMessage": UNCHANGED}
-                if entry.unchanged
-                else {"successMessage": REPLACED if verb == "replaced" else ADDED}
-            )
-            files.append(
-                {
-                    "storageIdentifier": entry.storage_identifier,
-                    **outcome,
-                    "fileDetails": file_metadata_json(entry.file),
-                }
-            )
-        else:
-            error = entry.error or "Not registered: another file of this request was refused."
-            files.append(
-                {
-                    "storageIdentifier": entry.storage_identifier,
-                    "errorMessage": f"Bad Request:{error}",
-                    "fileDetails": entry.params.raw,
-                }
-            )
-    done = len(entries) if registered else 0
-    return {
-        "Files": files,
-        "Result": {"Total number of files": len(entries), f"Number of files successfully {verb}": done},
-    }
 
 
 def _bulk(request, dataset: Dataset, entries: list[Entry], verb: str) -> Response:
     registered = files_register(user=request.user, dataset=dataset, entries=entries)
-    report = _report(entries, registered, verb)
+    report = registration_report(entries, registered, verb)
     if registered:
         return ok(report)
     # Unlike Dataverse (200 with per-file errors), a refusal is a 400: dvuploader looks only at the status.
-    return Response({"status": "ERROR", "message": _refusal(entries), "data": report}, status=400)
+    return Response({"status": "ERROR", "message": refusal_message(entries), "data": report}, status=400)
 
 
 class AddFilesApi(DataverseView):

@@ -1,0 +1,1 @@
+"""The Climate Data Gateway dialect of datasets: its endpoints, answer bodies and access rules."""
