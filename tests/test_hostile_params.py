@@ -1,21 +1,16 @@
 """Hostile path segments and query parameters in every URL pattern of the four dialects: 400 or 404 in
-the dialect's shape, never 500, and nothing stored."""
+the dialect's shape, never 500, and nothing stored (hostile bodies: test_hostile_bodies.py)."""
 
-import json
 import signal
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from blobs.models import Blob
-from core.dialects import DELTA_ERROR_CONTEXT
-from datasets.models import DatasetFile
 from synctasks.models import DataConnection, World
-from tests.conftest import DEMO_TOKEN
+from tests.support.accounts import DEMO_TOKEN
+from tests.support.hostile import AUTH, CSV, media_files, multipart_data, shape_ok, stored_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +44,6 @@ BAD_INTEGERS = ["99999999999999999999", "-99999999999999999999", quote("١٢")]
 
 # Each dialect's URL patterns by name: the path (with {segments}), the segments' good values, the
 # methods to send and the query parameters the views read.
-CSV = b"id,value\n1,2\n"
 ROUTES = {
     "nexus": {
         "upload-list": ("api/v1/uploads/", {}, ["GET", "POST"], ["token"]),
@@ -153,13 +147,6 @@ ROUTES = {
     },
 }
 
-AUTH = {
-    "nexus": {},  # the token goes in ?token=, the seed's placement
-    "cdg": {"HTTP_AUTHORIZATION": f"api-token {DEMO_TOKEN}"},
-    "dataverse": {"HTTP_X_DATAVERSE_KEY": DEMO_TOKEN},
-    "delta": {"HTTP_AUTHORIZATION": f"Bearer {DEMO_TOKEN}"},
-}
-
 
 def _names_of(module: str) -> set[str]:
     """The names of the URL patterns whose views live in `module`."""
@@ -184,38 +171,6 @@ DIALECT_MODULES = {
 }
 
 
-def _shape_ok(dialect: str, response) -> bool:
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    if not isinstance(body, dict):
-        return False
-    if dialect == "delta":
-        return body.get("@context") == DELTA_ERROR_CONTEXT and "@type" in body and "reason" in body
-    if dialect == "dataverse":
-        return body.get("status") == "ERROR" and isinstance(body.get("message"), str)
-    if dialect == "cdg":
-        return set(body) == {"error"}
-    return "detail" in body or (bool(body) and all(isinstance(v, list | dict) for v in body.values()))
-
-
-def _stored() -> dict:
-    """Row counts of every model of the apps that store what a request sends, and the media files."""
-    counts = {
-        model._meta.label: model.objects.count()
-        for label in ("blobs", "uploads", "datasets", "files", "harvest", "synctasks", "accounts")
-        for model in apps.get_app_config(label).get_models()
-    }
-    return counts
-
-
-def _media_files(settings) -> list[str]:
-    """The files in blob storage (the local root each test gets; MEDIA_ROOT holds no blob)."""
-    root = Path(settings.STORAGES["blobs"]["OPTIONS"]["location"])
-    return sorted(str(p) for p in root.rglob("*") if p.is_file()) if root.exists() else []
-
-
 def _send(client, dialect, method, url, demo):
     extra = AUTH[dialect]
     if method in ("POST", "PUT") and not url.startswith("/api/v1/datasets/mpupload"):
@@ -224,14 +179,8 @@ def _send(client, dialect, method, url, demo):
             "upload_file": SimpleUploadedFile("a.csv", CSV, content_type="text/csv"),
             "file": SimpleUploadedFile("a.csv", CSV, content_type="text/csv"),
         }
-        return client.generic(method, url, **_multipart(client, files), **extra)
+        return client.generic(method, url, **multipart_data(client, files), **extra)
     return client.generic(method, url, **extra)
-
-
-def _multipart(client, data):
-    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
-
-    return {"data": encode_multipart(BOUNDARY, data), "content_type": MULTIPART_CONTENT}
 
 
 def _cases(dialect, demo):
@@ -269,18 +218,18 @@ def _cases(dialect, demo):
 def test_hostile_paths_and_params_are_400_or_404_in_the_dialect_shape(dialect, demo, client, settings):
     covered = set(ROUTES[dialect])
     assert covered == set().union(*(_names_of(m) for m in DIALECT_MODULES[dialect]))
-    before, media_before = _stored(), _media_files(settings)
+    before, media_before = stored_counts(), media_files(settings)
     failures = []
     # Delta checks the caller's permissions on a project before looking it up (a well-formed label of
     # a project that does not exist is 403 AuthorizationFailed, as in Delta).
     allowed = {400, 403, 404} if dialect == "delta" else {400, 404}
     for name, method, url in _cases(dialect, demo):
         response = _send(client, dialect, method, url, demo)
-        if response.status_code not in allowed or not _shape_ok(dialect, response):
+        if response.status_code not in allowed or not shape_ok(dialect, response):
             failures.append((name, method, url[:120], response.status_code, response.content[:160]))
     assert failures == [], "\n".join(map(repr, failures[:60]))
-    assert _stored() == before
-    assert _media_files(settings) == media_before
+    assert stored_counts() == before
+    assert media_files(settings) == media_before
 
 
 def test_the_seeds_findings(demo, client):
@@ -297,7 +246,7 @@ def test_the_seeds_findings(demo, client):
         method = "PUT" if "mpupload" in url else "GET"
         response = client.generic(method, url)
         assert response.status_code == 400, url
-        assert _shape_ok(dialect, response), (url, response.content)
+        assert shape_ok(dialect, response), (url, response.content)
     assert client.get("/api/v1/dataset/%00/files.json").json() == {"error": "The path holds control characters."}
     assert client.get("/api/v1/sync_tasks_new/?search=x&locale=nl__regex").json() == {
         "locale": ["Unknown locale 'nl__regex'; known: de-DE, en-GB, en-IE, en-US, fr-FR, nl-NL."]
@@ -339,42 +288,16 @@ def test_locales_are_the_known_ones_in_their_spelling(demo, client, settings):
     assert detail.json() == {"locale": ["Unknown locale 'xx-XX'; known: en-IE, nl-BE, nl-NL."]}
 
 
-LONG_TYPE = "text/" + "x" * 300
-
-
-@pytest.mark.parametrize(
-    ("dialect", "url", "field"),
-    [
-        ("nexus", f"/api/v1/uploads/?token={DEMO_TOKEN}", "upload_file"),
-        ("cdg", "/api/v1/dataset/ncl.630.0/file.json", "file"),
-        ("dataverse", "/api/datasets/:persistentId/add?persistentId=doi:10.5072/FK27U7YBV", "file"),
-    ],
-)
-@pytest.mark.parametrize("part_type", [LONG_TYPE, "text/csv\x00", "no slash", "text/csv\x7fx"])
-def test_an_unusable_part_content_type_is_stored_as_octet_stream(demo, client, dialect, url, field, part_type):
-    data = {field: SimpleUploadedFile("a.csv", CSV, content_type=part_type)}
-    if dialect == "nexus":
-        data["datasource"] = str(demo["data_sources"]["Dataset export"])
-    response = client.post(url, data, **AUTH[dialect])
-    assert response.status_code in (200, 201), response.content
-    # The unusable label is dropped; Dataverse then detects the type from the name, as it does for
-    # application/octet-stream.
-    expected = "text/csv" if dialect == "dataverse" else "application/octet-stream"
-    assert Blob.objects.get().media_type == expected
-    if dialect != "nexus":
-        assert DatasetFile.objects.get().media_type == expected
-
-
 def test_under_gunicorn_the_raw_path_is_read_strictly(tmp_path):
     """gunicorn gives the raw URI (RAW_URI): bytes that are not UTF-8 are refused from it, where
     Django's own decoding would have turned them into a literal '%ED%A0%80'."""
 
     import requests
 
-    from tests.conftest import _free_port, seeded_embedded_env, start_gunicorn
+    from tests.support.stack import free_port, seeded_embedded_env, start_gunicorn
 
     env = seeded_embedded_env(tmp_path / "var", token=DEMO_TOKEN)
-    port = _free_port()
+    port = free_port()
     env.update(PORT=str(port), WEB_CONCURRENCY="1")
     log = tmp_path / "gunicorn.log"
     server, base = start_gunicorn(env=env, log=log)
@@ -396,99 +319,3 @@ def test_under_gunicorn_the_raw_path_is_read_strictly(tmp_path):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-
-
-@pytest.mark.parametrize("value", ["\u0661", "\u0662", "\x00", "1.5", "1_0"])
-def test_an_upload_names_its_data_source_in_ascii_digits(demo, client, value):
-    data = {"datasource": value, "upload_file": SimpleUploadedFile("a.csv", CSV, content_type="text/csv")}
-    response = client.post(f"/api/v1/uploads/?token={DEMO_TOKEN}", data)
-    assert (response.status_code, response.json()) == (400, {"datasource": ["A valid integer is required."]})
-    assert Blob.objects.count() == 0
-
-
-# A multipart upload (with its file) and Django's limits on what it reads into memory: more fields
-# than DATA_UPLOAD_MAX_NUMBER_FIELDS, or fields larger than DATA_UPLOAD_MAX_MEMORY_SIZE.
-UPLOAD_URLS = [
-    ("nexus", "/api/v1/uploads/?token=" + DEMO_TOKEN),
-    ("cdg", "/api/v1/dataset/ncl.630.0/file.json"),
-    ("dataverse", "/api/datasets/:persistentId/add?persistentId=doi:10.5072/FK27U7YBV"),
-    ("delta", "/v1/files/myorg/myproj"),
-]
-
-
-@pytest.mark.parametrize(("dialect", "url"), UPLOAD_URLS)
-def test_a_body_over_djangos_limits_is_refused_in_the_dialects_shape(demo, client, settings, dialect, url):
-    """Django raises TooManyFieldsSent / RequestDataTooBig when the view first reads the body:
-    the client's error (400, 413), not a logged 500."""
-    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 50
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 4096
-    before, media_before = _stored(), _media_files(settings)
-    file = {"datasource": str(demo["data_sources"]["Dataset export"])}
-    for name in ("upload_file", "file"):
-        file[name] = SimpleUploadedFile("a.csv", CSV, content_type="text/csv")
-    many = {**file, **{f"f{i}": "1" for i in range(60)}}
-    response = client.generic("POST", url, **_multipart(client, many), **AUTH[dialect])
-    assert response.status_code == 400, response.content
-    assert _shape_ok(dialect, response), response.content
-    for name in ("upload_file", "file"):
-        file[name] = SimpleUploadedFile("a.csv", CSV, content_type="text/csv")
-    big = {**file, "description": "x" * 8192}
-    response = client.generic("POST", url, **_multipart(client, big), **AUTH[dialect])
-    assert response.status_code == 413, response.content
-    assert _shape_ok(dialect, response), response.content
-    assert _stored() == before
-    assert _media_files(settings) == media_before
-
-
-@pytest.mark.parametrize(
-    "json_data",
-    [
-        {"description": "a\x00b"},
-        {"directoryLabel": "data\x00"},
-        {"mimeType": "text/csv\x00"},
-        {"categories": ["Data", "a\x00"]},
-        {"description": "\ud800"},  # a lone surrogate: valid JSON, no UTF-8
-        {"fileToReplaceId": 1e400},  # read as infinity
-    ],
-)
-def test_unstorable_json_data_is_400_with_nothing_stored(demo, client, settings, json_data):
-    """What PostgreSQL cannot store or Python cannot convert, in a Dataverse jsonData: a 400 that
-    names the key, not a 500 at the write."""
-    before, media_before = _stored(), _media_files(settings)
-    for url in (
-        "/api/datasets/:persistentId/add?persistentId=doi:10.5072/FK27U7YBV",
-        "/api/datasets/:persistentId/replaceFiles?persistentId=doi:10.5072/FK27U7YBV",
-    ):
-        body = json.dumps([json_data]) if "replaceFiles" in url else json.dumps(json_data)
-        data = {"file": SimpleUploadedFile("a.csv", CSV, content_type="text/csv"), "jsonData": body}
-        response = client.post(url, data, **AUTH["dataverse"])
-        assert response.status_code == 400, (url, response.content)
-        assert _shape_ok("dataverse", response), response.content
-    assert _stored() == before
-    assert _media_files(settings) == media_before
-
-
-@pytest.mark.parametrize("body", [b'{"name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", b"[" * 100_000])
-def test_a_json_body_nested_too_deeply_is_400(demo, client, body):
-    """DRF's JSON parser catches ValueError only; nesting past Python's recursion limit was a 500."""
-    url = f"/api/v1/sync_tasks_new/{demo['sync_tasks']['scenario_task']}/?token={DEMO_TOKEN}"
-    before, shown = _stored(), client.get(url).json()
-    response = client.generic("PATCH", url, body, content_type="application/json")
-    assert (response.status_code, response.json()) == (400, {"detail": "JSON parse error - nested too deeply."})
-    assert _stored() == before
-    assert client.get(url).json() == shown
-
-
-@pytest.mark.parametrize(
-    ("url", "body"),
-    [
-        ("/api/v1/uploads/", {"detail": "Authentication credentials were not provided."}),
-        ("/api/v1/uploads/?format=api", {"detail": "Authentication credentials were not provided."}),
-        ("/api/v1/dataset/nope/files.json", {"error": "Dataset 'nope' does not exist."}),
-        ("/api/datasets/999", {"status": "ERROR", "message": "Dataset with ID 999 not found."}),
-    ],
-)
-def test_an_error_is_json_when_a_browser_asks_for_html(demo, client, url, body):
-    """DRF's browsable API would render the error as an HTML page for Accept: text/html."""
-    response = client.get(url, HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
-    assert (response["Content-Type"], response.json()) == ("application/json", body)

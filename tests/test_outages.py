@@ -4,15 +4,12 @@ PostgreSQL connections terminated mid-upload. Every dialect answers 503 in its o
 the component, /healthz says which, the same request succeeds once it is back, and nothing staged
 is left in the bucket."""
 
-import contextlib
 import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 
@@ -24,7 +21,10 @@ from django.db import connection
 from blobs.models import Blob
 from datasets.models import DatasetFile
 from files.models import File
-from tests.conftest import DEMO_TOKEN, _free_port, _s3_client, start_gunicorn
+from tests.support.accounts import DEMO_TOKEN
+from tests.support.faults import Relay
+from tests.support.stack import free_port, start_gunicorn
+from tests.support.storage import s3_client
 from uploads.models import Upload
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -35,71 +35,12 @@ DELTA_CONTEXT = "https://bluebrain.github.io/nexus/contexts/error.json"
 MB = 1024 * 1024
 
 
-class Relay:
-    """A TCP relay on its own port to PostgreSQL: stopping it closes every relayed connection and
-    refuses new ones (the database is gone for the server); starting it again brings it back."""
-
-    def __init__(self, target_port: int):
-        self.target_port = target_port
-        self.port = _free_port()
-        self._listener = None
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-
-    def start(self):
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def _accept(self, listener):
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._sockets += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(source, sink):
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (source, sink):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-
-    def stop(self):
-        with contextlib.suppress(OSError):
-            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
-        self._listener.close()
-        with self._lock:
-            sockets, self._sockets = self._sockets, []
-        for s in sockets:
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-            s.close()
-
-
 class Moto:
     """moto's S3 server on a port of its own, that a test stops and starts again (empty: S3 lost
     its state; the test re-creates the bucket, as an operator restores one)."""
 
     def __init__(self):
-        self.port = _free_port()
+        self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.process = None
 
@@ -133,9 +74,9 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
     moto = Moto()
     moto.start()
     bucket = "outages"
-    _s3_client(moto.endpoint).create_bucket(Bucket=bucket)
+    s3_client(moto.endpoint).create_bucket(Bucket=bucket)
     var = tmp_path_factory.mktemp("outages-var")
-    port = _free_port()
+    port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STORAGE_"))},
         "DATABASE_URL": f"postgres://{db['USER']}@127.0.0.1:{relay.port}/{db['NAME']}?application_name={APP_NAME}",
@@ -154,7 +95,7 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
     server, base = start_gunicorn(env=env, log=log)
     stack = type("Stack", (), {})()
     stack.base, stack.relay, stack.moto, stack.bucket, stack.log, stack.port = base, relay, moto, bucket, log, port
-    stack.s3 = lambda: _s3_client(moto.endpoint)
+    stack.s3 = lambda: s3_client(moto.endpoint)
     yield stack
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=30)

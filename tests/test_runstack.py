@@ -10,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-from tests.conftest import _free_port, seeded_embedded_env
+from tests.support.stack import free_port, seeded_embedded_env
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -33,7 +33,7 @@ def test_runstack_serves_with_worker_and_beat_and_stops_on_ctrl_c(tmp_path):
     var = tmp_path / "var"
     env = seeded_embedded_env(var, token=TOKEN)
     manage = [sys.executable, "manage.py"]
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "stack.log"
     with open(log, "wb") as out:
         stack = subprocess.Popen(
@@ -92,7 +92,7 @@ def test_runstack_restarts_a_worker_that_dies_while_gunicorn_keeps_serving(tmp_p
             [sys.executable, "manage.py", "seed_demo", "--json"], cwd=ROOT, env=env, check=True, capture_output=True
         ).stdout
     )
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "stack.log"
     with open(log, "wb") as out:
         stack = subprocess.Popen(

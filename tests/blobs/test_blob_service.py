@@ -12,17 +12,12 @@ from blobs.models import Blob
 from blobs.selectors import blob_iter_chunks
 from blobs.services import BlobTooLarge, blob_stage, blob_sweep_orphans, blob_write
 from blobs.storage import S3_PART_SIZE
+from tests.support.data import pattern
 
 pytestmark = pytest.mark.django_db
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
-
-
-def pattern(size: int, seed: int = 7) -> bytes:
-    """Deterministic, non-repeating-looking bytes of the given size."""
-    block = hashlib.sha256(str(seed).encode()).digest() * 2048  # 64 KiB
-    return (block * (size // len(block) + 1))[:size]
 
 
 def in_chunks(data: bytes, size: int):

@@ -9,7 +9,7 @@ import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from blobs.models import Blob
-from tests.blobs.test_blob_service import pattern
+from tests.support.data import pattern
 
 pytestmark = pytest.mark.urls("tests.probe_urls")
 

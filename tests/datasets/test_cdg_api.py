@@ -11,7 +11,8 @@ from accounts.services import membership_ensure, organization_get_or_create, tok
 from blobs.models import Blob
 from datasets.models import ChangeAction, Dataset, DatasetFile, DatasetVersion, FileChange, VersionState
 from datasets.services import dataset_version_create, dataset_version_publish
-from tests.conftest import DEMO_TOKEN, curl
+from tests.support.accounts import DEMO_TOKEN
+from tests.support.stack import curl
 
 TOKEN = DEMO_TOKEN
 

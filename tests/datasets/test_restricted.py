@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import Role
 from accounts.services import membership_ensure, organization_get_or_create, token_create
 from datasets.models import DatasetFile, FileChange
-from tests.conftest import DEMO_TOKEN
+from tests.support.accounts import DEMO_TOKEN
 
 PID = "doi:10.5072/FK27U7YBV"
 SHORT = "FK27U7YBV"  # the same dataset, as the gateway names it

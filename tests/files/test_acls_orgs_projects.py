@@ -11,8 +11,7 @@ from accounts.services import membership_ensure, organization_get_or_create, tok
 from files.models import Acl, IdentityKind, Org, Project, Storage
 from files.selectors import acl_permissions
 from files.services import acl_grant, org_create, project_create
-
-from .conftest import NXV, auth, upload
+from tests.support.files import NXV, auth, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ import requests
 
 from blobs.models import Blob
 from files.models import File, FileRevision
-
-from .conftest import NXV
+from tests.support.files import NXV
 
 WRITERS = 6
 

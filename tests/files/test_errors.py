@@ -9,8 +9,7 @@ from accounts.models import User
 from accounts.services import token_create
 from files.models import Project, Storage, StorageType
 from files.services import storage_create, storage_deprecate
-
-from .conftest import BASE, NXV, auth, multipart, snapshot, upload
+from tests.support.files import BASE, NXV, auth, multipart, snapshot, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ import pytest
 
 from blobs.models import Blob
 from files.models import File, FileRevision
-
-from .conftest import BASE, NXV, auth, sha256, upload
+from tests.support.files import BASE, NXV, auth, sha256, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import requests
 
-from tests.conftest import _free_port, seeded_embedded_env, start_gunicorn
+from tests.support.stack import free_port, seeded_embedded_env, start_gunicorn
 
 TOKEN = "5e1c0d3a-7b9f-4c2e-8d6a-0f1e2d3c4b5a"
 NXV = "https://bluebrain.github.io/nexus/vocabulary/"
@@ -15,7 +15,7 @@ SEGMENT_SAFE = "!$&'()*+,;=:@"
 
 def test_encoded_ids_round_trip_under_gunicorn(tmp_path):
     env = seeded_embedded_env(tmp_path / "var", token=TOKEN)
-    port = _free_port()
+    port = free_port()
     env.update(PORT=str(port), WEB_CONCURRENCY="1")
     log = tmp_path / "gunicorn.log"
     server, base = start_gunicorn(env=env, log=log)

@@ -9,8 +9,7 @@ import requests
 from nexussdk import files
 
 from files.models import File
-
-from .conftest import NXV
+from tests.support.files import NXV
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from .conftest import auth, snapshot, upload
+from tests.support.files import auth, snapshot, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ import json
 import pytest
 
 from files.models import File
-from tests.conftest import DEMO_TOKEN, curl
+from tests.support.accounts import DEMO_TOKEN
+from tests.support.stack import curl
 
 TOKEN = DEMO_TOKEN
 NXV = "https://bluebrain.github.io/nexus/vocabulary/"

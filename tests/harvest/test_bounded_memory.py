@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from blobs.services import blob_stage
-from tests.conftest import start_celery_worker, wait_for
+from tests.support.stack import start_celery_worker, wait_for
 from uploads.models import SyncStatus, Upload
 from uploads.services import upload_create
 

@@ -18,9 +18,8 @@ from harvest.parsers.knmi import MAX_STATIONS as KNMI_MAX_STATIONS
 from harvest.parsers.spatial import MAX_FEATURE_VALUES, MAX_JSON_DEPTH, MAX_JSON_STRING_CHARS
 from harvest.services import harvest_execute
 from synctasks.models import FeatureKind, Subscription, SyncTask, World
+from tests.support.harvest import stored, upload_and_ingest
 from uploads.models import SyncStatus
-
-from .conftest import stored, upload_and_ingest
 
 pytestmark = pytest.mark.django_db
 

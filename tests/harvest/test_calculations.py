@@ -8,8 +8,7 @@ from harvest.calculations import calculation_run
 from harvest.models import Measurement
 from synctasks.models import Calculation, DataConnection, FeatureKind, SyncTask, TaskType, TriggerKind
 from synctasks.services import feature_type_ensure
-
-from .conftest import upload_and_ingest
+from tests.support.harvest import upload_and_ingest
 
 pytestmark = pytest.mark.django_db
 

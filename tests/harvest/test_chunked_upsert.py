@@ -11,9 +11,8 @@ from django.db import connection
 from harvest import appliers
 from harvest.models import Measurement, Series
 from synctasks.models import DataConnection, FeatureKind
+from tests.support.harvest import stored, upload_and_ingest
 from uploads.models import SyncStatus
-
-from .conftest import stored, upload_and_ingest
 
 pytestmark = pytest.mark.django_db
 

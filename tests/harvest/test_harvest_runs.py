@@ -1,60 +1,20 @@
 """Harvests with a real worker against a local HTTP server serving KNMI-format files."""
 
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from urllib.parse import parse_qs
 
 import pytest
 from django.db import connection
 
-from accounts.models import Role
-from accounts.services import membership_ensure, organization_get_or_create, token_create
+from accounts.services import token_create
 from harvest.models import HarvestRun, Measurement, RunStatus
-from synctasks.models import DataConnection, DataSource, FeatureKind, SyncTask, TaskType
-from synctasks.services import feature_type_ensure
-from tests.conftest import start_celery_worker, wait_for
+from synctasks.models import SyncTask
+from tests.support.data import KNMI
+from tests.support.stack import start_celery_worker, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-KNMI = (Path(__file__).parent / "data" / "knmi_daggegevens.txt").read_bytes()
 HEADER = KNMI.split(b"#\n  249,")[0] + b"#\n"
 DAY3 = HEADER + b"  249,20240103,  200,   50,   90,  150,   65,   80,  100,    7,   90,    2\n"
-
-
-class Endpoint:
-    """A local stand-in for the KNMI daily-data service: scripted answers, recorded requests."""
-
-    def __init__(self):
-        self.answers: list[tuple[int, bytes]] = []
-        self.requests: list[dict] = []
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                endpoint.requests.append({"path": self.path, **form})
-                status, body = endpoint.answers.pop(0) if endpoint.answers else (500, b"no answer scripted")
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def endpoint():
-    server = Endpoint()
-    yield server
-    server.server.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -73,27 +33,6 @@ def harvest_worker(django_db_setup, django_db_blocker, worker_media, tmp_path_fa
     yield log
     process.terminate()
     process.wait(timeout=20)
-
-
-@pytest.fixture
-def knmi(endpoint, django_user_model):
-    organization = organization_get_or_create(name="KNMI")
-    user = django_user_model.objects.create(username="operator")
-    membership_ensure(user=user, organization=organization, role=Role.UPLOADER)
-    source = DataSource.objects.create(name="KNMI daily", organization=organization, ext="txt", endpoint=endpoint.url)
-    task = SyncTask.objects.create(task_type=TaskType.DATA_SOURCE, data_source=source)
-    stations = DataConnection.objects.create(
-        sync_task=task, feature_type=feature_type_ensure(alias="weather_station", kind=FeatureKind.SPATIAL)
-    )
-    series = DataConnection.objects.create(
-        sync_task=task,
-        feature_type=feature_type_ensure(alias="timeseries", kind=FeatureKind.TIMESERIES),
-        join_to=stations,
-        join_prop="id_src",
-        join_dtype="text",
-        output_params=["parameter:prec_mm_d", "parameter:airtemp_max_deg_c"],
-    )
-    return {"task": task, "series": series, "token": token_create(user=user).raw}
 
 
 def _sync(client, knmi) -> int:

@@ -7,9 +7,8 @@ import pytest
 
 from harvest.models import Feature, Measurement
 from synctasks.models import DataConnection, FeatureKind
+from tests.support.harvest import upload_and_ingest
 from uploads.models import SyncStatus
-
-from .conftest import upload_and_ingest
 
 pytestmark = pytest.mark.django_db
 

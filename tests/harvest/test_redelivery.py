@@ -13,8 +13,7 @@ from django.db import connection, transaction
 from blobs.services import blob_stage
 from harvest.models import Measurement
 from synctasks.models import DataSource, FeatureKind
-from tests.conftest import start_celery_worker, wait_for
-from tests.harvest.test_harvest_runs import endpoint, knmi  # noqa: F401  (fixtures)
+from tests.support.stack import start_celery_worker, wait_for
 from uploads.models import SyncStatus, Upload
 from uploads.services import upload_create
 
@@ -99,7 +98,7 @@ def test_killed_worker_applies_nothing_and_the_redelivered_task_completes(source
     assert stored == sorted((f"F{f}", d, float(f * 100 + d)) for f in range(5) for d in range(1, 29))
 
 
-def test_a_harvest_run_that_kills_its_worker_is_failed_after_n_deliveries(knmi, endpoint, worker_storage, tmp_path):  # noqa: F811
+def test_a_harvest_run_that_kills_its_worker_is_failed_after_n_deliveries(knmi, endpoint, worker_storage, tmp_path):
     from harvest.models import HarvestRun, RunStatus
     from harvest.services import harvest_queue
 
@@ -145,10 +144,10 @@ def test_a_harvest_run_that_kills_its_worker_is_failed_after_n_deliveries(knmi, 
     assert Measurement.objects.filter(series__data_connection=knmi["series"]).count() == 0
 
 
-def test_a_harvest_whose_database_connection_is_lost_mid_ingest_is_retried(knmi, endpoint, worker_storage, tmp_path):  # noqa: F811
+def test_a_harvest_whose_database_connection_is_lost_mid_ingest_is_retried(knmi, endpoint, worker_storage, tmp_path):
     from harvest.models import HarvestRun, RunStatus
     from harvest.services import harvest_queue
-    from tests.harvest.test_harvest_runs import KNMI
+    from tests.support.data import KNMI
 
     endpoint.answers = [(200, KNMI), (200, KNMI)]
     source_id = knmi["task"].data_source_id

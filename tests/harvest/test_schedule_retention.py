@@ -12,8 +12,7 @@ from django_celery_beat.models import PeriodicTask
 from harvest.models import Measurement
 from harvest.services import retention_apply
 from synctasks.models import DataConnection, FeatureKind, Subscription, SyncTask, TriggerKind, World
-
-from .conftest import upload_and_ingest
+from tests.support.harvest import upload_and_ingest
 
 pytestmark = pytest.mark.django_db
 

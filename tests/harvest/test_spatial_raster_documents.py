@@ -13,9 +13,8 @@ from django.db import connection, transaction
 from harvest.appliers import FeatureReplacer
 from harvest.models import Document, Feature, RasterFrame
 from synctasks.models import DataConnection, FeatureKind
+from tests.support.harvest import upload_and_ingest
 from uploads.models import SyncStatus
-
-from .conftest import upload_and_ingest
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from synctasks.models import DataConnection, FeatureKind
+from tests.support.harvest import stored, upload_and_ingest
 from uploads.models import SyncStatus
-
-from .conftest import stored, upload_and_ingest
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Organization, Role, User
 from accounts.services import membership_ensure, organization_get_or_create, token_create
 from synctasks.models import DataSource, SyncTask
-from tests.conftest import DEMO_TOKEN
+from tests.support.accounts import DEMO_TOKEN
 
 pytestmark = pytest.mark.django_db
 

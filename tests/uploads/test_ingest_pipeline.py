@@ -9,11 +9,10 @@ import requests
 
 from blobs.services import blob_stage
 from synctasks.models import DataSource
-from tests.conftest import wait_for
+from tests.support.stack import wait_for
+from tests.support.uploads import post_upload
 from uploads.models import SyncStatus, Upload
 from uploads.services import upload_create
-
-from .helpers import post_upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,9 +6,8 @@ import time
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import curl
-
-from .conftest import SEED_KEYS
+from tests.support.stack import curl
+from tests.support.uploads import SEED_KEYS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

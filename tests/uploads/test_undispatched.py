@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from blobs.services import blob_write
-from tests.conftest import wait_for
+from tests.support.stack import wait_for
 from uploads.models import SyncStatus, Upload
 from uploads.services import upload_requeue_undispatched
 

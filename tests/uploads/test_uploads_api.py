@@ -13,10 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from blobs.models import Blob
 from blobs.services import blob_write
+from tests.support.uploads import SEED_KEYS, GeneratedMultipart, post_upload
 from uploads.models import Upload
-
-from .conftest import SEED_KEYS
-from .helpers import GeneratedMultipart, post_upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

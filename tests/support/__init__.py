@@ -1,0 +1,1 @@
+"""Helpers the tests share: plain functions and classes, imported by test modules and conftests (no fixtures)."""
