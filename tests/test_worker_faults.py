@@ -440,7 +440,7 @@ def test_a_harvest_queued_while_redis_is_down_runs_once_back(knmi, endpoint, wor
     # Its message could not be published: the run must not stay queued for ever (and every later
     # run of the task wait behind it), nor the request fail.
     from harvest.models import HarvestRun, RunStatus
-    from harvest.services import harvest_queue
+    from harvest.runs import harvest_queue
     from tests.harvest.test_harvest_runs import KNMI
 
     endpoint.answers = [(200, KNMI)]
@@ -509,3 +509,33 @@ def test_a_delivery_that_finds_the_database_out_of_reach_is_retried_once_it_is_b
     dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
     stored = sorted(Measurement.objects.filter(series__data_connection=dc).values_list("series__feature_key", "value"))
     assert stored == [("F0", 1.0), ("F1", 101.0), ("F2", 201.0)]
+
+
+def test_a_calculation_due_while_redis_is_down_runs_once_back(sources, worker_storage, private_redis, tmp_path):  # noqa: F811
+    # Its message could not be published: the calculation stays due (and so is never queued by a
+    # later change), until the requeue of stalled work sends it once the broker is back.
+    from harvest.calculations import calculation_requeue_stalled
+    from synctasks.models import Calculation
+    from tests.harvest.test_calculations import DAY1, calculation_of, output
+    from uploads.services import upload_ingest
+
+    total = calculation_of(sources, "daily_sum")
+    private_redis.kill()
+    upload = _upload(sources, "a.csv", DAY1)
+    assert Upload.objects.get(pk=upload.pk).dispatch_failed
+    upload_ingest(upload_id=upload.pk)  # here, as the worker would: the calculation's publish fails
+    assert _status(upload) == SyncStatus.SUCCESSFUL
+    assert Calculation.objects.get(pk=total.pk).pending_since is not None
+    private_redis.start()
+    assert calculation_requeue_stalled(older_than_seconds=0) == 1
+    worker = start_celery_worker(log=tmp_path / "worker.log", media=worker_storage, concurrency=1)
+    try:
+        wait_for(
+            lambda: Calculation.objects.get(pk=total.pk).pending_since is None and len(output(total)) == 3,
+            timeout=60,
+            what="the calculation due during the outage",
+        )
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(20)
+    assert [row[3] for row in output(total)] == [3.0, 10.0, 4.0]
