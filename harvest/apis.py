@@ -11,8 +11,8 @@ from core.pagination import PageSizePagination
 from synctasks.selectors import data_source_can_upload, sync_task_get
 
 from .models import HarvestRun
+from .runs import harvest_queue
 from .selectors import data_connection_readable, events_csv_lines, harvest_runs_of
-from .services import harvest_queue
 
 
 class EventsQuery(serializers.Serializer):

@@ -1,21 +1,20 @@
 """Calculations: a registry of functions over stored timeseries, run once per change of an input."""
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
-from celery import current_app
 from django.db import transaction
 from django.db.models import Avg, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from core.dispatch import dispatch, dispatch_on_commit
 from synctasks.models import Calculation, DataConnection, DataSource, FeatureKind, TriggerKind
 
-from .appliers import MeasurementStager
+from .appliers import measurement_stager
 from .models import Measurement
 from .parsers.timeseries import Point
-
-CALCULATE_TASK = "harvest.calculate"
+from .task_names import HARVEST_CALCULATE
 
 
 def _daily(aggregate) -> Callable:
@@ -56,8 +55,19 @@ def calculations_mark_changed(*, data_source: DataSource) -> list[int]:
     if ids:
         Calculation.objects.filter(pk__in=ids, pending_since__isnull=True).update(pending_since=timezone.now())
         for calculation_id in ids:
-            transaction.on_commit(lambda c=calculation_id: current_app.send_task(CALCULATE_TASK, args=[c]))
+            # A publish that fails (the broker is down) leaves the calculation due: the stalled
+            # requeue (calculation_requeue_stalled) sends it once the broker is back.
+            dispatch_on_commit(HARVEST_CALCULATE, args=[calculation_id], what=f"calculation {calculation_id}")
     return ids
+
+
+def calculation_requeue_stalled(*, older_than_seconds: int = 600) -> int:
+    """Queues again the calculations due for that long (their message was lost, or could not be
+    published while the broker was down); returns how many it queued. Harmless for one still
+    queued: a run finds the calculation no longer due and does nothing."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stalled = Calculation.objects.filter(pending_since__lt=cutoff).order_by("pk").values_list("pk", flat=True)
+    return sum(dispatch(HARVEST_CALCULATE, args=[c], what=f"calculation {c}", again=True) for c in stalled)
 
 
 def calculation_run(*, calculation_id: int) -> dict | None:
@@ -74,7 +84,7 @@ def calculation_run(*, calculation_id: int) -> dict | None:
         function = REGISTRY.get(calculation.function)
         if output is None or function is None or calculation.input_connection_id is None:
             return {"errors": [f"Calculation {calculation.pk} lacks a function, an input or an output connection."]}
-        stager = MeasurementStager(output)
+        stager = measurement_stager(output)
         # Read before writing: on PostgreSQL the stager's COPY holds the connection, so the query
         # cannot stream beside it. A daily aggregate has one row per feature and day.
         stager.add(list(function(calculation)))

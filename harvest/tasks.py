@@ -5,21 +5,21 @@ from celery.exceptions import Retry, SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError
 
-from .calculations import CALCULATE_TASK, calculation_run
+from .calculations import calculation_run
 from .locks import LockBusy, database_connection_lost
-from .services import (
-    HARVEST_TASK,
+from .retention import retention_apply
+from .runs import (
     HarvestWait,
     harvest_execute,
     harvest_fail,
     harvest_interrupted,
     harvest_mark_undispatched,
     harvest_queue_scheduled,
-    retention_apply,
 )
+from .task_names import HARVEST_CALCULATE, HARVEST_RETENTION, HARVEST_RUN, HARVEST_SCHEDULED
 
 
-@shared_task(bind=True, name=HARVEST_TASK, acks_late=True, max_retries=None)
+@shared_task(bind=True, name=HARVEST_RUN, acks_late=True, max_retries=None)
 def run_harvest(self, run_id: int) -> str | None:
     try:
         return harvest_execute(run_id=run_id)
@@ -54,17 +54,17 @@ def _retry(task, run_id: int, countdown: float) -> None:
         return None
 
 
-@shared_task(name="harvest.scheduled")
+@shared_task(name=HARVEST_SCHEDULED)
 def scheduled_harvest(task_id: int) -> int | None:
     """Beat's entry for a scheduled task: queues a run unless one is already waiting or running."""
     return harvest_queue_scheduled(task_id=task_id)
 
 
-@shared_task(name="harvest.retention")
+@shared_task(name=HARVEST_RETENTION)
 def retention() -> dict[str, int]:
     return retention_apply()
 
 
-@shared_task(name=CALCULATE_TASK, acks_late=True)
+@shared_task(name=HARVEST_CALCULATE, acks_late=True)
 def calculate(calculation_id: int) -> dict | None:
     return calculation_run(calculation_id=calculation_id)

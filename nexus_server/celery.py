@@ -5,6 +5,8 @@ import os
 
 from celery import Celery, bootsteps
 
+from uploads.task_names import UPLOADS_REQUEUE_UNDISPATCHED
+
 from .embedded import prepare
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexus_server.settings")
@@ -33,7 +35,7 @@ class RequeueOnConnect(bootsteps.StartStopStep):
 
     def start(self, c):
         try:
-            c.app.send_task("uploads.requeue_undispatched")
+            c.app.send_task(UPLOADS_REQUEUE_UNDISPATCHED)
         except Exception:  # the broker went again: the next connection (or beat) tries again
             logger.warning("could not queue the requeue of undispatched ingests", exc_info=True)
 

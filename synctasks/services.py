@@ -1,5 +1,7 @@
 """Writes of the catalog: feature types, data sources with their sync task and data connections."""
 
+from datetime import datetime
+
 from django.db import transaction
 
 from accounts.models import Membership, Organization, Role
@@ -100,6 +102,8 @@ def scenario_delete(*, user, task: SyncTask) -> None:
     scenario.delete()
 
 
+# The harvest app's HARVEST_SCHEDULED (harvest.task_names): synctasks may not import harvest, so
+# the name is written here as in the beat schedule; tests/test_task_names.py checks they agree.
 SCHEDULED_HARVEST_TASK = "harvest.scheduled"
 
 
@@ -131,3 +135,44 @@ def sync_task_schedule_apply(*, task: SyncTask) -> None:
             "enabled": True,
         },
     )
+
+
+# --- The catalog's statistics: written here only; harvest and uploads call these. -------------
+
+_KEPT = object()  # a statistic the caller does not change
+
+
+def data_source_mark_finished(*, data_source_id: int, finished: datetime) -> None:
+    """The source's last ingest (an upload's or a harvest's) ended, whatever its outcome."""
+    DataSource.objects.filter(pk=data_source_id).update(sync_last_finished=finished)
+
+
+def sync_task_mark_harvested(*, sync_task_id: int, finished: datetime) -> None:
+    """A harvest of the task's data source succeeded."""
+    SyncTask.objects.filter(pk=sync_task_id).update(harvest_last_success=finished)
+
+
+def data_connection_statistics_update(
+    *,
+    data_connection_id: int,
+    n_features: int,
+    oldest_time=_KEPT,
+    newest_time=_KEPT,
+    widen: bool = False,
+) -> None:
+    """Sets a connection's n_features and, where given, its oldest_time and newest_time. With
+    `widen` (an upsert, which only adds rows) the stored times only move outwards: the row is locked
+    and each time kept where the given one is None or lies inside the stored range."""
+    if widen:
+        dc = DataConnection.objects.select_for_update().get(pk=data_connection_id)
+        dc.n_features = n_features
+        dc.oldest_time = min(filter(None, [dc.oldest_time, None if oldest_time is _KEPT else oldest_time]))
+        dc.newest_time = max(filter(None, [dc.newest_time, None if newest_time is _KEPT else newest_time]))
+        dc.save(update_fields=["n_features", "oldest_time", "newest_time"])
+        return
+    fields = {"n_features": n_features}
+    if oldest_time is not _KEPT:
+        fields["oldest_time"] = oldest_time
+    if newest_time is not _KEPT:
+        fields["newest_time"] = newest_time
+    DataConnection.objects.filter(pk=data_connection_id).update(**fields)

@@ -196,7 +196,7 @@ def test_a_harvest_queued_while_redis_is_down_runs_once_back(knmi, endpoint, wor
     # Its message could not be published: the run must not stay queued for ever (and every later
     # run of the task wait behind it), nor the request fail.
     from harvest.models import HarvestRun, RunStatus
-    from harvest.services import harvest_queue
+    from harvest.runs import harvest_queue
 
     endpoint.answers = [(200, KNMI)]
     private_redis.kill()
@@ -216,3 +216,33 @@ def test_a_harvest_queued_while_redis_is_down_runs_once_back(knmi, endpoint, wor
         worker.wait(20)
     assert (done.status, done.attempts) == (RunStatus.SUCCESSFUL, 1), done.report
     assert Measurement.objects.filter(series__data_connection=knmi["series"]).count() == 32
+
+
+def test_a_calculation_due_while_redis_is_down_runs_once_back(sources, worker_storage, private_redis, tmp_path):
+    # Its message could not be published: the calculation stays due (and so is never queued by a
+    # later change), until the requeue of stalled work sends it once the broker is back.
+    from harvest.calculations import calculation_requeue_stalled
+    from synctasks.models import Calculation
+    from tests.harvest.test_calculations import DAY1, calculation_of, output
+    from uploads.services import upload_ingest
+
+    total = calculation_of(sources, "daily_sum")
+    private_redis.kill()
+    upload = upload_queued(sources, "a.csv", DAY1)
+    assert Upload.objects.get(pk=upload.pk).dispatch_failed
+    upload_ingest(upload_id=upload.pk)  # here, as the worker would: the calculation's publish fails
+    assert status_of(upload) == SyncStatus.SUCCESSFUL
+    assert Calculation.objects.get(pk=total.pk).pending_since is not None
+    private_redis.start()
+    assert calculation_requeue_stalled(older_than_seconds=0) == 1
+    worker = start_celery_worker(log=tmp_path / "worker.log", media=worker_storage, concurrency=1)
+    try:
+        wait_for(
+            lambda: Calculation.objects.get(pk=total.pk).pending_since is None and len(output(total)) == 3,
+            timeout=60,
+            what="the calculation due during the outage",
+        )
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(20)
+    assert [row[3] for row in output(total)] == [3.0, 10.0, 4.0]

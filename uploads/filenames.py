@@ -2,6 +2,10 @@
 
 import re
 
+from harvest.formats import extension_of
+
+__all__ = ["ANY_FORMAT", "FALLBACK", "JSON_FORMATS", "MAX_LENGTH", "extension_of", "same_format", "sanitize_filename"]
+
 _NOT_ALLOWED = re.compile(r"[^A-Za-z0-9._-]")
 MAX_LENGTH = 255
 FALLBACK = "upload"
@@ -38,12 +42,6 @@ def sanitize_filename(name: str) -> str:
 
 
 ANY_FORMAT = "*"
-
-
-def extension_of(name: str) -> str:
-    """The lower-case extension of a name, without the dot ('' when there is none)."""
-    _stem, dot, ext = name.rpartition(".")
-    return ext.lower() if dot else ""
 
 
 def same_format(ext: str, expected: str) -> bool:

@@ -5,7 +5,6 @@ import time
 from datetime import timedelta
 from pathlib import PurePosixPath
 
-from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, transaction
@@ -16,18 +15,19 @@ from accounts.models import User
 from blobs.archives import ArchiveRefused
 from blobs.selectors import blob_open_zip
 from blobs.services import StagedBlob, blob_record
+from core.dispatch import dispatch
 from core.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from harvest.locks import database_connection_lost, ingest_lock_held
 from harvest.services import IngestFailed, empty_report, ingest
 from synctasks.models import DataSource, SyncTask, TaskType
 from synctasks.selectors import data_source_can_upload, data_source_visible_to
+from synctasks.services import data_source_mark_finished
 
 from .filenames import JSON_FORMATS, extension_of, same_format, sanitize_filename
 from .models import SyncStatus, Upload
+from .task_names import UPLOADS_INGEST
 
 logger = logging.getLogger(__name__)
-
-INGEST_TASK = "uploads.ingest"
 
 
 def _check_zip(*, staged: StagedBlob, data_source: DataSource, check_format: bool) -> None:
@@ -132,13 +132,15 @@ def _upload_into(*, user, data_source, client_filename, staged, media_type) -> U
 
 
 def _dispatch_ingest(upload_id: int) -> None:
-    try:
-        current_app.send_task(INGEST_TASK, args=[upload_id])
-    except Exception:
-        # The upload is recorded; the worker's requeue of undispatched ingests sends it once the
-        # broker is back (every NEXUS_REQUEUE_UNDISPATCHED_SECONDS, and at each reconnection).
-        logger.exception("could not queue the ingest of upload %s", upload_id)
-        upload_mark_undispatched(upload_id=upload_id)
+    # The upload is recorded; if the publish fails, the worker's requeue of undispatched ingests
+    # sends it once the broker is back (every NEXUS_REQUEUE_UNDISPATCHED_SECONDS, and at each
+    # reconnection).
+    dispatch(
+        UPLOADS_INGEST,
+        args=[upload_id],
+        what=f"the ingest of upload {upload_id}",
+        on_failure=lambda: upload_mark_undispatched(upload_id=upload_id),
+    )
 
 
 def upload_mark_undispatched(*, upload_id: int) -> None:
@@ -183,10 +185,7 @@ def upload_requeue_undispatched() -> int:
             firsts.setdefault(data_source_id, upload_id)
     queued = 0
     for data_source_id, upload_id in firsts.items():
-        try:
-            current_app.send_task(INGEST_TASK, args=[upload_id])
-        except Exception:
-            logger.warning("the broker still refuses the ingest of upload %s", upload_id)
+        if not dispatch(UPLOADS_INGEST, args=[upload_id], what=f"the ingest of upload {upload_id}", again=True):
             continue
         undispatched.filter(data_source_id=data_source_id).update(dispatch_failed=False)
         queued += 1
@@ -296,7 +295,7 @@ def _fail_poison(upload: Upload) -> None:
     upload.ingest_finished = now
     upload.ingest_started = upload.ingest_started or now
     upload.save(update_fields=["sync_status", "report", "ingest_started", "ingest_finished"])
-    DataSource.objects.filter(pk=upload.data_source_id).update(sync_last_finished=now)
+    data_source_mark_finished(data_source_id=upload.data_source_id, finished=now)
 
 
 def _apply(*, upload: Upload, data_source: DataSource) -> None:
@@ -329,4 +328,4 @@ def _finish(upload: Upload, status: str, report: dict, started) -> None:
     upload.sync_status, upload.report = status, report
     upload.ingest_started, upload.ingest_finished = started, finished
     upload.save(update_fields=["sync_status", "report", "ingest_started", "ingest_finished"])
-    DataSource.objects.filter(pk=upload.data_source_id).update(sync_last_finished=finished)
+    data_source_mark_finished(data_source_id=upload.data_source_id, finished=finished)

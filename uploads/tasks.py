@@ -3,11 +3,11 @@
 from celery import shared_task
 from celery.exceptions import Retry
 
+from harvest.calculations import calculation_requeue_stalled
 from harvest.locks import LockBusy
-from harvest.services import harvest_requeue_undispatched
+from harvest.runs import harvest_requeue_undispatched
 
 from .services import (
-    INGEST_TASK,
     IngestInterrupted,
     upload_ingest,
     upload_mark_undispatched,
@@ -15,9 +15,10 @@ from .services import (
     upload_requeue_stalled,
     upload_requeue_undispatched,
 )
+from .task_names import UPLOADS_INGEST, UPLOADS_REQUEUE_STALLED, UPLOADS_REQUEUE_UNDISPATCHED
 
 
-@shared_task(bind=True, name=INGEST_TASK, acks_late=True, max_retries=None)
+@shared_task(bind=True, name=UPLOADS_INGEST, acks_late=True, max_retries=None)
 def ingest_upload(self, upload_id: int) -> int:
     # One ingest per delivery, so that the task time limits bound each ingest: the next pending
     # upload of the source gets a delivery of its own.
@@ -40,12 +41,13 @@ def ingest_upload(self, upload_id: int) -> int:
     return applied
 
 
-@shared_task(name="uploads.requeue_stalled")
+@shared_task(name=UPLOADS_REQUEUE_STALLED)
 def requeue_stalled() -> int:
-    return upload_requeue_stalled()
+    # Calculations too: one due for that long lost its message (or the broker refused it).
+    return upload_requeue_stalled() + calculation_requeue_stalled()
 
 
-@shared_task(name="uploads.requeue_undispatched")
+@shared_task(name=UPLOADS_REQUEUE_UNDISPATCHED)
 def requeue_undispatched() -> int:
     # Harvest runs too: one task, sent at each reconnection of the worker and by beat.
     return upload_requeue_undispatched() + harvest_requeue_undispatched()

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
 
-MAX_ERRORS = 20
+from django.conf import settings
 
 
 class IngestFailed(Exception):
@@ -19,16 +19,18 @@ class IngestFailed(Exception):
 
 
 class ErrorLog:
-    """Collects the first errors of an ingest (with where they are), counting all of them."""
+    """Collects the first NEXUS_MAX_REPORT_ERRORS errors of an ingest (with where they are), counting
+    all of them."""
 
     def __init__(self):
+        self.max_errors = settings.NEXUS_MAX_REPORT_ERRORS
         self.errors: list[str] = []
         self.total = 0
         self.where = ""
 
     def add(self, message: str) -> None:
         self.total += 1
-        if len(self.errors) < MAX_ERRORS:
+        if len(self.errors) < self.max_errors:
             self.errors.append(f"{self.where}{message}")
 
     def raise_if_any(self) -> None:
@@ -39,14 +41,18 @@ class ErrorLog:
             raise IngestFailed(errors)
 
 
-# Bounds of every text parser (CSV, KNMI), whatever the input: a line (or a CSV record that spans
-# lines inside quotes) and one CSV field. A longer one ends the ingest, naming the line and the limit;
-# no more than the limit plus one read is ever held.
-MAX_LINE_CHARS = 1024 * 1024
-MAX_FIELD_CHARS = 131_072  # the csv module's own default, set explicitly: it is what bounds a field
-MAX_COLUMNS = 10_000
+# Bounds of every text parser (CSV, KNMI), whatever the input, read from the settings when a file is
+# read: a line (or a CSV record that spans lines inside quotes, NEXUS_MAX_LINE_CHARS), one CSV field
+# (NEXUS_MAX_FIELD_CHARS) and a header's columns (NEXUS_MAX_COLUMNS). A longer one ends the ingest,
+# naming the line and the limit; no more than the limit plus one read is ever held.
 READ_BYTES = 64 * 1024
-csv.field_size_limit(MAX_FIELD_CHARS)
+
+
+def _field_limit() -> int:
+    """The field bound, set on the csv module (it is what bounds a field there) and returned."""
+    limit = settings.NEXUS_MAX_FIELD_CHARS
+    csv.field_size_limit(limit)
+    return limit
 
 
 class InputRefused(Exception):
@@ -56,18 +62,18 @@ class InputRefused(Exception):
 
 class BoundedLines:
     """Lines of text (with their line ends, as csv wants them) decoded incrementally from a binary
-    reader; a line over MAX_LINE_CHARS is refused once that many characters are buffered, before it
+    reader; a line over NEXUS_MAX_LINE_CHARS is refused once that many characters are buffered, before it
     is held whole. `line` is the number of the last line returned. With `records` on (csv_rows), the
     lines since the last record also count against the limit."""
 
-    def __init__(self, binary, encoding: str = "utf-8-sig", max_chars: int = MAX_LINE_CHARS):
+    def __init__(self, binary, encoding: str = "utf-8-sig", max_chars: int | None = None):
         self._binary = binary
         self._decoder = codecs.getincrementaldecoder(encoding)()
         self._ready: list[str] = []  # complete lines, in reverse order
         self._pending = ""
         self._refuse = False  # a line too long follows the ready ones
         self._eof = False
-        self.max_chars = max_chars
+        self.max_chars = settings.NEXUS_MAX_LINE_CHARS if max_chars is None else max_chars
         self.line = 0
         self.records = False
         self.record_chars = 0
@@ -155,21 +161,23 @@ def text_stream(binary, encoding: str = "utf-8-sig") -> BoundedLines:
 
 
 def csv_header(first: str, *, delimiter: str) -> list[str]:
-    """The cells of a CSV header line, at most MAX_COLUMNS of them."""
+    """The cells of a CSV header line, at most NEXUS_MAX_COLUMNS of them."""
+    field_limit, max_columns = _field_limit(), settings.NEXUS_MAX_COLUMNS
     try:
         cells = next(csv.reader([first], delimiter=delimiter))
     except csv.Error as error:
         if "field larger than field limit" in str(error):
-            raise InputRefused(f"line 1: a field is longer than {MAX_FIELD_CHARS} characters (the limit)") from None
+            raise InputRefused(f"line 1: a field is longer than {field_limit} characters (the limit)") from None
         raise InputRefused(f"line 1: not readable as CSV ({error})") from None
-    if len(cells) > MAX_COLUMNS:
-        raise InputRefused(f"line 1: the header has {len(cells)} columns; the limit is {MAX_COLUMNS}")
+    if len(cells) > max_columns:
+        raise InputRefused(f"line 1: the header has {len(cells)} columns; the limit is {max_columns}")
     return cells
 
 
 def csv_rows(lines: BoundedLines, *, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(line number where the record starts, cells) per CSV record, within the line and field
-    bounds: a record spanning lines in quotes counts all its characters against MAX_LINE_CHARS."""
+    bounds: a record spanning lines in quotes counts all its characters against the line bound."""
+    field_limit = _field_limit()
     lines.records, lines.record_chars, lines.record_start = True, 0, lines.line + 1
     reader = csv.reader(lines, delimiter=delimiter)
     while True:
@@ -180,7 +188,7 @@ def csv_rows(lines: BoundedLines, *, delimiter: str) -> Iterator[tuple[int, list
         except csv.Error as error:
             if "field larger than field limit" in str(error):
                 raise InputRefused(
-                    f"line {lines.record_start}: a field is longer than {MAX_FIELD_CHARS} characters (the limit)"
+                    f"line {lines.record_start}: a field is longer than {field_limit} characters (the limit)"
                 ) from None
             raise InputRefused(f"line {lines.record_start}: not readable as CSV ({error})") from None
         yield lines.record_start, row

@@ -5,6 +5,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
+
 from .common import ErrorLog, InputRefused, in_range
 from .timeseries import Point
 
@@ -21,8 +23,6 @@ VARIABLES = {
     "FXX": ("wind_speed_max_m_s", 0.1),
     "FG": ("wind_speed_mean_m_s", 0.1),
 }
-# The station table is held while the rows stream: KNMI lists about 50.
-MAX_STATIONS = 10_000
 # -1 means "less than 0.05 mm": stored as 0.
 TRACE_AS_ZERO = {"RH"}
 
@@ -54,6 +54,8 @@ class KnmiFile:
         self.stations: list[Station] = []
         self.columns: list[str] = []
         self.line = 0
+        # The station table is held while the rows stream: KNMI lists about 50.
+        max_stations = settings.NEXUS_MAX_KNMI_STATIONS
         for raw in text:
             self.line += 1
             line = raw.rstrip("\r\n")
@@ -63,8 +65,8 @@ class KnmiFile:
                     return
                 continue
             if match := _STATION.match(line):
-                if len(self.stations) >= MAX_STATIONS:
-                    raise InputRefused(f"line {self.line}: more than {MAX_STATIONS} stations (the limit)")
+                if len(self.stations) >= max_stations:
+                    raise InputRefused(f"line {self.line}: more than {max_stations} stations (the limit)")
                 stn, lon, lat, alt, name = match.groups()
                 self.stations.append(Station(stn, float(lon), float(lat), float(alt), name))
             elif match := _HEADER.match(line):

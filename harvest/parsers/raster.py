@@ -4,6 +4,8 @@ import re
 import struct
 from datetime import datetime, tzinfo
 
+from django.conf import settings
+
 from .common import in_range
 
 _PATTERNS = [
@@ -12,8 +14,6 @@ _PATTERNS = [
     (re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)"), 3),  # evaporation2020-1-1.tif
 ]
 
-# The first IFD's entries are read at once: at most this many (a GeoTIFF header has a few dozen).
-MAX_IFD_ENTRIES = 4096
 _TYPES = {3: ("H", 2), 4: ("I", 4), 12: ("d", 8), 16: ("Q", 8)}
 WIDTH, HEIGHT, PIXEL_SCALE, TIEPOINT = 256, 257, 33550, 33922
 
@@ -67,7 +67,9 @@ def _tiff_info(stream) -> dict:
     if len(raw_count) < count_size:
         raise NotARaster("truncated TIFF: the first directory is missing")
     (count,) = struct.unpack(order + count_fmt, raw_count)
-    if count > MAX_IFD_ENTRIES:
+    # The first IFD's entries are read at once: at most NEXUS_MAX_TIFF_IFD_ENTRIES (a GeoTIFF header
+    # has a few dozen).
+    if count > settings.NEXUS_MAX_TIFF_IFD_ENTRIES:
         raise NotARaster("corrupt TIFF: implausible directory size")
     entries = stream.read(count * entry_size)
     tags = {}

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import ijson
 import shapely.wkt
+from django.conf import settings
 from shapely.errors import ShapelyError
 
 from .common import ErrorLog, InputRefused, csv_header, csv_rows, parse_number
@@ -59,18 +60,17 @@ class _SkipBom:
         return self.binary.read(size)
 
 
-# Bounds of the GeoJSON parser, counted on ijson's event stream before any Python object is built:
-# how deep arrays and objects nest (a MultiPolygon needs 7 levels with the collection), how many
-# values (numbers, strings, keys) one feature holds, and how long one string is.
-MAX_JSON_DEPTH = 64
-MAX_FEATURE_VALUES = 1_000_000
-MAX_JSON_STRING_CHARS = 1024 * 1024
+# Bounds of the GeoJSON parser, read from the settings when a file is read and counted on ijson's
+# event stream before any Python object is built: how deep arrays and objects nest
+# (NEXUS_MAX_JSON_DEPTH; a MultiPolygon needs 7 levels with the collection), how many values
+# (numbers, strings, keys) one feature holds (NEXUS_MAX_FEATURE_VALUES), and how long one string is
+# (NEXUS_MAX_JSON_STRING_CHARS).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # PostgreSQL's jsonb and UTF-8 refuse them
 _OPEN, _CLOSE = {"start_map", "start_array"}, {"end_map", "end_array"}
 
 
-# A string's bytes in the file, at most: 6 per character (a \uXXXX escape) within the limit above.
-MAX_JSON_STRING_BYTES = 6 * MAX_JSON_STRING_CHARS
+# A string's bytes in the file, at most: 6 per character (a \uXXXX escape) within the string bound.
+BYTES_PER_CHAR = 6
 _STRING_BODY = re.compile(rb'[^"\\]*+(?:\\.[^"\\]*+)*+', re.DOTALL)  # to a closing quote, or a lone end backslash
 
 
@@ -80,11 +80,12 @@ class _StringTooLong(Exception):
 
 class _BoundedStrings:
     """A binary reader that follows JSON strings in the bytes it passes on, and stops at one longer
-    than MAX_JSON_STRING_BYTES: the parser would hold the whole string (and the str built from it)
+    than max_bytes: the parser would hold the whole string (and the str built from it)
     before its length could be checked. Only quotes and backslashes are looked at."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, max_bytes: int):
         self.binary = binary
+        self.max_bytes = max_bytes
         self.in_string = self.escaped = False
         self.run = 0
 
@@ -107,7 +108,7 @@ class _BoundedStrings:
                 continue
             stop = _STRING_BODY.match(chunk, position).end()
             self.run += stop - position
-            if self.run > MAX_JSON_STRING_BYTES:
+            if self.run > self.max_bytes:
                 raise _StringTooLong
             if stop == end:
                 return
@@ -121,28 +122,30 @@ def _geojson_features(binary) -> Iterator[tuple[int, object]]:
     """(position, value) of each item of the root object's `features` list, built one at a time
     within the bounds; anything outside `features` is read past without being built."""
     state = {"number": 0, "building": False, "in_features": False}
+    max_string = settings.NEXUS_MAX_JSON_STRING_CHARS
     try:
-        yield from _bounded_features(binary, state)
+        yield from _bounded_features(binary, state, max_string=max_string)
     except _StringTooLong:
         where = f"feature {state['number'] + (not state['building'])}: " if state["in_features"] else ""
-        raise InputRefused(f"{where}a string is longer than {MAX_JSON_STRING_CHARS} characters (the limit)") from None
+        raise InputRefused(f"{where}a string is longer than {max_string} characters (the limit)") from None
 
 
-def _bounded_features(binary, state: dict) -> Iterator[tuple[int, object]]:
+def _bounded_features(binary, state: dict, *, max_string: int) -> Iterator[tuple[int, object]]:
+    max_depth, max_values = settings.NEXUS_MAX_JSON_DEPTH, settings.NEXUS_MAX_FEATURE_VALUES
     depth, root_key, in_features, number = 0, None, False, 0
     builder, values = None, 0
-    for event, value in ijson.basic_parse(_BoundedStrings(_SkipBom(binary)), use_float=True):
+    reader = _BoundedStrings(_SkipBom(binary), max_bytes=BYTES_PER_CHAR * max_string)
+    for event, value in ijson.basic_parse(reader, use_float=True):
         state.update(number=number, building=builder is not None, in_features=in_features)
         if event in _OPEN:
             depth += 1
-            if depth > MAX_JSON_DEPTH:
+            if depth > max_depth:
                 where = f"feature {number + (builder is None)}: " if in_features else ""
-                raise InputRefused(f"{where}the JSON nests deeper than {MAX_JSON_DEPTH} levels (the limit)")
+                raise InputRefused(f"{where}the JSON nests deeper than {max_depth} levels (the limit)")
         elif event in ("string", "map_key"):
-            if len(value) > MAX_JSON_STRING_CHARS:
+            if len(value) > max_string:
                 raise InputRefused(
-                    f"feature {number + (builder is None)}: a string is longer than {MAX_JSON_STRING_CHARS} "
-                    "characters (the limit)"
+                    f"feature {number + (builder is None)}: a string is longer than {max_string} characters (the limit)"
                 )
             if builder is not None and _UNSTORABLE.search(value):
                 raise InputRefused(
@@ -153,8 +156,8 @@ def _bounded_features(binary, state: dict) -> Iterator[tuple[int, object]]:
         if builder is not None:
             builder.event(event, value)
             values += 1
-            if values > MAX_FEATURE_VALUES:
-                raise InputRefused(f"feature {number}: more than {MAX_FEATURE_VALUES} values in it (the limit)")
+            if values > max_values:
+                raise InputRefused(f"feature {number}: more than {max_values} values in it (the limit)")
             if event in _CLOSE and depth == 3:
                 yield number, builder.value
                 builder = None

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from harvest import appliers
+from harvest.appliers.postgres import PostgresApplier
 from harvest.models import Measurement, Series
 from synctasks.models import DataConnection, FeatureKind
 from tests.support.harvest import stored, upload_and_ingest
@@ -83,13 +84,13 @@ def test_keys_repeated_across_and_within_chunks_last_point_wins(sources, small_c
 def full_lookups(monkeypatch) -> list[bool]:
     """Records, per chunk application, whether every staged key was looked up (the retry)."""
     calls: list[bool] = []
-    real = appliers._PostgresApplier._upsert
+    real = PostgresApplier._upsert
 
     def spy(self, cursor, stage, *, newer_are_new):
         calls.append(not newer_are_new)
         return real(self, cursor, stage, newer_are_new=newer_are_new)
 
-    monkeypatch.setattr(appliers._PostgresApplier, "_upsert", spy)
+    monkeypatch.setattr(PostgresApplier, "_upsert", spy)
     return calls
 
 
@@ -141,7 +142,7 @@ def test_a_database_error_in_the_applier_fails_the_upload_and_changes_nothing(so
     upload_and_ingest(sources, sources.timeseries, "m.csv", FIRST)
     dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
     before, stats = stored(dc), DataConnection.objects.filter(pk=dc.pk).values().get()
-    real_apply, calls = appliers._PostgresApplier._apply, []
+    real_apply, calls = PostgresApplier._apply, []
 
     def failing_apply(self, cursor, rows, new_series):
         calls.append(rows)
@@ -149,7 +150,7 @@ def test_a_database_error_in_the_applier_fails_the_upload_and_changes_nothing(so
             cursor.execute("SELECT 1 / 0")
         real_apply(self, cursor, rows, new_series)
 
-    monkeypatch.setattr(appliers._PostgresApplier, "_apply", failing_apply)
+    monkeypatch.setattr(PostgresApplier, "_apply", failing_apply)
     failed = upload_and_ingest(
         sources,
         sources.timeseries,
@@ -290,8 +291,8 @@ def test_an_interrupt_while_waiting_for_the_applier_cancels_it_and_changes_nothi
     upload_and_ingest(sources, sources.timeseries, "m.csv", FIRST)
     dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
     before, stats = stored(dc), DataConnection.objects.filter(pk=dc.pk).values().get()
-    real_apply = appliers._PostgresApplier._apply
-    real_start = appliers._PostgresApplier.start
+    real_apply = PostgresApplier._apply
+    real_start = PostgresApplier.start
 
     def slow_apply(self, cursor, rows, new_series):
         real_apply(self, cursor, rows, new_series)
@@ -310,8 +311,8 @@ def test_an_interrupt_while_waiting_for_the_applier_cancels_it_and_changes_nothi
 
         self.thread.join = join
 
-    monkeypatch.setattr(appliers._PostgresApplier, "_apply", slow_apply)
-    monkeypatch.setattr(appliers._PostgresApplier, "start", start)
+    monkeypatch.setattr(PostgresApplier, "_apply", slow_apply)
+    monkeypatch.setattr(PostgresApplier, "start", start)
     started = time.monotonic()
     failed = upload_and_ingest(sources, sources.timeseries, "m2.csv", csv("A,h,2021-01-01,10", "Z,h,2021-01-09,1"))
     assert time.monotonic() - started < 10  # the sleep was cancelled, not waited for
@@ -328,7 +329,7 @@ def test_retention_leaves_a_connection_alone_while_an_upsert_writes_to_it(transa
 
     from django.utils import timezone
 
-    from harvest.services import retention_apply
+    from harvest.retention import retention_apply
     from synctasks.models import Subscription, World
 
     now = timezone.now().replace(microsecond=0)
@@ -411,14 +412,14 @@ def test_a_zip_member_not_utf8_while_a_chunk_is_applied_fails_with_that_error(so
     upload_and_ingest(sources, sources.timeseries, "m.csv", FIRST)
     dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
     before, stats = stored(dc), DataConnection.objects.filter(pk=dc.pk).values().get()
-    real_apply = appliers._PostgresApplier._apply
+    real_apply = PostgresApplier._apply
 
     def slow_apply(self, cursor, rows, new_series):
         real_apply(self, cursor, rows, new_series)
         if any(feature == "B" for _local, feature, _parameter in new_series):
             cursor.execute("SELECT pg_sleep(30)")  # running when the bad byte is read: cancelled
 
-    monkeypatch.setattr(appliers._PostgresApplier, "_apply", slow_apply)
+    monkeypatch.setattr(PostgresApplier, "_apply", slow_apply)
     rows = "".join(f"B,h,{(t(1) + timedelta(minutes=n)).isoformat()},1\n" for n in range(30_000)).encode()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

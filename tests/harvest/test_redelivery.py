@@ -100,7 +100,7 @@ def test_killed_worker_applies_nothing_and_the_redelivered_task_completes(source
 
 def test_a_harvest_run_that_kills_its_worker_is_failed_after_n_deliveries(knmi, endpoint, worker_storage, tmp_path):
     from harvest.models import HarvestRun, RunStatus
-    from harvest.services import harvest_queue
+    from harvest.runs import harvest_queue
 
     # The endpoint never answers: each delivery's pool process is killed while it waits for it.
     hang = threading.Event()
@@ -146,7 +146,7 @@ def test_a_harvest_run_that_kills_its_worker_is_failed_after_n_deliveries(knmi, 
 
 def test_a_harvest_whose_database_connection_is_lost_mid_ingest_is_retried(knmi, endpoint, worker_storage, tmp_path):
     from harvest.models import HarvestRun, RunStatus
-    from harvest.services import harvest_queue
+    from harvest.runs import harvest_queue
     from tests.support.data import KNMI
 
     endpoint.answers = [(200, KNMI), (200, KNMI)]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from harvest.models import Measurement
-from harvest.services import retention_apply
+from harvest.retention import retention_apply
 from synctasks.models import DataConnection, FeatureKind, Subscription, SyncTask, TriggerKind, World
 from tests.support.harvest import upload_and_ingest
 
@@ -78,7 +78,7 @@ def test_retention_removes_exactly_the_rows_past_the_longest_retention(sources):
 
 def test_a_scheduled_run_is_not_queued_beside_one_waiting(sources, django_capture_on_commit_callbacks):
     from harvest.models import HarvestRun, RunStatus
-    from harvest.services import harvest_queue_scheduled
+    from harvest.runs import harvest_queue_scheduled
 
     task = SyncTask.objects.get(data_source=sources.knmi)
     DataSourceModel = type(sources.knmi)

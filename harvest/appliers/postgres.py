@@ -1,4 +1,4 @@
-"""Appliers: stored data changed set-wise inside the ingest's transaction, with connection stats."""
+"""The timeseries upsert on PostgreSQL: COPY into temp stages, applied set-wise in a helper thread."""
 
 import io
 import queue
@@ -7,27 +7,17 @@ from collections.abc import Iterable, Iterator
 
 import psycopg2.errors
 from django.db import connection
-from django.db.models import Count, Max, Min, OuterRef, Subquery
 
 from synctasks.models import DataConnection
 
-from .locks import series_lock
-from .models import Document, Feature, Measurement, RasterFrame, Series
-from .parsers.common import ErrorLog
-from .parsers.timeseries import Point
-
-SQLITE_BATCH = 2000
-FEATURE_BATCH = 1000
+from ..parsers.common import ErrorLog
+from ..parsers.timeseries import Point
+from .base import MeasurementStager
 
 
 def _copy_text(value: str) -> str:
     """A text value escaped for COPY's text format."""
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def series_feature_count(*, data_connection_id: int) -> int:
-    """How many features of a timeseries connection have data (series without rows are removed)."""
-    return Series.objects.filter(data_connection_id=data_connection_id).values("feature_key").distinct().count()
 
 
 # The temp tables of the PostgreSQL upsert: the chunk as parsed, its new series, the staged points
@@ -53,7 +43,7 @@ STAGE_SETUP = (
 )
 
 
-class _PostgresApplier:
+class PostgresApplier:
     """Applies chunks of staged points on PostgreSQL in a helper thread, on the ingest's own
     connection (and so in its transaction), while the caller parses the next chunk: PostgreSQL
     works on one core while Python parses on the other. Per chunk: COPY into a temp stage, delete
@@ -246,38 +236,17 @@ class _PostgresApplier:
         self.stored += cursor.rowcount
 
 
-class MeasurementStager:
-    """Upserts the points of one ingest (all members of a zip): the newest upload wins per key;
-    within an ingest, the last point for a key wins. On PostgreSQL the points are encoded in chunks
-    for COPY and applied set-wise by _PostgresApplier while the next chunk is parsed; elsewhere the
-    ORM's conflict-aware bulk insert. Memory is bounded by the chunk size, not the file's."""
-
-    CHUNK_POINTS = 100_000
-    # Series ids remembered while parsing: beyond this many, the cache starts again (a file of
-    # millions of one-point series must not hold them all).
-    SERIES_CACHE = 200_000
+class PostgresMeasurementStager(MeasurementStager):
+    """The points are encoded in chunks for COPY and applied set-wise by PostgresApplier while the
+    next chunk is parsed."""
 
     def __init__(self, data_connection: DataConnection, log: ErrorLog | None = None):
-        self.dc = data_connection
-        self.log = log
-        self.postgres = connection.vendor == "postgresql"
-        self.received = 0
-        self.oldest = self.newest = None
-        # (feature, parameter) -> this ingest's own id for the series (PostgreSQL) or its row id.
-        self.series: dict[tuple[str, str], int] = {}
+        super().__init__(data_connection, log)
         self.last_local = 0
-        series_lock(data_connection_id=self.dc.pk, wait=True)
-        self.applier = _PostgresApplier(self.dc.pk) if self.postgres else None
-        self._count_before = None
-
-    def _failed(self) -> bool:
-        return self.log is not None and self.log.total > 0
+        self.applier = PostgresApplier(self.dc.pk)
 
     def add(self, points: Iterable[Point]) -> None:
-        if self.postgres:
-            self._copy(iter(points))
-        else:
-            self._bulk(iter(points))
+        self._copy(iter(points))
 
     def _copy(self, points: Iterator[Point]) -> None:
         applier, series, stamps = self.applier, self.series, {}
@@ -322,139 +291,9 @@ class MeasurementStager:
         if lines and not self._failed():  # a failed ingest is rolled back: only its errors matter
             self.applier.put("".join(lines).encode(), new_series)
 
-    def _series_id(self, feature: str, parameter: str) -> int:
-        key = (feature, parameter)
-        sid = self.series.get(key)
-        if sid is None:
-            if len(self.series) >= self.SERIES_CACHE:
-                self.series.clear()
-            sid = self.series[key] = Series.objects.get_or_create(
-                data_connection=self.dc, feature_key=feature, parameter=parameter
-            )[0].pk
-        return sid
-
-    def _bulk(self, points: Iterator[Point]) -> None:
-        if self._count_before is None:
-            self._count_before = Measurement.objects.filter(series__data_connection=self.dc).count()
-        batch: dict[tuple, Measurement] = {}
-        for point in points:
-            self.received += 1
-            when = point.timestamp
-            if self.oldest is None or when < self.oldest:
-                self.oldest = when
-            if self.newest is None or when > self.newest:
-                self.newest = when
-            if self._failed():
-                continue
-            sid = self._series_id(point.feature, point.parameter)
-            batch[(sid, when)] = Measurement(series_id=sid, timestamp=when, value=point.value)
-            if len(batch) >= SQLITE_BATCH:
-                self._flush(batch)
-        self._flush(batch)
-
-    def _flush(self, batch: dict) -> None:
-        if batch:
-            Measurement.objects.bulk_create(
-                batch.values(), update_conflicts=True, unique_fields=["series", "timestamp"], update_fields=["value"]
-            )
-            batch.clear()
-
-    def finish(self) -> dict:
-        """The counts, with the connection's stats brought up to date (call once the points are in)."""
-        if not self.received:
-            return {"rows_inserted": 0, "rows_updated": 0, "rows_unchanged": 0}
-        if self.postgres:
-            self.applier.keep_newest()
-            # A key stored before this chunk was deleted (matched) and inserted again.
-            inserted = self.applier.stored - self.applier.matched
-            updated = self.applier.matched - self.applier.same
-        else:
-            self._keep_newest()
-            after = Measurement.objects.filter(series__data_connection=self.dc).count()
-            inserted = after - self._count_before
-            # The ORM does not say which conflicting rows changed: on SQLite every conflict counts as updated.
-            updated = self.received - inserted
-        self._update_stats()
-        return {
-            "rows_inserted": inserted,
-            "rows_updated": updated,
-            "rows_unchanged": self.received - inserted - updated,
-        }
-
-    def _keep_newest(self) -> None:
-        newest = (
-            Measurement.objects.filter(series=OuterRef("pk")).order_by().values("series").annotate(n=Max("timestamp"))
-        )
-        Series.objects.filter(data_connection=self.dc).update(newest_time=Subquery(newest.values("n")))
-
-    def _update_stats(self) -> None:
-        dc = DataConnection.objects.select_for_update().get(pk=self.dc.pk)
-        dc.n_features = series_feature_count(data_connection_id=dc.pk)
-        dc.oldest_time = min(filter(None, [dc.oldest_time, self.oldest]))
-        dc.newest_time = max(filter(None, [dc.newest_time, self.newest]))
-        dc.save(update_fields=["n_features", "oldest_time", "newest_time"])
-
-
-class FeatureReplacer:
-    """Replaces a connection's feature set inside the ingest's transaction: readers see the old set
-    until it commits, then the new one. Several files (zip members) add up to the new set."""
-
-    def __init__(self, data_connection: DataConnection):
-        self.dc = data_connection
-        self.started = False
-
-    def add(self, features: Iterable[dict]) -> None:
-        if not self.started:
-            Feature.objects.filter(data_connection=self.dc).delete()
-            self.started = True
-        batch: dict[str, Feature] = {}
-        for item in features:
-            batch[item["key"]] = Feature(
-                data_connection=self.dc, key=item["key"], geometry=item["geometry"], properties=item["properties"]
-            )
-            if len(batch) >= FEATURE_BATCH:
-                self._flush(batch)
-        self._flush(batch)
-
-    def _flush(self, batch: dict) -> None:
-        if batch:
-            Feature.objects.bulk_create(
-                batch.values(),
-                update_conflicts=True,
-                unique_fields=["data_connection", "key"],
-                update_fields=["geometry", "properties"],
-            )
-            batch.clear()
-
-    def finish(self) -> int:
-        if not self.started:
-            return 0
-        count = Feature.objects.filter(data_connection=self.dc).count()
-        DataConnection.objects.filter(pk=self.dc.pk).update(n_features=count)
-        return count
-
-
-def frame_store(*, data_connection: DataConnection, timestamp, blob, info: dict) -> None:
-    RasterFrame.objects.update_or_create(
-        data_connection=data_connection,
-        timestamp=timestamp,
-        defaults={"blob": blob, "width": info["width"], "height": info["height"], "bounds": info["bounds"]},
-    )
-
-
-def document_store(*, data_connection: DataConnection, filename: str, blob, media_type: str, timestamp) -> None:
-    Document.objects.update_or_create(
-        data_connection=data_connection,
-        filename=filename,
-        defaults={"blob": blob, "media_type": media_type, "timestamp": timestamp},
-    )
-
-
-def stats_from_rows(*, data_connection: DataConnection, model) -> None:
-    """n_features / oldest / newest of frame and document connections (small tables)."""
-    stats = model.objects.filter(data_connection=data_connection).aggregate(
-        n=Count("id"), oldest=Min("timestamp"), newest=Max("timestamp")
-    )
-    DataConnection.objects.filter(pk=data_connection.pk).update(
-        n_features=stats["n"], oldest_time=stats["oldest"], newest_time=stats["newest"]
-    )
+    def _counts(self) -> tuple[int, int]:
+        self.applier.keep_newest()
+        # A key stored before this chunk was deleted (matched) and inserted again.
+        inserted = self.applier.stored - self.applier.matched
+        updated = self.applier.matched - self.applier.same
+        return inserted, updated
