@@ -41,9 +41,11 @@ class ZipLimits:
     total_bytes: int
 
     @classmethod
-    def default(cls) -> "ZipLimits":
+    def default(cls, *, members: int | None = None) -> "ZipLimits":
+        """The configured limits, read now; `members` lowers the entry count (a dialect's own bound)."""
         total = settings.NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES
-        return cls(members=settings.NEXUS_MAX_ZIP_MEMBERS, member_bytes=total, total_bytes=total)
+        members = settings.NEXUS_MAX_ZIP_MEMBERS if members is None else members
+        return cls(members=members, member_bytes=total, total_bytes=total)
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,17 @@ from collections.abc import Iterable
 
 from django.conf import settings
 
+from .archives import ArchiveRefused, SafeZip, ZipLimits, member_basename
 from .backends import READ_CHUNK, get_backend
 from .models import Blob
 from .signed import LinkRefused, download_grant
 from .streams import Copied, copy_hashed
 
 __all__ = [
+    "ArchiveRefused",
     "Copied",
     "LinkRefused",
+    "ZipLimits",
     "blob_digests",
     "blob_direct_links_supported",
     "blob_download_url",
@@ -25,6 +28,7 @@ __all__ = [
     "blob_recorded_keys",
     "blob_storage_check",
     "blob_storage_identifier_prefix",
+    "member_basename",
 ]
 
 
@@ -103,7 +107,6 @@ def blob_from_signed_link(*, signed: str, filename: str) -> tuple[Blob, str]:
 def blob_open_zip(*, key: str, name: str, limits=None):
     """A stored zip opened within limits (blobs.archives.SafeZip); ArchiveRefused if it cannot be
     read safely. The caller closes it (it is a context manager) while the stream stays open."""
-    from .archives import SafeZip
 
     stream = get_backend().open_seekable(key)
     try:

@@ -223,3 +223,10 @@ def test_the_directory_and_name_bounds_are_read_from_settings_at_call_time(setti
     settings.NEXUS_MAX_ZIP_DIRECTORY_BYTES = 50
     message = refusal(data)
     assert message.startswith("The file has a central directory of ") and message.endswith("the limit is 50 bytes.")
+
+
+def test_the_default_limits_are_the_settings_and_a_dialect_may_lower_the_member_count(settings):
+    settings.NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES = 5000
+    settings.NEXUS_MAX_ZIP_MEMBERS = 7
+    assert ZipLimits.default() == ZipLimits(members=7, member_bytes=5000, total_bytes=5000)
+    assert ZipLimits.default(members=3) == ZipLimits(members=3, member_bytes=5000, total_bytes=5000)
