@@ -18,10 +18,8 @@ from django.conf import settings
 
 from core.errors import InvalidInput
 
-# The directory's size bounds what listing it costs (zipfile holds one ZipInfo per entry).
-MAX_DIRECTORY_BYTES = 64 * 1024 * 1024
-MAX_NAME_CHARS = 1024
-READ_CHUNK = 1024 * 1024
+from .backends.base import READ_CHUNK
+
 SUPPORTED_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 
 _EOCD = b"PK\x05\x06"
@@ -43,9 +41,11 @@ class ZipLimits:
     total_bytes: int
 
     @classmethod
-    def default(cls) -> "ZipLimits":
+    def default(cls, *, members: int | None = None) -> "ZipLimits":
+        """The configured limits, read now; `members` lowers the entry count (a dialect's own bound)."""
         total = settings.NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES
-        return cls(members=settings.NEXUS_MAX_ZIP_MEMBERS, member_bytes=total, total_bytes=total)
+        members = settings.NEXUS_MAX_ZIP_MEMBERS if members is None else members
+        return cls(members=members, member_bytes=total, total_bytes=total)
 
 
 @dataclass(frozen=True)
@@ -127,9 +127,10 @@ def count_entries(stream, record: EndRecord, *, limit: int, name: str) -> int:
 
 def member_path_problem(path: str) -> str | None:
     """Why a member path may not be unpacked, if it may not: absolute, drive letter, backslash,
-    '..', NUL or control characters, or too long."""
-    if len(path) > MAX_NAME_CHARS:
-        return f"has a path longer than {MAX_NAME_CHARS} characters (the limit)"
+    '..', NUL or control characters, or longer than NEXUS_MAX_ZIP_NAME_CHARS."""
+    limit = settings.NEXUS_MAX_ZIP_NAME_CHARS
+    if len(path) > limit:
+        return f"has a path longer than {limit} characters (the limit)"
     if "\\" in path:
         return "has a backslash in its path"
     if path.startswith("/") or (len(path) > 1 and path[1] == ":") or ".." in path.split("/"):
@@ -153,10 +154,12 @@ class SafeZip:
         record = end_record(stream, name=name)
         if record.entries > self.limits.members:
             raise ArchiveRefused(f"{name} lists {record.entries} entries; the limit is {self.limits.members} members.")
-        if record.directory_size > MAX_DIRECTORY_BYTES:
+        # The directory's size bounds what listing it costs (zipfile holds one ZipInfo per entry).
+        directory_limit = settings.NEXUS_MAX_ZIP_DIRECTORY_BYTES
+        if record.directory_size > directory_limit:
             raise ArchiveRefused(
                 f"{name} has a central directory of {record.directory_size} bytes; "
-                f"the limit is {MAX_DIRECTORY_BYTES} bytes."
+                f"the limit is {directory_limit} bytes."
             )
         count_entries(stream, record, limit=self.limits.members, name=name)
         stream.seek(0)

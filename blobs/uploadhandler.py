@@ -25,7 +25,7 @@ class StagedUploadedFile(UploadedFile):
         self.staged = staged
 
     def open(self, mode="rb"):
-        from .storage import get_backend
+        from .backends import get_backend
 
         self.file = get_backend().open_reader(self.staged.key)
         return self

@@ -4,8 +4,8 @@ from django.http import FileResponse, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from .direct import PutRefused, direct_put_receive
 from .selectors import LinkRefused, blob_from_signed_link, blob_open
+from .services import PutRefused, direct_put_receive
 
 
 def download(request, signed: str, filename: str):

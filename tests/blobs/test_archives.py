@@ -213,3 +213,20 @@ def test_an_end_record_hidden_in_another_ones_comment_is_refused():
     message, peak = peak_while_refused(data)
     assert peak < 8 * 1024 * 1024
     assert message == "The file is not a readable zip archive (its end record's comment length is wrong)."
+
+
+def test_the_directory_and_name_bounds_are_read_from_settings_at_call_time(settings):
+    data = make_zip({"abcdefghij.csv": b"x", "two.csv": b"y"})
+    settings.NEXUS_MAX_ZIP_NAME_CHARS = 10
+    assert refusal(data) == "Zip member 'abcdefghij.csv' has a path longer than 10 characters (the limit)."
+    settings.NEXUS_MAX_ZIP_NAME_CHARS = 1024
+    settings.NEXUS_MAX_ZIP_DIRECTORY_BYTES = 50
+    message = refusal(data)
+    assert message.startswith("The file has a central directory of ") and message.endswith("the limit is 50 bytes.")
+
+
+def test_the_default_limits_are_the_settings_and_a_dialect_may_lower_the_member_count(settings):
+    settings.NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES = 5000
+    settings.NEXUS_MAX_ZIP_MEMBERS = 7
+    assert ZipLimits.default() == ZipLimits(members=7, member_bytes=5000, total_bytes=5000)
+    assert ZipLimits.default(members=3) == ZipLimits(members=3, member_bytes=5000, total_bytes=5000)

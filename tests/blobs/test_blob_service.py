@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from blobs.backends.s3 import S3_PART_SIZE
 from blobs.models import Blob
 from blobs.selectors import blob_iter_chunks
 from blobs.services import BlobTooLarge, blob_stage, blob_sweep_orphans, blob_write
-from blobs.storage import S3_PART_SIZE
 from tests.support.data import pattern
 
 pytestmark = pytest.mark.django_db

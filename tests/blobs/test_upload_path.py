@@ -115,7 +115,7 @@ def test_md5_is_taken_for_the_dialects_that_report_it(rf, path, md5):
     handler.receive_data_chunk(b"abc", 0)
     staged = handler.file_complete(3).staged
     handler.upload_complete()
-    from blobs.storage import get_backend
+    from blobs.backends import get_backend
 
     get_backend().delete(staged.key)
     assert staged.md5 == (hashlib.md5(b"abc").hexdigest() if md5 else "")

@@ -1,29 +1,26 @@
-"""Writes of blobs: stream to storage while counting and hashing, record, delete, sweep orphans."""
+"""Writes of blobs: stream to storage while counting and hashing, record, copy, delete."""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import re
-import time
 import uuid
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import Error as DatabaseError
 from django.db import connection, transaction
-from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
 from core.errors import PayloadTooLarge
 
-from .models import Blob, MultipartUpload
-from .storage import get_backend
+from ..backends import READ_CHUNK, get_backend
+from ..models import Blob
+from ..streams import MultiHash
 
 logger = logging.getLogger(__name__)
 
@@ -109,8 +106,8 @@ class BlobWriter:
         self.key = blob_new_key()
         self.max_bytes = settings.NEXUS_MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
         self.size = 0
-        self._sha256 = hashlib.sha256()
-        self._md5 = hashlib.md5(usedforsecurity=False) if md5 else None
+        self._md5 = md5
+        self._digest = MultiHash(("sha256", "md5") if md5 else ("sha256",))
         scope = _SCOPE.get()
         if scope is not None:
             scope.wrote(self.key)
@@ -129,9 +126,7 @@ class BlobWriter:
         self._pending = _PIPELINE.submit(self._consume, chunk)
 
     def _consume(self, chunk: bytes) -> None:
-        self._sha256.update(chunk)
-        if self._md5 is not None:
-            self._md5.update(chunk)
+        self._digest.update(chunk)
         self._sink.write(chunk)
 
     def _wait(self) -> None:
@@ -147,8 +142,8 @@ class BlobWriter:
             raise
         self._sink.finish()
         self.done = True
-        md5 = self._md5.hexdigest() if self._md5 is not None else ""
-        return StagedBlob(key=self.key, size=self.size, sha256=self._sha256.hexdigest(), md5=md5)
+        digests = self._digest.hexdigests()
+        return StagedBlob(key=self.key, size=self.size, sha256=digests["sha256"], md5=digests.get("md5", ""))
 
     def abort(self) -> None:
         if not self.done:
@@ -265,66 +260,25 @@ def blob_delete(*, blob: Blob) -> None:
     transaction.on_commit(lambda: get_backend().delete(key))
 
 
-def _unreferenced_rows(*, older_than) -> QuerySet[Blob]:
-    """Blob rows that nothing points at any more (their upload, data source or dataset version was
-    deleted). Found through every relation other models declare to Blob, whatever app they are in."""
-    rows = Blob.objects.filter(created__lt=older_than)
-    # include_hidden: relations without a reverse name (related_name="+") count as references too.
-    relations = [f for f in Blob._meta.get_fields(include_hidden=True) if f.auto_created and not f.concrete]
-    for relation in relations:
-        rows = rows.exclude(pk__in=relation.related_model._default_manager.values(relation.field.attname))
-    return rows
+def blob_stage_copy(*, key: str, max_bytes: int | None = None, media_type: str = DEFAULT_MEDIA_TYPE) -> StagedBlob:
+    """Stages a copy of the object stored under `key` (one that a client put in the storage itself,
+    or another blob's), read once for size and checksums within the limit: BlobTooLarge past it,
+    FileNotFoundError when nothing is under `key`. The copy is the caller's to record or discard."""
+    reader = get_backend().open_reader(key)
+    try:
+        return blob_stage(chunks=_read_chunks(reader), max_bytes=max_bytes, media_type=media_type)
+    finally:
+        reader.close()
 
 
-def blob_sweep_orphans(*, grace_seconds: int | None = None, batch_size: int = 500) -> dict[str, int]:
-    """Deletes what no longer serves, once older than the grace period: Blob rows nothing references
-    (and their bytes), bytes no Blob row records (partial files included, and direct uploads never
-    registered), abandoned S3 multipart uploads, and direct multipart uploads whose ticket expired
-    (at once: their parts are removed when the ticket ends)."""
-    from .direct import multipart_sweep_expired  # direct uploads build on this module
+def _read_chunks(reader):
+    while chunk := reader.read(READ_CHUNK):
+        yield chunk
 
-    grace = settings.NEXUS_ORPHAN_GRACE_SECONDS if grace_seconds is None else grace_seconds
-    before = time.time() - grace
-    expired = multipart_sweep_expired()
+
+def blob_bytes_delete(*, keys: Iterable[str]) -> None:
+    """Deletes the bytes under `keys` whatever rows say: for bytes whose rows the caller's failing
+    transaction holds (they go with its rollback), or staged bytes the caller knows it does not need."""
     backend = get_backend()
-    # Parts of direct multipart uploads still open are not orphans: they go when their ticket does.
-    open_direct = frozenset(MultipartUpload.objects.values_list("key", flat=True))
-    open_parts = tuple(f"{key}.parts/" for key in open_direct)
-    rows = 0
-    for blob in _unreferenced_rows(older_than=timezone.now() - timedelta(seconds=grace)).iterator():
-        try:
-            with transaction.atomic():
-                blob.delete()
-        except ProtectedError:
-            continue  # referenced again meanwhile
-        backend.delete(blob.key)  # after the row is gone: bytes are never missing under a row
-        rows += 1
-    deleted = 0
-    batch: list[str] = []
-
-    def flush() -> int:
-        recorded = set(Blob.objects.filter(key__in=batch).values_list("key", flat=True))
-        gone = [key for key in batch if key not in recorded]
-        for key in gone:
-            backend.delete(key)
-        batch.clear()
-        return len(gone)
-
-    for key in backend.iter_stale(before=before):
-        if open_parts and key.startswith(open_parts):
-            continue
-        batch.append(key)
-        if len(batch) >= batch_size:
-            deleted += flush()
-    if batch:
-        deleted += flush()
-    aborted = backend.discard_stale_partials(before=before, keep=open_direct)
-    aborted += expired
-    if rows or deleted or aborted:
-        logger.info(
-            "blob sweep removed %d unreferenced blobs, %d orphan objects, aborted %d multipart uploads",
-            rows,
-            deleted,
-            aborted,
-        )
-    return {"unreferenced_rows": rows, "deleted": deleted, "aborted_multipart": aborted}
+    for key in dict.fromkeys(keys):
+        backend.delete(key)
