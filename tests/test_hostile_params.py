@@ -180,7 +180,7 @@ DIALECT_MODULES = {
     "nexus": ["uploads.apis", "synctasks.apis", "harvest.apis"],
     "cdg": ["datasets.apis"],
     "dataverse": ["datasets.dataverse_apis"],
-    "delta": ["files.apis"],
+    "delta": ["files.api.views"],
 }
 
 
