@@ -194,3 +194,25 @@ class FileRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file.iri} rev {self.rev} ({self.action})"
+
+
+# What a revision keeps of a file: the fields File and FileRevision share. Recording a revision and
+# reading a file at one both copy through this list, so a field added to both is copied everywhere.
+REVISION_FIELDS = (
+    "rev",
+    "deprecated",
+    "blob",
+    "filename",
+    "media_type",
+    "storage",
+    "storage_rev",
+    "origin",
+    "tags",
+    "updated_at",
+    "updated_by",
+)
+
+
+def revision_fields(source: File | FileRevision) -> dict:
+    """A file's (or a revision's) state at its revision, as keyword arguments for the other model."""
+    return {name: getattr(source, name) for name in REVISION_FIELDS}

@@ -1,6 +1,10 @@
 """Reads of the files app: projects, ACL checks, storages, a file at a revision or tag, listings."""
 
+import json
+import math
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.db.models import Q, QuerySet
 
@@ -9,7 +13,7 @@ from blobs.selectors import blob_open
 
 from . import errors
 from .iris import expand
-from .models import Acl, File, FileRevision, Org, Project, Storage
+from .models import Acl, File, FileRevision, Org, Project, Storage, revision_fields
 
 
 def subject_of(user) -> str:
@@ -92,6 +96,18 @@ def acl_list(*, path: str | None = None, ancestors: bool = False) -> QuerySet[Ac
     return rows.filter(path=path).order_by("identity", "pk")
 
 
+def acl_list_visible(*, user, path: str, ancestors: bool = False) -> QuerySet[Acl]:
+    """The entries of `acl_list` the caller may see: every one with `acls/read` on the path, otherwise
+    only the caller's own (anonymous, authenticated, the caller, the caller's groups), filtered in
+    the query."""
+    parts = [p for p in path.strip("/").split("/") if p]
+    org, project = [*parts, None, None][:2]
+    rows = acl_list(path=path, ancestors=ancestors)
+    if "acls/read" in acl_permissions(user=user, org=org, project=project):
+        return rows
+    return rows.filter(_identity_filter(user))
+
+
 def tag_is_valid(tag) -> bool:
     """Delta's UserTag: 1 to 64 printable ASCII characters, `latest` reserved."""
     return isinstance(tag, str) and 1 <= len(tag) <= 64 and all(" " <= c <= "~" for c in tag) and tag != "latest"
@@ -172,21 +188,9 @@ class FileState:
     updated_by: str
 
 
-def _state(file: File, revision) -> FileState:
-    return FileState(
-        file=file,
-        rev=revision.rev,
-        deprecated=revision.deprecated,
-        blob=revision.blob,
-        filename=revision.filename,
-        media_type=revision.media_type,
-        storage=revision.storage,
-        storage_rev=revision.storage_rev,
-        origin=revision.origin,
-        tags=revision.tags or {},
-        updated_at=revision.updated_at,
-        updated_by=revision.updated_by,
-    )
+def _state(file: File, revision: File | FileRevision) -> FileState:
+    fields = revision_fields(revision)
+    return FileState(file=file, **{**fields, "tags": fields["tags"] or {}})
 
 
 def file_state(file: File) -> FileState:
@@ -261,6 +265,52 @@ def file_list(*, project: Project, query: FileQuery) -> QuerySet[File]:
         text = query.q.lower()
         files = files.filter(Q(iri__icontains=text) | Q(filename__icontains=text) | Q(media_type__icontains=text))
     return files.order_by("created_at", "iri")
+
+
+@dataclass(frozen=True)
+class FilePage:
+    """One page of a listing: the total of matching files, this page's, and the cursor to the next."""
+
+    total: int
+    files: list[File]
+    next_cursor: str | None
+
+
+# The last millisecond a datetime can hold (9999-12-31T23:59:59.999Z): a cursor past it is no cursor.
+_AFTER_MAX_MILLIS = 253402300799999
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _cursor(file: File) -> str:
+    """The `after` cursor just past a file: its creation instant in milliseconds and its @id."""
+    return json.dumps([int(file.created_at.timestamp() * 1000), file.iri], separators=(",", ":"))
+
+
+def _after(files: QuerySet[File], raw: str) -> QuerySet[File]:
+    """The files listed after the cursor (in the listing's order), or 400 for a cursor not from `_next`."""
+    try:
+        millis, iri = json.loads(raw)
+        # json reads 1e400 as inf and accepts NaN; only a whole, finite instant in range is a cursor.
+        if isinstance(millis, bool) or not isinstance(millis, int | float) or not isinstance(iri, str):
+            raise ValueError
+        if not math.isfinite(millis) or not 0 <= millis <= _AFTER_MAX_MILLIS or _CONTROL.search(iri):
+            raise ValueError
+        at = datetime.fromtimestamp(int(millis) / 1000, tz=UTC)
+    except (ValueError, TypeError, OverflowError, OSError):
+        raise errors.malformed_query_param("after", "'after' is a cursor taken from '_next'.") from None
+    return files.filter(Q(created_at__gt=at) | Q(created_at=at, iri__gt=iri))
+
+
+def file_page(*, project: Project, query: FileQuery, offset: int, size: int, after: str | None) -> FilePage:
+    """`size` files from `offset`, or after the cursor `after`; the total counts every match."""
+    files = file_list(project=project, query=query)
+    total = files.count()
+    if after is not None:
+        files = _after(files, after)
+    page = list(files[offset : offset + size + 1])
+    more = len(page) > size
+    page = page[:size]
+    return FilePage(total=total, files=page, next_cursor=_cursor(page[-1]) if more else None)
 
 
 def file_tags(*, state: FileState) -> list[dict]:

@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from datasets.cdg.apis import CdgView
 from datasets.dataverse.apis import DataverseView
-from files.apis import DeltaView
+from files.api.base import DeltaView
 from nexus_server.urls import handler400, handler403, handler404, handler500  # noqa: F401 (Django reads them here)
 
 

@@ -167,7 +167,7 @@ DIALECT_MODULES = {
     "nexus": ["uploads.apis", "synctasks.apis", "harvest.apis"],
     "cdg": ["datasets.cdg.apis"],
     "dataverse": ["datasets.dataverse.apis"],
-    "delta": ["files.apis"],
+    "delta": ["files.api.views"],
 }
 
 

@@ -43,7 +43,7 @@ def test_unexpected_error_is_a_json_ld_500_and_logged(client, writer, monkeypatc
     def boom(**kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("files.apis.file_list", boom)
+    monkeypatch.setattr("files.selectors.file_list", boom)
     with caplog.at_level(logging.ERROR, logger="nexus.errors"):
         response = client.get("/v1/files/org/proj", **auth(writer))
     body = error(
