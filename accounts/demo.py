@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import transaction
 
 from .models import ApiToken, Role, User
-from .services import membership_ensure, organization_get_or_create, token_create, token_hash
+from .services import membership_ensure, organization_get_or_create, token_create
+from .tokens import token_hash
 
 SUPPLIER_USERNAME = "supplier"
 SUPPLIER_NAME = "Data supplier X"

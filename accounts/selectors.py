@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import ApiToken, Organization, User
-from .services import token_hash
+from .tokens import token_hash
 
 
 class TokenRejected(Exception):

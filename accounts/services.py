@@ -1,7 +1,5 @@
 """Writes of accounts: organizations, memberships, token creation, revocation and use."""
 
-import hashlib
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,19 +8,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .models import ApiToken, Membership, Organization, Role, User
+from .tokens import token_generate, token_hash
 
 # last_used_at is written at most this often per token, so that reads do not all become writes.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-def token_hash(raw: str) -> str:
-    """The stored form of a token. Tokens are random, so a plain SHA-256 cannot be reversed."""
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
-
-
-def token_generate() -> str:
-    # Dataverse clients expect a UUID-shaped key; 122 random bits serve every dialect.
-    return str(uuid.uuid4())
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import Forbidden
 from core.pagination import PageSizePagination
-from synctasks.selectors import data_source_can_upload, sync_task_get
+from synctasks.selectors import sync_task_get
 
+from .access import sync_task_harvestable
 from .models import HarvestRun
 from .runs import harvest_queue
 from .selectors import data_connection_readable, events_csv_lines, harvest_runs_of
@@ -58,9 +58,7 @@ class SyncTaskSyncApi(APIView):
     permission_classes = [IsAuthenticated]
 
     def post(self, request, pk: int):
-        task = sync_task_get(user=request.user, task_id=pk)
-        if task.data_source is not None and not data_source_can_upload(user=request.user, data_source=task.data_source):
-            raise Forbidden(f"You may not harvest data source {task.data_source.pk} ('{task.data_source.name}').")
+        task = sync_task_harvestable(user=request.user, task_id=pk)
         run = harvest_queue(task=task, user=request.user)
         return Response({"id": run.id, "status": run.status}, status=status.HTTP_202_ACCEPTED)
 

@@ -5,34 +5,33 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import InvalidInput, NotAuthenticated
+from core.errors import NotAuthenticated
 from core.pagination import PageSizePagination
 
-from .models import World
-from .selectors import default_locale, sync_task_get, sync_tasks_list
+from .selectors import (
+    default_locale,
+    locale_check,
+    locale_for,
+    sync_task_filters_allowed,
+    sync_task_get,
+    sync_tasks_list,
+    world_requested,
+)
 from .serializers import LocaleQuery, ScenarioRename, SyncTaskQuery, sync_task_body
 from .services import scenario_delete, scenario_rename
-
-TOKEN_PARAMETERS = ("private", "task_type")
 
 
 class SyncTaskListApi(APIView):
     permission_classes = [AllowAny]
 
     def get(self, request):
-        query = SyncTaskQuery(data=request.query_params)
+        query = SyncTaskQuery(data=request.query_params, context={"locale_check": locale_check})
         query.is_valid(raise_exception=True)
         filters = query.validated_data
         authenticated = request.user.is_authenticated
-        for name in TOKEN_PARAMETERS:
-            if name in request.query_params and not authenticated:
-                raise NotAuthenticated(f"The '{name}' parameter requires a token.")
-        world = None
-        if filters.get("world"):
-            world = World.objects.filter(alias=filters["world"]).first()
-            if world is None:
-                raise InvalidInput(f"Unknown world '{filters['world']}'.", field="world")
-        locale = filters.get("locale") or default_locale(user=request.user)
+        sync_task_filters_allowed(user=request.user, named=request.query_params)
+        world = world_requested(alias=filters.get("world"))
+        locale = locale_for(user=request.user, requested=filters.get("locale"))
         tasks = sync_tasks_list(user=request.user, filters=filters, world=world, locale=locale)
         paginator = PageSizePagination()
         page = paginator.paginate_queryset(tasks, request, view=self)
@@ -45,9 +44,9 @@ class SyncTaskDetailApi(APIView):
 
     def get(self, request, pk: int):
         task = sync_task_get(user=request.user, task_id=pk)
-        query = LocaleQuery(data=request.query_params)
+        query = LocaleQuery(data=request.query_params, context={"locale_check": locale_check})
         query.is_valid(raise_exception=True)
-        locale = query.validated_data.get("locale") or default_locale(user=request.user)
+        locale = locale_for(user=request.user, requested=query.validated_data.get("locale"))
         return Response(sync_task_body(task, locale=locale, enriched=False, full=request.user.is_authenticated))
 
     def patch(self, request, pk: int):

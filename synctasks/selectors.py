@@ -1,15 +1,14 @@
 """Reads of the catalog: upload rights, visibility, and the sync task list with its filters."""
 
-import re
-
 from django.conf import settings
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from accounts.models import Membership, Role, User
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotAuthenticated, NotFound
 
+from .locales import LOCALE_FORM, locale_match
 from .models import DataConnection, DataSource, Subscription, SyncTask, TaskType, UploadGrant, UserPreference, World
 
 
@@ -38,41 +37,18 @@ def data_source_visible_to(*, user: User, data_source: DataSource) -> bool:
     return data_sources_uploadable_by(user=user).filter(pk=data_source.pk).exists()
 
 
-def locale_text(texts: dict, locale: str) -> str:
-    """A localized text: the exact locale, else the same language, else any, else ''."""
-    if not texts:
-        return ""
-    if locale in texts:
-        return texts[locale]
-    language = locale.split("-")[0].lower()
-    for key, value in texts.items():
-        if key.split("-")[0].lower() == language:
-            return value
-    return next(iter(texts.values()))
-
-
-_LOCALE_FORM = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
-
-
 def known_locales() -> dict[str, str]:
     """The locales a request may name, by their lower-case form: the configured ones, the default
     and the worlds' (only those of locale form: a locale becomes a JSON key in a query)."""
     names = [*settings.NEXUS_LOCALES, settings.NEXUS_DEFAULT_LOCALE]
     names += World.objects.values_list("locale", flat=True).distinct()
-    return {name.lower(): name for name in names if _LOCALE_FORM.fullmatch(name)}
+    return {name.lower(): name for name in names if LOCALE_FORM.fullmatch(name)}
 
 
 def locale_check(raw: str) -> str:
-    """A requested locale in its known spelling ('en-ie' and POSIX 'en_IE' are 'en-IE'), or
-    InvalidInput. A bare language ('nl') is the default locale when it is of that language, else
-    the first known locale of it, as descriptions fall back by language anyway."""
+    """A requested locale in its known spelling (see locales.locale_match), or InvalidInput."""
     known = known_locales()
-    wanted = raw.replace("_", "-").lower() if len(raw) <= 35 else ""
-    found = known.get(wanted)
-    if found is None and wanted and "-" not in wanted:
-        default = settings.NEXUS_DEFAULT_LOCALE
-        same = sorted(name for key, name in known.items() if key.split("-")[0] == wanted)
-        found = default if default in same else next(iter(same), None)
+    found = locale_match(raw, known=known, default=settings.NEXUS_DEFAULT_LOCALE)
     if found is None:
         raise InvalidInput(f"Unknown locale '{raw}'; known: {', '.join(sorted(known.values()))}.", field="locale")
     return found
@@ -85,6 +61,32 @@ def default_locale(*, user) -> str:
         if preference is not None and preference.default_world is not None:
             return preference.default_world.locale
     return settings.NEXUS_DEFAULT_LOCALE
+
+
+def locale_for(*, user, requested: str | None) -> str:
+    """The locale a request asked for, else the caller's default (see default_locale)."""
+    return requested or default_locale(user=user)
+
+
+# Filters only a caller with a token may use: with them one could tell private tasks exist.
+TOKEN_FILTERS = ("private", "task_type")
+
+
+def sync_task_filters_allowed(*, user, named) -> None:
+    """NotAuthenticated when a caller without a token names (even empty) a filter that needs one."""
+    for name in TOKEN_FILTERS:
+        if name in named and not user.is_authenticated:
+            raise NotAuthenticated(f"The '{name}' parameter requires a token.")
+
+
+def world_requested(*, alias: str | None) -> World | None:
+    """The world a request names, None when it names none, or InvalidInput on `world`."""
+    if not alias:
+        return None
+    world = World.objects.filter(alias=alias).first()
+    if world is None:
+        raise InvalidInput(f"Unknown world '{alias}'.", field="world")
+    return world
 
 
 def sync_tasks_visible(*, user) -> QuerySet[SyncTask]:

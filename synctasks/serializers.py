@@ -6,8 +6,8 @@ from core.errors import InvalidInput
 from core.formats import utc_z
 from core.input_guard import parse_int
 
+from .locales import locale_text
 from .models import SyncTask, TaskType
-from .selectors import locale_check, locale_text
 
 
 class CommaIntegers(serializers.CharField):
@@ -21,11 +21,14 @@ class CommaIntegers(serializers.CharField):
 
 
 class LocaleField(serializers.CharField):
-    """A locale the server knows (see `known_locales`), in its known spelling."""
+    """A locale the server knows, in its known spelling. Which locales it knows is the catalog's to
+    say: the view hands in its check as `context["locale_check"]` (selectors.locale_check), as a
+    serializer reads no rows; the error stays a field error among the query's others."""
 
     def to_internal_value(self, data):
+        check = self.context["locale_check"]
         try:
-            return locale_check(super().to_internal_value(data))
+            return check(super().to_internal_value(data))
         except InvalidInput as error:
             raise serializers.ValidationError(error.message) from None
 

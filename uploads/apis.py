@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from core.parsers import StreamingMultiPartParser
 
-from .selectors import upload_get, uploads_latest_per_data_source
+from .selectors import upload_detail_row, upload_get, upload_row, uploads_latest_per_data_source
 from .serializers import (
     SyncTaskUploadForm,
     UploadDetailSerializer,
@@ -44,7 +44,8 @@ class UploadListCreateApi(APIView):
             data_source_id=form.validated_data["datasource"],
             **_staged_args(form.validated_data["upload_file"]),
         )
-        return Response(UploadSerializer(upload, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        body = UploadSerializer(upload_row(upload), context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class UploadDetailApi(APIView):
@@ -52,7 +53,7 @@ class UploadDetailApi(APIView):
 
     def get(self, request, pk: int):
         upload = upload_get(user=request.user, upload_id=pk)
-        return Response(UploadDetailSerializer(upload, context={"request": request}).data)
+        return Response(UploadDetailSerializer(upload_detail_row(upload), context={"request": request}).data)
 
 
 class SyncTaskUploadApi(APIView):
@@ -65,4 +66,5 @@ class SyncTaskUploadApi(APIView):
         upload = upload_create_for_task(
             user=request.user, task_id=pk, **_staged_args(form.validated_data["upload_file"])
         )
-        return Response(UploadSerializer(upload, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        body = UploadSerializer(upload_row(upload), context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
