@@ -6,7 +6,6 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import Organization as AccountOrganization
-from blobs.models import Blob
 
 NXV = "https://bluebrain.github.io/nexus/vocabulary/"
 DEFAULT_STORAGE_IRI = NXV + "diskStorageDefault"
@@ -140,7 +139,7 @@ class File(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     rev = models.PositiveIntegerField(default=1)
     deprecated = models.BooleanField(default=False)
-    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
+    blob = models.ForeignKey("blobs.Blob", on_delete=models.PROTECT, related_name="+")
     filename = models.CharField(max_length=1000)
     media_type = models.CharField(max_length=255)
     storage = models.ForeignKey(Storage, on_delete=models.PROTECT, related_name="+")
@@ -178,7 +177,7 @@ class FileRevision(models.Model):
     rev = models.PositiveIntegerField()
     action = models.CharField(max_length=16, choices=Action.choices)
     deprecated = models.BooleanField(default=False)
-    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
+    blob = models.ForeignKey("blobs.Blob", on_delete=models.PROTECT, related_name="+")
     filename = models.CharField(max_length=1000)
     media_type = models.CharField(max_length=255)
     storage = models.ForeignKey(Storage, on_delete=models.PROTECT, related_name="+")

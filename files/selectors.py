@@ -214,16 +214,12 @@ def file_state_at(*, file: File, rev: int | None = None, tag: str | None = None)
 
 def file_content_open(*, state: FileState):
     """A readable stream of the revision's bytes, opened now (before a response starts), or 500
-    FetchRejection when the storage no longer holds them; the caller closes it."""
-    from botocore.exceptions import ClientError
-
+    FetchRejection when the storage no longer holds them (blobs says so with FileNotFoundError,
+    whatever the storage); the caller closes it."""
     try:
         return blob_open(blob=state.blob)
     except FileNotFoundError:
         pass
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
-            raise
     raise errors.fetch_rejection(
         state.file.iri, state.storage.iri, "File could not be retrieved from the storage: its bytes are missing."
     )

@@ -5,19 +5,19 @@ every stored row as it was. The format follows from the file's extension and the
 source's connections; a zip is ingested member by member, in name order, as one ingest.
 """
 
-import hashlib
+from __future__ import annotations
+
 import mimetypes
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from blobs.archives import ArchiveRefused, member_basename
-from blobs.models import Blob
-from blobs.selectors import blob_iter_chunks, blob_open, blob_open_seekable, blob_open_zip
-from blobs.services import blob_write
-from blobs.storage import get_backend
+from blobs.selectors import blob_digests, blob_open, blob_open_seekable, blob_open_zip
+from blobs.services import blob_bytes_delete, blob_write
 from synctasks.models import DataConnection, DataSource, FeatureKind
 
 from .appliers import (
@@ -33,6 +33,9 @@ from .formats import extension_of, format_for
 from .models import Document, RasterFrame
 from .parsers.common import ErrorLog, IngestFailed, InputRefused, OutOfRange, Timestamps
 from .parsers.raster import NotARaster, tiff_info, timestamp_from_filename
+
+if TYPE_CHECKING:
+    from blobs.models import Blob
 
 __all__ = ["CHUNK", "IngestFailed", "empty_report", "ingest"]
 
@@ -166,15 +169,13 @@ class _Ingest:
 
 def _verify(blob: Blob, filename: str) -> None:
     """The stored bytes are the ones that were uploaded (size and SHA-256 as recorded)."""
-    digest, size = hashlib.sha256(), 0
-    for chunk in blob_iter_chunks(blob=blob):
-        digest.update(chunk)
-        size += len(chunk)
-    if size != blob.size or digest.hexdigest() != blob.sha256:
+    found = blob_digests(key=blob.key, hashes=("sha256",))
+    sha256 = found.digests["sha256"]
+    if found.size != blob.size or sha256 != blob.sha256:
         raise IngestFailed(
             [
                 f"The stored bytes of '{filename}' do not match the upload: expected {blob.size} bytes with "
-                f"SHA-256 {blob.sha256}, found {size} bytes with SHA-256 {digest.hexdigest()}."
+                f"SHA-256 {blob.sha256}, found {found.size} bytes with SHA-256 {sha256}."
             ]
         )
 
@@ -190,9 +191,7 @@ def ingest(*, blob: Blob, data_source: DataSource, filename: str) -> dict:
         calculations_mark_changed(data_source=data_source)
     except BaseException:
         # The caller's rollback removes the rows; the bytes written for them are removed here.
-        backend = get_backend()
-        for key in state.created:
-            backend.delete(key)
+        blob_bytes_delete(keys=state.created)
         raise
     report["duration_s"] = round(time.monotonic() - started, 3)
     return report

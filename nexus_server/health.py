@@ -4,7 +4,7 @@ own; 503 while any is down, naming it (`"unavailable": [...]`)."""
 from django.db import connection
 from django.http import JsonResponse
 
-from blobs.storage import get_backend
+from blobs.selectors import blob_storage_check
 
 
 def _database() -> None:
@@ -21,7 +21,7 @@ def _broker() -> None:
 
 
 def _storage() -> None:
-    get_backend().check()
+    blob_storage_check()
 
 
 CHECKS = {"database": _database, "broker": _broker, "storage": _storage}

@@ -7,8 +7,8 @@ import re
 import time
 import uuid
 
-from blobs.direct import direct_key
-from blobs.storage import S3Backend, get_backend
+from blobs.selectors import blob_storage_identifier_prefix
+from blobs.services import direct_key
 from core.errors import InvalidInput
 
 from ..models import Dataset
@@ -17,8 +17,7 @@ _SID = re.compile(r"^[0-9a-f]{6,16}-[0-9a-f]{12}$")
 
 
 def _store_prefix() -> str:
-    backend = get_backend()
-    return f"s3://{backend.bucket}:" if isinstance(backend, S3Backend) else "file://"
+    return blob_storage_identifier_prefix()
 
 
 def storage_identifier_new() -> str:

@@ -10,7 +10,6 @@ from django.conf import settings
 from blobs.archives import ArchiveRefused, ZipLimits
 from blobs.selectors import blob_open_zip
 from blobs.services import StagedBlob, blob_discard_staged, blob_stage
-from blobs.storage import READ_CHUNK
 from core.errors import InvalidInput
 
 from .jsondata import FileParams
@@ -32,7 +31,7 @@ def native_entries(*, staged: StagedBlob, client_name: str, content_type: str, p
     try:
         with blob_open_zip(key=staged.key, name=f"'{client_name}'", limits=limits) as archive:
             for member in archive.members:
-                member_staged = blob_stage(chunks=archive.chunks(member, READ_CHUNK))
+                member_staged = blob_stage(chunks=archive.chunks(member))
                 folder, base = posixpath.split(member.orig_filename)
                 label = "/".join(p for p in (params.directory_label or "", folder) if p)
                 member_params = FileParams(**{**params.__dict__, "directory_label": label, "file_name": base})

@@ -3,17 +3,13 @@ added to the draft or replacing one of its files, each one's checksum verified, 
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 from dataclasses import dataclass
 
 from django.db import transaction
 
-from blobs.direct import direct_adopt, direct_restore
-from blobs.models import Blob
-from blobs.selectors import blob_open_seekable
-from blobs.services import StagedBlob, blob_discard_staged, blob_record
-from blobs.storage import READ_CHUNK, get_backend
+from blobs.selectors import blob_digests, blob_recorded_keys
+from blobs.services import StagedBlob, blob_discard_staged, blob_record, direct_adopt, direct_restore
 from core.errors import InvalidInput, NexusError
 
 from ..models import ChangeAction, Dataset, DatasetFile, DatasetVersion, FileChange
@@ -63,11 +59,8 @@ def _media_type(given: str | None, name: str) -> str:
 
 
 def _digest_of(key: str, algorithm: str) -> str:
-    digest = hashlib.new(HASHES_NEEDING_A_READ[algorithm], usedforsecurity=False)
-    with blob_open_seekable(key=key) as reader:
-        while chunk := reader.read(READ_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    name = HASHES_NEEDING_A_READ[algorithm]
+    return blob_digests(key=key, hashes=(name,)).digests[name]
 
 
 def _prepare(entry: Entry, *, dataset: Dataset) -> None:
@@ -222,16 +215,12 @@ def files_register(*, user, dataset: Dataset, entries: list[Entry]) -> bool:
         _undo(entries)
         raise
     # Bytes identical to the file they were to replace are not needed: that file keeps its own.
-    for entry in entries:
-        if entry.unchanged:
-            get_backend().delete(entry.staged.key)
+    blob_discard_staged(keys=[entry.staged.key for entry in entries if entry.unchanged])
     return True
 
 
 def _undo(entries: list[Entry]) -> None:
-    recorded = set(
-        Blob.objects.filter(key__in=[e.staged.key for e in entries if e.staged]).values_list("key", flat=True)
-    )
+    recorded = blob_recorded_keys(keys=[e.staged.key for e in entries if e.staged])
     for entry in entries:
         entry.file = None
         if entry.staged is None or entry.staged.key in recorded:

@@ -3,15 +3,19 @@ register under), and completing or aborting a multipart upload."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 
-from blobs.direct import DirectTicket, direct_upload_start, multipart_abort, multipart_complete, multipart_get
-from blobs.models import MultipartUpload
+from blobs.services import DirectTicket, direct_upload_start, multipart_abort, multipart_complete, multipart_get
 from core.errors import InvalidInput, NotAuthenticated, NotFound
 
 from ..models import Dataset
 from .access import ANONYMOUS, dataverse_require_write
 from .identifiers import _upload_key, storage_identifier_new
+
+if TYPE_CHECKING:
+    from blobs.models import MultipartUpload
 
 
 def dataverse_ticket(*, user, dataset: Dataset, size: int) -> tuple[DirectTicket, str]:

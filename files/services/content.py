@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from blobs.services import BlobTooLarge, StagedBlob, blob_discard_staged, blob_stage
-from blobs.storage import S3Backend, get_backend
+from blobs.selectors import blob_direct_links_supported, blob_exists
+from blobs.services import BlobTooLarge, StagedBlob, blob_discard_staged, blob_stage_copy
 
 from .. import errors
 from ..models import File, Origin, Project, Storage, StorageType
@@ -101,8 +101,7 @@ def file_link_content(
     filename = filename or path.rstrip("/").rsplit("/", 1)[-1]
     if not path or not filename or path.endswith("/"):
         raise errors.invalid_file_link(iri)
-    backend = get_backend()
-    if not isinstance(backend, S3Backend):
+    if not blob_direct_links_supported():
         raise errors.link_rejected(iri, storage.iri, "The server's blob storage is not S3.")
     key = _link_key(storage.project, path)
     if key is None:
@@ -112,19 +111,14 @@ def file_link_content(
             f"The path must be relative to the project's link area '{link_area(project=storage.project)}', "
             "without a leading '/' nor empty, '.' or '..' segments.",
         )
-    if not backend.exists(key):
+    if not blob_exists(key=key):
         raise errors.link_rejected(iri, storage.iri, f"No object at path '{path}' in the project's link area.")
     media_type = media_type or media_type_detect(filename=filename, part_type=None)
     _check_lengths(filename=filename, media_type=media_type)
-    reader = backend.open_reader(key)
     try:
-        staged = blob_stage(
-            chunks=iter(lambda: reader.read(1024 * 1024), b""), max_bytes=_write_limit(storage), media_type=media_type
-        )
+        staged = blob_stage_copy(key=key, max_bytes=_write_limit(storage), media_type=media_type)
     except BlobTooLarge:
         raise errors.file_too_large(_write_limit(storage)) from None
-    finally:
-        reader.close()
     return Content(
         staged=staged,
         filename=filename,
