@@ -36,8 +36,14 @@ def project():
 
 
 def first_party_imports():
-    """Imports between first-party modules, a module's imports of itself left out."""
-    return [i for i in project().imports if top(i.target) in FIRST_PARTY and i.importer != i.target]
+    """Imports between first-party modules, a module's imports of itself left out. Imports under
+    `if TYPE_CHECKING:` are left out too: they only name a type for annotations (a model another app
+    hands out), and a module that used such a name at run time would fail, so they carry no arrow."""
+    return [
+        i
+        for i in project().imports
+        if top(i.target) in FIRST_PARTY and i.importer != i.target and not i.type_checking
+    ]
 
 
 def report(title, offenders):
