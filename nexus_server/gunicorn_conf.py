@@ -22,6 +22,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "600"))
 graceful_timeout = 30
 keepalive = 5
+# gunicorn's own refusal of a long request line is an HTML page in no dialect's shape; at its most
+# (8190 bytes, gunicorn's ceiling) a line holding a parameter over NEXUS_MAX_PARAM_CHARS (2048)
+# reaches the input guard, which refuses it in the dialect's shape.
+limit_request_line = 8190
 # gunicorn's control socket would default to one path per machine; keep it beside the server's data.
 control_socket = os.path.join(os.environ.get("NEXUS_VAR_DIR", "var"), "gunicorn.ctl")
 accesslog = "-"

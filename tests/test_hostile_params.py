@@ -309,6 +309,17 @@ def test_under_gunicorn_the_raw_path_is_read_strictly(tmp_path):
             ("/api/v1/uploads/%ED%A0%80/", 400, {"detail": "The path is not UTF-8 text."}),
             ("/api/v1/uploads/abc/", 404, {"detail": "Not found."}),
             ("/api/v1/uploads/99999999999999999999/", 404, {"detail": "Not found."}),
+            # Longer than gunicorn's default request line (4094 bytes): still the dialect's answer.
+            (
+                "/api/v1/uploads/?search=" + "x" * 6000,
+                400,
+                {"detail": "A query parameter is longer than 2048 characters."},
+            ),
+            (
+                "/api/datasets/:persistentId/?persistentId=" + "d" * 6000,
+                400,
+                {"status": "ERROR", "message": "A query parameter is longer than 2048 characters."},
+            ),
         ]
         for path, status, body in cases:
             response = requests.get(base + path, timeout=10)
