@@ -57,3 +57,14 @@ def error(response, status, type_, reason=None, **extra):
     for key, value in extra.items():
         assert body[key] == value
     return body
+
+
+def json_ld_error(response, status, type_, reason=None):
+    """Asserts a Delta error answer in JSON-LD: its status, Content-Type, @context, @type and reason; its body."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/ld+json"), response["Content-Type"]
+    body = response.json()
+    assert (body["@context"], body["@type"]) == (ERROR_CONTEXT, type_), body
+    if reason is not None:
+        assert body["reason"] == reason
+    return body
