@@ -1,8 +1,10 @@
 """The harvest and ingest side of the tests: a catalog with one source per format, uploads recorded
-and ingested, a local stand-in for the KNMI service and a data source harvesting from it."""
+and ingested, a local stand-in for the KNMI service and a data source harvesting from it, and the
+timeseries files and checks the chunked-upsert tests share."""
 
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -139,3 +141,19 @@ def knmi_create(endpoint_url: str) -> dict:
         output_params=["parameter:prec_mm_d", "parameter:airtemp_max_deg_c"],
     )
     return {"task": task, "series": series, "token": token_create(user=user).raw}
+
+
+# The chunked-upsert tests' days of January 2021, timeseries files and applier threads.
+def t(day):
+    return datetime(2021, 1, day, tzinfo=UTC)
+
+
+def csv(*rows: str) -> bytes:
+    return ("feature,parameter,timestamp,value\n" + "".join(f"{row}\n" for row in rows)).encode()
+
+
+FIRST = csv("A,h,2021-01-01,1", "A,h,2021-01-02,2", "B,h,2021-01-01,3", "B,q,2021-01-01,4", "A,h,2021-01-03,5")
+
+
+def applier_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "harvest-applier"]
