@@ -1,6 +1,6 @@
 """The harvest and ingest side of the tests: a catalog with one source per format, uploads recorded
 and ingested, a local stand-in for the KNMI service and a data source harvesting from it, and the
-timeseries files and checks the chunked-upsert tests share."""
+timeseries files and checks the chunked-upsert and bounded-parser tests share."""
 
 import threading
 from dataclasses import dataclass
@@ -14,7 +14,7 @@ from harvest.models import Measurement
 from synctasks.models import DataConnection, DataSource, FeatureKind, SyncTask, TaskType
 from synctasks.services import data_source_create, feature_type_ensure
 from tests.support.accounts import member_create, supplier_create
-from uploads.models import Upload
+from uploads.models import SyncStatus, Upload
 from uploads.services import upload_create, upload_ingest
 
 
@@ -157,3 +157,13 @@ FIRST = csv("A,h,2021-01-01,1", "A,h,2021-01-02,2", "B,h,2021-01-01,3", "B,q,202
 
 def applier_threads() -> list[threading.Thread]:
     return [thread for thread in threading.enumerate() if thread.name == "harvest-applier"]
+
+
+# The bounded-parser tests' timeseries file and the check of a failed upload's errors.
+HEADER = b"feature,parameter,timestamp,value\n"
+GOOD = HEADER + b"A,p,2021-01-01T00:00:00Z,1.5\n"
+
+
+def failed_with(upload, errors):
+    assert upload.sync_status == SyncStatus.FAILED, upload.report
+    assert upload.report["errors"] == errors
