@@ -6,7 +6,7 @@ from accounts.models import User
 from accounts.services import token_create
 from files.models import IdentityKind, StorageType
 from files.services import acl_grant, org_create, project_create, storage_create
-from tests.support.files import NXV
+from tests.support.files import NXV, snapshot, upload
 
 
 @pytest.fixture
@@ -34,3 +34,24 @@ def s3_linkable(project, s3_storage):
     """An S3 storage `nxv:mys3storage` on the S3 blob bucket (moto), and that bucket."""
     storage_create(project=project, iri=NXV + "mys3storage", type=StorageType.S3)
     return s3_storage
+
+
+@pytest.fixture
+def existing(client, writer):
+    """nxv:myfile at rev 1."""
+    assert upload(client, "put", "/v1/files/org/proj/nxv:myfile", writer, content=b"v1").status_code == 201
+
+
+@pytest.fixture
+def unchanged(storage_objects):
+    """Asserts, after the test's refused request, that rows and stored bytes are as before it."""
+    state = {}
+
+    def take():
+        state["before"] = (snapshot(), storage_objects())
+
+    def check():
+        assert (snapshot(), storage_objects()) == state["before"]
+
+    take.check = check
+    return take

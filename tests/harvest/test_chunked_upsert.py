@@ -1,9 +1,9 @@
 """The timeseries upsert in chunks (PostgreSQL: applied in a helper thread while the next chunk is
-parsed): keys repeated across and within chunks, a series whose newest_time is behind its rows,
-failures after some chunks were applied, and the series migration carrying rows over."""
+parsed): keys repeated across and within chunks, a series whose newest_time is behind its rows, the
+series cache starting again, and the series migration carrying rows over; failures are in
+test_chunked_upsert_failures.py."""
 
-import threading
-from datetime import UTC, datetime
+from datetime import UTC
 
 import pytest
 from django.db import connection
@@ -12,31 +12,10 @@ from harvest import appliers
 from harvest.appliers.postgres import PostgresApplier
 from harvest.models import Measurement, Series
 from synctasks.models import DataConnection, FeatureKind
-from tests.support.harvest import stored, upload_and_ingest
+from tests.support.harvest import FIRST, applier_threads, csv, stored, t, upload_and_ingest
 from uploads.models import SyncStatus
 
 pytestmark = pytest.mark.django_db
-
-
-def t(day):
-    return datetime(2021, 1, day, tzinfo=UTC)
-
-
-def csv(*rows: str) -> bytes:
-    return ("feature,parameter,timestamp,value\n" + "".join(f"{row}\n" for row in rows)).encode()
-
-
-FIRST = csv("A,h,2021-01-01,1", "A,h,2021-01-02,2", "B,h,2021-01-01,3", "B,q,2021-01-01,4", "A,h,2021-01-03,5")
-
-
-@pytest.fixture
-def small_chunks(monkeypatch):
-    """Two points per chunk: a small file crosses several chunks."""
-    monkeypatch.setattr(appliers.MeasurementStager, "CHUNK_POINTS", 2)
-
-
-def applier_threads() -> list[threading.Thread]:
-    return [thread for thread in threading.enumerate() if thread.name == "harvest-applier"]
 
 
 @pytest.mark.postgres
@@ -114,59 +93,6 @@ def test_a_series_whose_newest_time_is_behind_its_rows_is_looked_up_in_full_then
     assert full_lookups == [False, True, False]
     assert stored(dc)[-2:] == [("A", "h", t(10), 101.0), ("A", "h", t(11), 11.0)]
     assert Series.objects.get(pk=series.pk).newest_time == t(11)
-
-
-@pytest.mark.postgres
-def test_a_parse_error_after_applied_chunks_changes_nothing(sources, small_chunks):
-    upload_and_ingest(sources, sources.timeseries, "m.csv", FIRST)
-    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
-    before = stored(dc)
-    series_before = sorted(Series.objects.values_list("pk", "feature_key", "parameter", "newest_time"))
-    stats = DataConnection.objects.filter(pk=dc.pk).values().get()
-    failed = upload_and_ingest(
-        sources,
-        sources.timeseries,
-        "bad.csv",
-        csv("A,h,2021-01-01,10", "A,h,2021-01-02,20", "D,h,2021-01-09,1", "E,h,2021-01-09,1", "A,h,2021-01-03,x"),
-    )
-    assert failed.sync_status == SyncStatus.FAILED
-    assert failed.report["errors"] == ["line 6, column 'value': 'x' is not a number"]
-    assert stored(dc) == before
-    assert sorted(Series.objects.values_list("pk", "feature_key", "parameter", "newest_time")) == series_before
-    assert DataConnection.objects.filter(pk=dc.pk).values().get() == stats
-    assert applier_threads() == []
-
-
-@pytest.mark.postgres
-def test_a_database_error_in_the_applier_fails_the_upload_and_changes_nothing(sources, small_chunks, monkeypatch):
-    upload_and_ingest(sources, sources.timeseries, "m.csv", FIRST)
-    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
-    before, stats = stored(dc), DataConnection.objects.filter(pk=dc.pk).values().get()
-    real_apply, calls = PostgresApplier._apply, []
-
-    def failing_apply(self, cursor, rows, new_series):
-        calls.append(rows)
-        if len(calls) == 2:  # the first chunk is applied, the second fails inside PostgreSQL
-            cursor.execute("SELECT 1 / 0")
-        real_apply(self, cursor, rows, new_series)
-
-    monkeypatch.setattr(PostgresApplier, "_apply", failing_apply)
-    failed = upload_and_ingest(
-        sources,
-        sources.timeseries,
-        "m2.csv",
-        csv("A,h,2021-01-01,10", "A,h,2021-01-02,20", "D,h,2021-01-09,1", "E,h,2021-01-09,1", "F,h,2021-01-09,1"),
-    )
-    assert failed.sync_status == SyncStatus.FAILED
-    assert failed.report["errors"] == ["Internal error during ingest (DataError); an admin can re-run it."]
-    assert len(calls) == 2  # the third chunk was not applied after the error
-    assert stored(dc) == before
-    assert DataConnection.objects.filter(pk=dc.pk).values().get() == stats
-    assert applier_threads() == []
-    # The connection is usable again (the transaction was rolled back, not left aborted).
-    again = upload_and_ingest(sources, sources.timeseries, "m3.csv", csv("A,h,2021-01-01,11"))
-    assert again.sync_status == SyncStatus.SUCCESSFUL, again.report
-    assert stored(dc)[0] == ("A", "h", t(1), 11.0)
 
 
 @pytest.mark.parametrize("chunk", [2, 100], ids=["across-chunks", "within-a-chunk"])
@@ -280,100 +206,6 @@ def test_a_nul_character_in_a_feature_or_parameter_is_an_error_with_its_line(sou
     assert Series.objects.count() == 0
 
 
-class Interrupted(Exception):
-    """Stands for a task time limit raised while the ingest waits for the applier."""
-
-
-@pytest.mark.postgres
-def test_an_interrupt_while_waiting_for_the_applier_cancels_it_and_changes_nothing(sources, small_chunks, monkeypatch):
-    import time
-
-    upload_and_ingest(sources, sources.timeseries, "m.csv", FIRST)
-    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
-    before, stats = stored(dc), DataConnection.objects.filter(pk=dc.pk).values().get()
-    real_apply = PostgresApplier._apply
-    real_start = PostgresApplier.start
-
-    def slow_apply(self, cursor, rows, new_series):
-        real_apply(self, cursor, rows, new_series)
-        cursor.execute("SELECT pg_sleep(30)")  # still running when the interrupt comes
-
-    def start(self):
-        real_start(self)
-        real_join = self.thread.join
-        interrupts = [Interrupted()]
-
-        def join(timeout=None):
-            if interrupts:
-                real_join(0.5)
-                raise interrupts.pop()
-            return real_join(timeout)
-
-        self.thread.join = join
-
-    monkeypatch.setattr(PostgresApplier, "_apply", slow_apply)
-    monkeypatch.setattr(PostgresApplier, "start", start)
-    started = time.monotonic()
-    failed = upload_and_ingest(sources, sources.timeseries, "m2.csv", csv("A,h,2021-01-01,10", "Z,h,2021-01-09,1"))
-    assert time.monotonic() - started < 10  # the sleep was cancelled, not waited for
-    assert failed.sync_status == SyncStatus.FAILED  # and the report was saved: the connection works
-    assert failed.report["errors"] == ["Internal error during ingest (Interrupted); an admin can re-run it."]
-    assert applier_threads() == []
-    assert stored(dc) == before
-    assert DataConnection.objects.filter(pk=dc.pk).values().get() == stats
-
-
-@pytest.mark.postgres
-def test_retention_leaves_a_connection_alone_while_an_upsert_writes_to_it(transactional_db, sources, monkeypatch):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from harvest.retention import retention_apply
-    from synctasks.models import Subscription, World
-
-    now = timezone.now().replace(microsecond=0)
-    old, new = now - timedelta(days=30), now - timedelta(days=1)
-    upload_and_ingest(sources, sources.timeseries, "a.csv", csv(f"A,p,{old.isoformat()},1"))
-    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
-    Subscription.objects.create(world=World.objects.create(alias="w"), data_connection=dc, retention_time=10 * 86400)
-    applied, go = threading.Event(), threading.Event()
-    real_finish = appliers.MeasurementStager.finish
-
-    def finish(self):
-        applied.set()  # the new row is written, not committed
-        assert go.wait(20)
-        return real_finish(self)
-
-    monkeypatch.setattr(appliers.MeasurementStager, "finish", finish)
-    result = {}
-
-    def ingest():
-        try:
-            result["upload"] = upload_and_ingest(sources, sources.timeseries, "b.csv", csv(f"A,p,{new.isoformat()},2"))
-        finally:
-            connection.close()
-
-    worker = threading.Thread(target=ingest)
-    worker.start()
-    try:
-        assert applied.wait(20)
-        # The series has no visible row left after retention: it would be removed from under the upsert.
-        assert retention_apply() == {"rows_removed": 0, "connections": 0}
-    finally:
-        go.set()
-        worker.join(30)
-    assert result["upload"].sync_status == SyncStatus.SUCCESSFUL, result["upload"].report
-    assert stored(dc) == [("A", "p", old, 1.0), ("A", "p", new, 2.0)]
-    assert retention_apply() == {"rows_removed": 1, "connections": 1}
-    assert stored(dc) == [("A", "p", new, 2.0)]
-    assert DataConnection.objects.filter(pk=dc.pk).values_list("n_features", "oldest_time", "newest_time").get() == (
-        1,
-        new,
-        new,
-    )
-
-
 def test_two_ingests_in_one_transaction_keep_their_points_apart(sources, small_chunks):
     """The drain of a source's pending uploads runs several ingests in one transaction: the
     second must not see the first's staged points or series ids."""
@@ -397,40 +229,3 @@ def test_two_ingests_in_one_transaction_keep_their_points_apart(sources, small_c
         ("X", "flow", t(2), 5.0),
         ("Y", "flow", t(2), 6.0),
     ]
-
-
-@pytest.mark.postgres
-def test_a_zip_member_not_utf8_while_a_chunk_is_applied_fails_with_that_error(sources, monkeypatch):
-    import io
-    import time
-    import zipfile
-    from datetime import timedelta
-
-    # The first chunk of b.csv goes to the applier before the bad byte is read; the next one is
-    # still with the parser.
-    monkeypatch.setattr(appliers.MeasurementStager, "CHUNK_POINTS", 20_000)
-    upload_and_ingest(sources, sources.timeseries, "m.csv", FIRST)
-    dc = sources.dc(sources.timeseries, FeatureKind.TIMESERIES)
-    before, stats = stored(dc), DataConnection.objects.filter(pk=dc.pk).values().get()
-    real_apply = PostgresApplier._apply
-
-    def slow_apply(self, cursor, rows, new_series):
-        real_apply(self, cursor, rows, new_series)
-        if any(feature == "B" for _local, feature, _parameter in new_series):
-            cursor.execute("SELECT pg_sleep(30)")  # running when the bad byte is read: cancelled
-
-    monkeypatch.setattr(PostgresApplier, "_apply", slow_apply)
-    rows = "".join(f"B,h,{(t(1) + timedelta(minutes=n)).isoformat()},1\n" for n in range(30_000)).encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("a.csv", csv("A,h,2021-01-01,10"))
-        archive.writestr("b.csv", b"feature,parameter,timestamp,value\n" + rows + b"\xff,h,2021-01-01,1\n")
-        archive.writestr("c.csv", csv("C,h,2021-01-01,1"))
-    started = time.monotonic()
-    failed = upload_and_ingest(sources, sources.timeseries, "batch.zip", buffer.getvalue())
-    assert time.monotonic() - started < 20
-    assert failed.sync_status == SyncStatus.FAILED
-    assert failed.report["errors"] == ["b.csv: the file is not UTF-8 text (invalid start byte: byte b'\\xff')"]
-    assert applier_threads() == []
-    assert stored(dc) == before
-    assert DataConnection.objects.filter(pk=dc.pk).values().get() == stats

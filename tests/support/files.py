@@ -1,5 +1,5 @@
-"""Request helpers of the files (Nexus Delta) tests: multipart bodies, bearer headers, and the
-state a refused request must leave unchanged."""
+"""Request helpers of the files (Nexus Delta) tests: multipart bodies, bearer headers, the state a
+refused request must leave unchanged, and the check of an error answer's status and body."""
 
 import hashlib
 
@@ -40,3 +40,31 @@ def snapshot():
         Blob.objects.count(),
         sorted(File.objects.values_list("iri", "rev", "deprecated", "filename", "tags")),
     )
+
+
+ERROR_CONTEXT = "https://bluebrain.github.io/nexus/contexts/error.json"
+MYFILE = NXV + "myfile"
+
+
+def error(response, status, type_, reason=None, **extra):
+    """Asserts a Delta error answer: its status, @context, @type, reason and other keys; its body."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["@context"] == ERROR_CONTEXT
+    assert body["@type"] == type_
+    if reason is not None:
+        assert body["reason"] == reason
+    for key, value in extra.items():
+        assert body[key] == value
+    return body
+
+
+def json_ld_error(response, status, type_, reason=None):
+    """Asserts a Delta error answer in JSON-LD: its status, Content-Type, @context, @type and reason; its body."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/ld+json"), response["Content-Type"]
+    body = response.json()
+    assert (body["@context"], body["@type"]) == (ERROR_CONTEXT, type_), body
+    if reason is not None:
+        assert body["reason"] == reason
+    return body

@@ -1,8 +1,10 @@
 """The harvest and ingest side of the tests: a catalog with one source per format, uploads recorded
-and ingested, a local stand-in for the KNMI service and a data source harvesting from it."""
+and ingested, a local stand-in for the KNMI service and a data source harvesting from it, and the
+timeseries files and checks the chunked-upsert and bounded-parser tests share."""
 
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -12,7 +14,7 @@ from harvest.models import Measurement
 from synctasks.models import DataConnection, DataSource, FeatureKind, SyncTask, TaskType
 from synctasks.services import data_source_create, feature_type_ensure
 from tests.support.accounts import member_create, supplier_create
-from uploads.models import Upload
+from uploads.models import SyncStatus, Upload
 from uploads.services import upload_create, upload_ingest
 
 
@@ -139,3 +141,29 @@ def knmi_create(endpoint_url: str) -> dict:
         output_params=["parameter:prec_mm_d", "parameter:airtemp_max_deg_c"],
     )
     return {"task": task, "series": series, "token": token_create(user=user).raw}
+
+
+# The chunked-upsert tests' days of January 2021, timeseries files and applier threads.
+def t(day):
+    return datetime(2021, 1, day, tzinfo=UTC)
+
+
+def csv(*rows: str) -> bytes:
+    return ("feature,parameter,timestamp,value\n" + "".join(f"{row}\n" for row in rows)).encode()
+
+
+FIRST = csv("A,h,2021-01-01,1", "A,h,2021-01-02,2", "B,h,2021-01-01,3", "B,q,2021-01-01,4", "A,h,2021-01-03,5")
+
+
+def applier_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "harvest-applier"]
+
+
+# The bounded-parser tests' timeseries file and the check of a failed upload's errors.
+HEADER = b"feature,parameter,timestamp,value\n"
+GOOD = HEADER + b"A,p,2021-01-01T00:00:00Z,1.5\n"
+
+
+def failed_with(upload, errors):
+    assert upload.sync_status == SyncStatus.FAILED, upload.report
+    assert upload.report["errors"] == errors
