@@ -20,9 +20,12 @@ def raw_token_from(request) -> str | None:
             if not value:
                 raise exceptions.AuthenticationFailed("Invalid token header. No credentials provided.")
             return value
-    dataverse_key = request.META.get("HTTP_X_DATAVERSE_KEY")
-    if dataverse_key is not None:
-        return dataverse_key.strip()
+    # Dataverse's header, and the gateway's own header (its documentation names both the header and
+    # the query parameter `api-token`).
+    for header_key in ("HTTP_X_DATAVERSE_KEY", "HTTP_API_TOKEN"):
+        value = request.META.get(header_key)
+        if value is not None:
+            return value.strip()
     params = request.GET
     for name in _QUERY_PARAMS:
         if name in params:
@@ -31,8 +34,9 @@ def raw_token_from(request) -> str | None:
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
-    """Accepts `?token=`, `?api-token=`, `?key=`, `Authorization: Token|Bearer|api-token <t>` and
-    `X-Dataverse-key`. A token that is present but wrong, revoked or expired is a 401, never anonymous."""
+    """Accepts `?token=`, `?api-token=`, `?key=`, `Authorization: Token|Bearer|api-token <t>`,
+    `X-Dataverse-key` and `api-token`. A token that is present but wrong, revoked or expired is a 401,
+    never anonymous."""
 
     def authenticate(self, request):
         raw = raw_token_from(request._request)

@@ -25,6 +25,7 @@ _SECRET_HEADERS = {
     "authorization",
     "proxyauthorization",
     "xdataversekey",
+    "apitoken",
     "cookie",
     "setcookie",
     "xapikey",
@@ -86,7 +87,7 @@ def is_secret_header(name: str) -> bool:
 
 # --- free text ----------------------------------------------------------------------------------
 _HEADER_NAME = (
-    r"(?:http[-_])?(?:(?:proxy[-_])?authorization|x[-_]dataverse[-_]key|(?:set[-_])?cookie|x[-_]api[-_]key"
+    r"(?:http[-_])?(?:(?:proxy[-_])?authorization|x[-_]dataverse[-_]key|api[-_]token|(?:set[-_])?cookie|x[-_]api[-_]key"
     r"|x[-_]auth[-_]token|x[-_]amz[-_]security[-_]token|x[-_]csrf[-_]?token)"
 )
 # `Authorization: Token abc`, `'HTTP_AUTHORIZATION': 'Token abc'`, `{'Authorization': b'AWS4-HMAC-SHA256 ...'}`.

@@ -3,8 +3,11 @@ own; 503 while any is down, naming it (`"unavailable": [...]`)."""
 
 from django.db import connection
 from django.http import JsonResponse
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework.views import APIView
 
 from blobs.selectors import blob_storage_check
+from core.openapi import Route, describes_plain_view
 
 
 def _database() -> None:
@@ -43,3 +46,50 @@ def healthz(request):
 
 # Readiness is the same question: can this server answer requests that need every dependency?
 readyz = healthz
+
+
+_HEALTH_BODY = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "error"]},
+        "database": {"type": "string", "description": "`ok`, or `error: <exception>: <message>`"},
+        "broker": {"type": "string"},
+        "storage": {"type": "string"},
+        "unavailable": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(CHECKS)},
+            "description": "The components that are down (503 only).",
+        },
+    },
+    "required": ["status", *CHECKS],
+}
+
+
+def _health_route(path: str, summary: str) -> Route:
+    return Route(
+        path,
+        "GET",
+        {
+            "summary": summary,
+            "operation_id": path.strip("/"),
+            "auth": [],
+            "responses": {
+                200: OpenApiResponse(_HEALTH_BODY, description="Every dependency answers."),
+                503: OpenApiResponse(
+                    _HEALTH_BODY,
+                    description="A dependency is down, named in `unavailable`.",
+                    # Retry-After, as every 503 of this server.
+                ),
+            },
+        },
+    )
+
+
+@describes_plain_view
+class HealthSchema(APIView):
+    """Only the OpenAPI document uses this class: it describes the plain views above."""
+
+    openapi_routes = (
+        _health_route("/healthz", "Liveness: the database, the broker and the storage, each checked."),
+        _health_route("/readyz", "Readiness: the same checks (a server answers only with every dependency)."),
+    )

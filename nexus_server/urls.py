@@ -1,8 +1,8 @@
-"""URL roots of every dialect, the admin, the OpenAPI schema, Swagger UI and the health check."""
+"""URL roots of every dialect, the admin, the OpenAPI schema, Swagger UI, ReDoc and the health check."""
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from .health import healthz, readyz
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("blobs.urls")),
     path("", include("uploads.urls")),
     path("", include("synctasks.urls")),

@@ -40,9 +40,7 @@ def first_party_imports():
     `if TYPE_CHECKING:` are left out too: they only name a type for annotations (a model another app
     hands out), and a module that used such a name at run time would fail, so they carry no arrow."""
     return [
-        i
-        for i in project().imports
-        if top(i.target) in FIRST_PARTY and i.importer != i.target and not i.type_checking
+        i for i in project().imports if top(i.target) in FIRST_PARTY and i.importer != i.target and not i.type_checking
     ]
 
 

@@ -198,6 +198,8 @@ class FileMetadataApi(DataverseView):
 
 
 class UnknownApi(DataverseView):
+    openapi_routes = ()  # a catch-all: no operation of its own
+
     def _unknown(self, request, *args, **kwargs):
         raise NotFound(f"API endpoint does not exist on this server: {request.method} {request.path}")
 

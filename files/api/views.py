@@ -184,6 +184,8 @@ class FileApi(DeltaView):
 class RouteNotFoundApi(DeltaView):
     """Any other /v1/ path (e.g. `/v1/files/{org}`, `/v1/resources/...`): the reference's 404."""
 
+    openapi_routes = ()  # a catch-all: no operation of its own
+
     def _not_found(self, request, *args, **kwargs):
         raise errors.route_not_found()
 

@@ -1,5 +1,7 @@
 """Django REST framework and the OpenAPI document."""
 
+from core.openapi import ERROR_SCHEMAS, TAGS
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
@@ -24,10 +26,22 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Nexus Upload Server",
-    "DESCRIPTION": "Uploads, sync tasks, Nexus Delta files, Climate Data Gateway and Dataverse direct upload.",
+    "DESCRIPTION": (
+        "Uploads, sync tasks, Nexus Delta files, Climate Data Gateway and Dataverse direct upload: the four "
+        "dialects suppliers script against, each with its own paths, token placements and error body."
+    ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "TAGS": TAGS,
+    # Request bodies get their own components, so a multipart file part is `format: binary`.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {"schemas": ERROR_SCHEMAS},
+    # Only the token placements are described; the session cookie is the admin's, not the API's.
+    "AUTHENTICATION_WHITELIST": ["accounts.authentication.ApiTokenAuthentication"],
+    "PREPROCESSING_HOOKS": ["core.openapi.documented_endpoints"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.openapi.common_responses"],
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "tryItOutEnabled": False},
 }

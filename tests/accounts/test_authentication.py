@@ -29,8 +29,19 @@ WHOAMI = "/probe/whoami/"
         ("", {"HTTP_AUTHORIZATION": "api-token {t}"}),
         ("", {"HTTP_AUTHORIZATION": "bearer {t}"}),
         ("", {"HTTP_X_DATAVERSE_KEY": "{t}"}),
+        ("", {"HTTP_API_TOKEN": "{t}"}),
     ],
-    ids=["?token", "?api-token", "?key", "Token", "Bearer", "api-token", "bearer-lowercase", "X-Dataverse-key"],
+    ids=[
+        "?token",
+        "?api-token",
+        "?key",
+        "Token",
+        "Bearer",
+        "api-token",
+        "bearer-lowercase",
+        "X-Dataverse-key",
+        "api-token-header",
+    ],
 )
 def test_each_placement_authenticates(client, supplier, supplier_token, query, headers):
     url = WHOAMI + ("?" + query.format(t=supplier_token) if query else "")
@@ -55,6 +66,7 @@ def test_wrong_token_is_401_never_anonymous(client, supplier_token):
     _assert_401(client.get(WHOAMI + "?token=not-a-token"), "Invalid token.")
     _assert_401(client.post(WHOAMI, HTTP_AUTHORIZATION="Bearer " + supplier_token[:-1] + "x"), "Invalid token.")
     _assert_401(client.get(WHOAMI, HTTP_X_DATAVERSE_KEY="nope"), "Invalid token.")
+    _assert_401(client.get(WHOAMI, HTTP_API_TOKEN="nope"), "Invalid token.")
     _assert_401(client.get(WHOAMI, HTTP_AUTHORIZATION="Token "), "Invalid token header. No credentials provided.")
 
 
@@ -120,13 +132,13 @@ def test_redaction_covers_headers_and_query_forms():
     secret = "0f8fad5b-d9cb-469f-a165-70867728950e"
     text = (
         f"GET /x?token={secret}&key={secret} Authorization: Bearer {secret} "
-        f"authorization: api-token {secret} X-Dataverse-key: {secret} sig={secret}"
+        f"authorization: api-token {secret} X-Dataverse-key: {secret} sig={secret} api-token: {secret}"
     )
     cleaned = redact(text)
     assert secret not in cleaned
     assert cleaned == (
         "GET /x?token=[redacted]&key=[redacted] Authorization: Bearer [redacted] "
-        "authorization: api-token [redacted] X-Dataverse-key: [redacted] sig=[redacted]"
+        "authorization: api-token [redacted] X-Dataverse-key: [redacted] sig=[redacted] api-token: [redacted]"
     )
 
 
