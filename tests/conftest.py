@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from accounts.services import token_create
 from tests.support.accounts import DEMO_TOKEN, supplier_create
+from tests.support.answers import MIB
 from tests.support.harvest import Endpoint, Sources, knmi_create, sources_create
 
 # curl and DEMO_TOKEN are still imported from here by tests/datasets/test_dataverse.py, which another
@@ -155,3 +156,17 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped and session.exitstatus == 0:
         reporter.write_line(f"{len(skipped)} test(s) skipped: the suite allows none", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture
+def pinned(settings):
+    """The settings that show in answers, at their defaults whatever the environment says: the
+    golden answers record the code, not the machine's configuration."""
+    settings.TIME_ZONE = "UTC"
+    settings.NEXUS_MAX_UPLOAD_BYTES = 500 * MIB
+    settings.NEXUS_MAX_REQUEST_OVERHEAD_BYTES = 1 * MIB
+    settings.NEXUS_MAX_JSON_BYTES = 100 * MIB
+    settings.NEXUS_LINK_TTL_SECONDS = 3600
+    settings.NEXUS_DEFAULT_LOCALE = "nl-NL"
+    settings.NEXUS_LOCALES = ["nl-NL", "en-IE", "en-GB", "en-US", "de-DE", "fr-FR"]
+    settings.NEXUS_DIRECT_UPLOAD_PART_BYTES = 5 * MIB  # the smallest part: a multipart ticket for 6 MiB

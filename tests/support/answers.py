@@ -107,10 +107,12 @@ def multipart(**fields) -> tuple[bytes, str]:
 class Scenario:
     """Sends the requests in order through Django's test client and keeps each normalised answer."""
 
-    def __init__(self, normalise: Normaliser, s3=None):
+    def __init__(self, normalise: Normaliser, s3=None, observe=None):
         self.client = Client(raise_request_exception=False)
         self.s3 = s3  # (boto3 client, bucket) when the blob storage is S3
         self.normalise = normalise
+        # Called with each exchange as sent and answered, before normalising (the OpenAPI conformance).
+        self.observe = observe
         self.answers: list[dict] = []
 
     def __call__(
@@ -125,6 +127,8 @@ class Scenario:
             method, path, body, content_type=content_type or "application/octet-stream", headers=headers, **meta
         )
         raw = b"".join(response.streaming_content) if response.streaming else response.content
+        if self.observe is not None:
+            self.observe(name=name, method=method, path=path, headers=headers, meta=meta, response=response, raw=raw)
         answer_headers = {}
         for key, value in sorted(response.items(), key=lambda kv: kv[0].lower()):
             if key.lower() in VOLATILE_HEADERS:

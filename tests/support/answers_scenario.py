@@ -19,13 +19,13 @@ def catch_all(s: Scenario):
     s("schema", "GET", "/api/schema/", body_elsewhere="tests/test_openapi.py")
 
 
-def run_scenario(demo: dict, s3=None, s3_endpoint: str = "") -> list[dict]:
+def run_scenario(demo: dict, s3=None, s3_endpoint: str = "", observe=None) -> list[dict]:
     stranger = User.objects.create(username="stranger", name="A stranger")
     token_create(user=stranger, name="golden", raw=STRANGER_TOKEN)
     masked = {DEMO_TOKEN: "demo-token", STRANGER_TOKEN: "stranger-token"}
     if s3:  # moto's port and the bucket's name are new for each run
         masked |= {s3_endpoint: "s3-endpoint", s3[1]: "bucket"}
-    scenario = Scenario(Normaliser(masked), s3=s3)
+    scenario = Scenario(Normaliser(masked), s3=s3, observe=observe)
     nexus(scenario, demo)
     delta(scenario)
     gateway(scenario)
