@@ -8,6 +8,7 @@ from .selectors import LinkRefused, blob_from_signed_link, blob_open
 from .services import PutRefused, direct_put_receive
 
 
+@require_http_methods(["GET", "HEAD"])
 def download(request, signed: str, filename: str):
     try:
         blob, name = blob_from_signed_link(signed=signed, filename=filename)

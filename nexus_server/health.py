@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework.views import APIView
 
 from blobs.selectors import blob_storage_check
+from core.dialects import NEXUS, error_response
 from core.openapi import Route, describes_plain_view
 
 
@@ -31,6 +32,15 @@ CHECKS = {"database": _database, "broker": _broker, "storage": _storage}
 
 
 def healthz(request):
+    if request.method not in ("GET", "HEAD"):
+        # A probe only reads: any other method is refused as DRF's views refuse one, in its shape.
+        return error_response(
+            request.path,
+            status=405,
+            message=f'Method "{request.method}" not allowed.',
+            dialect=NEXUS,
+            headers={"Allow": "GET, HEAD"},
+        )
     report = {}
     for name, check in CHECKS.items():
         try:

@@ -20,6 +20,17 @@ def test_healthz_reports_each_component(client):
     assert response.json() == {"status": "ok", "database": "ok", "broker": "ok", "storage": "ok"}
 
 
+def test_probes_and_signed_downloads_take_only_the_methods_they_serve(client):
+    for path in ("/healthz", "/readyz"):
+        for method in ("POST", "PUT", "DELETE", "TRACE"):
+            response = client.generic(method, path)
+            assert (response.status_code, response["Allow"]) == (405, "GET, HEAD"), (method, path)
+            assert response.json() == {"detail": f'Method "{method}" not allowed.'}
+        assert client.head(path).status_code == 200
+    refused = client.generic("TRACE", "/blobs/download/nope/a.csv")
+    assert (refused.status_code, refused["Allow"]) == (405, "GET, HEAD")
+
+
 def test_healthz_is_503_naming_the_broker_when_it_is_down(client, monkeypatch):
     # Celery reads CELERY_BROKER_URL from the environment before its own settings.
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:9/0")
