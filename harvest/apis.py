@@ -12,6 +12,7 @@ from synctasks.selectors import sync_task_get
 from .access import sync_task_harvestable
 from .models import HarvestRun
 from .runs import harvest_queue
+from .schema import EVENTS, RUNS, SYNC
 from .selectors import data_connection_readable, events_csv_lines, harvest_runs_of
 
 
@@ -25,6 +26,7 @@ class EventsQuery(serializers.Serializer):
 class DataConnectionEventsApi(APIView):
     permission_classes = [AllowAny]  # public sources are readable without a token; private ones need one
 
+    @EVENTS
     def get(self, request, dc_id: int):
         query = EventsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -57,6 +59,7 @@ class SyncTaskSyncApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @SYNC
     def post(self, request, pk: int):
         task = sync_task_harvestable(user=request.user, task_id=pk)
         run = harvest_queue(task=task, user=request.user)
@@ -66,6 +69,7 @@ class SyncTaskSyncApi(APIView):
 class SyncTaskRunsApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @RUNS
     def get(self, request, pk: int):
         task = sync_task_get(user=request.user, task_id=pk)
         paginator = PageSizePagination()

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from core.errors import NotAuthenticated
 from core.pagination import PageSizePagination
 
+from .schema import SYNC_TASKS_DELETE, SYNC_TASKS_LIST, SYNC_TASKS_RENAME, SYNC_TASKS_RETRIEVE
 from .selectors import (
     default_locale,
     locale_check,
@@ -24,6 +25,7 @@ from .services import scenario_delete, scenario_rename
 class SyncTaskListApi(APIView):
     permission_classes = [AllowAny]
 
+    @SYNC_TASKS_LIST
     def get(self, request):
         query = SyncTaskQuery(data=request.query_params, context={"locale_check": locale_check})
         query.is_valid(raise_exception=True)
@@ -42,6 +44,7 @@ class SyncTaskListApi(APIView):
 class SyncTaskDetailApi(APIView):
     permission_classes = [AllowAny]
 
+    @SYNC_TASKS_RETRIEVE
     def get(self, request, pk: int):
         task = sync_task_get(user=request.user, task_id=pk)
         query = LocaleQuery(data=request.query_params, context={"locale_check": locale_check})
@@ -49,6 +52,7 @@ class SyncTaskDetailApi(APIView):
         locale = locale_for(user=request.user, requested=query.validated_data.get("locale"))
         return Response(sync_task_body(task, locale=locale, enriched=False, full=request.user.is_authenticated))
 
+    @SYNC_TASKS_RENAME
     def patch(self, request, pk: int):
         self._require_token(request)
         form = ScenarioRename(data=request.data)
@@ -60,6 +64,7 @@ class SyncTaskDetailApi(APIView):
         locale = default_locale(user=request.user)
         return Response(sync_task_body(task, locale=locale, enriched=False, full=True))
 
+    @SYNC_TASKS_DELETE
     def delete(self, request, pk: int):
         self._require_token(request)
         scenario_delete(user=request.user, task=sync_task_get(user=request.user, task_id=pk))

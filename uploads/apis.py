@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from core.parsers import StreamingMultiPartParser
 
+from .schema import SYNC_TASK_UPLOAD, UPLOADS_CREATE, UPLOADS_LIST, UPLOADS_RETRIEVE
 from .selectors import upload_detail_row, upload_get, upload_row, uploads_latest_per_data_source
 from .serializers import (
     SyncTaskUploadForm,
@@ -32,10 +33,12 @@ class UploadListCreateApi(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [StreamingMultiPartParser, FormParser]
 
+    @UPLOADS_LIST
     def get(self, request):
         base = absolute_base(request)
         return Response([upload_body(row, base=base) for row in uploads_latest_per_data_source(user=request.user)])
 
+    @UPLOADS_CREATE
     def post(self, request):
         form = UploadForm(data=request.data)
         form.is_valid(raise_exception=True)
@@ -51,6 +54,7 @@ class UploadListCreateApi(APIView):
 class UploadDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @UPLOADS_RETRIEVE
     def get(self, request, pk: int):
         upload = upload_get(user=request.user, upload_id=pk)
         return Response(UploadDetailSerializer(upload_detail_row(upload), context={"request": request}).data)
@@ -60,6 +64,7 @@ class SyncTaskUploadApi(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [StreamingMultiPartParser, FormParser]
 
+    @SYNC_TASK_UPLOAD
     def post(self, request, pk: int):
         form = SyncTaskUploadForm(data=request.data)
         form.is_valid(raise_exception=True)

@@ -64,7 +64,10 @@ class UploadSerializer(serializers.ModelSerializer):
 class UploadDetailSerializer(UploadSerializer):
     """Given uploads.selectors.upload_detail_row."""
 
-    report = serializers.JSONField()
+    report = serializers.DictField(help_text="What the ingest did (rows, features, errors), once it ended")
+
+    class Meta(UploadSerializer.Meta):
+        fields = [*UploadSerializer.Meta.fields, "report"]
 
     def to_representation(self, row: dict) -> dict:
         return {**super().to_representation(row), "report": row["report"]}

@@ -1,0 +1,110 @@
+"""The OpenAPI description of the uploads seed: the list, the multipart create, one upload, the sync task's upload."""
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+
+from core.dialects import NEXUS
+from core.openapi import error_responses
+
+from .serializers import SyncTaskUploadForm, UploadDetailSerializer, UploadForm, UploadSerializer
+
+_MIB = 1024 * 1024
+
+# The seed's example body (uploads seed, "Uploading a new file").
+_EXAMPLE = {
+    "id": 104,
+    "filename": "dataset.csv",
+    "uploader_name": "Data supplier X",
+    "upload_file": "https://nexus.example/blobs/download/<signed>/dataset.csv",
+    "upload_date": "2021-01-18T12:55:11.930943+01:00",
+    "uploader": 648464,
+    "datasource": 56516245,
+    "datasource_name": "Dummy",
+    "datasource_owner": "Organization Y",
+    "sync_last_finished": "2021-01-12T13:01:18Z",
+    "sync_status": "harvesting",
+}
+
+
+def _limits() -> str:
+    return (
+        f"Uploads up to {settings.NEXUS_MAX_UPLOAD_BYTES // _MIB} MiB; a zip archive may hold several files of the "
+        f"data source's format; a JSON file (alone or in a zip) up to {settings.NEXUS_MAX_JSON_BYTES // _MIB} MiB. "
+        "The filename keeps only A-Z, a-z, 0-9, `-`, `.` and `_`. The ingest runs after the answer: "
+        "`sync_status` is `harvesting` until it ends (see `GET /api/v1/uploads/{id}/`)."
+    )
+
+
+_TOO_LARGE = (
+    "The body (its Content-Length, or the bytes streamed) is over the upload limit, or a JSON file in it is over "
+    "the JSON limit; nothing is recorded."
+)
+_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The upload's id.")
+_TASK_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The sync task's id.")
+
+UPLOADS_LIST = extend_schema(
+    operation_id="uploads_list",
+    summary="The most recent upload of each data source the caller may upload to.",
+    description="A list (not paginated): one upload per uploadable data source, with a temporary download link.",
+    responses={200: UploadSerializer(many=True)},
+)
+
+UPLOADS_CREATE = extend_schema(
+    operation_id="uploads_create",
+    summary="Upload a new version of a data source.",
+    description="Multipart form: `datasource` (the data source's id) and `upload_file` (the file). " + _limits(),
+    request={"multipart/form-data": UploadForm},
+    responses={
+        201: OpenApiResponse(UploadSerializer, description="Recorded; its ingest is queued."),
+        **error_responses(
+            NEXUS,
+            400,
+            403,
+            404,
+            413,
+            e400="A field is missing or not valid (`{field: [messages]}`), the file is not of the data source's "
+            "format or not a readable zip, or the data source does not accept uploads (`detail`).",
+            e403="The caller may see the data source but not upload to it.",
+            e404="No such data source (or a private one of another organization).",
+            e413=_TOO_LARGE,
+        ),
+    },
+    examples=[OpenApiExample("The seed's answer", value=_EXAMPLE, response_only=True, status_codes=["201"])],
+)
+
+UPLOADS_RETRIEVE = extend_schema(
+    operation_id="uploads_retrieve",
+    summary="One upload, with its ingest report.",
+    description="The caller's own uploads and those to data sources it may upload to. `sync_status` says whether "
+    "the ingest is still running (`harvesting`), and `report` what it did once it ended.",
+    parameters=[_ID],
+    responses={
+        200: UploadDetailSerializer,
+        **error_responses(NEXUS, 404, e404="No such upload (or not one the caller may see)."),
+    },
+)
+
+SYNC_TASK_UPLOAD = extend_schema(
+    operation_id="sync_tasks_upload",
+    summary="Upload a file to a sync task's data source.",
+    description="Multipart form with `upload_file` only: the task must be a `data_source` task whose data source "
+    "is uploadable. " + _limits(),
+    parameters=[_TASK_ID],
+    request={"multipart/form-data": SyncTaskUploadForm},
+    responses={
+        201: OpenApiResponse(UploadSerializer, description="Recorded; its ingest is queued."),
+        **error_responses(
+            NEXUS,
+            400,
+            403,
+            404,
+            413,
+            e400="No file, a file not of the data source's format, or a task that takes no upload (a calculation "
+            "or scenario, or a data source that is not uploadable).",
+            e403="The caller may see the task's data source but not upload to it.",
+            e404="No such sync task (or its data source is a private one of another organization).",
+            e413=_TOO_LARGE,
+        ),
+    },
+)
