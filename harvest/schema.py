@@ -12,7 +12,9 @@ from .models import RunStatus
 
 
 class HarvestRunSerializer(serializers.Serializer):
-    """A harvest run, as harvest.apis writes it (only the schema uses this class)."""
+    """One harvest of a sync task's data source: queued, running, then successful or failed."""
+
+    # As harvest.apis._run_body writes it; only the schema uses this class.
 
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=RunStatus.choices)
@@ -25,6 +27,8 @@ class HarvestRunSerializer(serializers.Serializer):
 
 
 class HarvestQueuedSerializer(serializers.Serializer):
+    """The run just queued."""
+
     id = serializers.IntegerField(help_text="The run's id (see the runs)")
     # A new run is always queued; its later statuses are the runs' (HarvestRun).
     status = serializers.ChoiceField(choices=[(RunStatus.QUEUED.value, RunStatus.QUEUED.label)])

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from core.formats import utc_z
 
-from .models import Upload
+from .models import SyncStatus, Upload
 
 
 class AsciiIntegerField(serializers.IntegerField):
@@ -30,8 +30,10 @@ class SyncTaskUploadForm(serializers.Serializer):
 
 
 class UploadSerializer(serializers.ModelSerializer):
-    """An upload's body: these fields document the schema; upload_body renders them from the row
-    a selector prepared (uploads.selectors.upload_row), the instance this serializer is given."""
+    """An upload: the file's sanitised name and temporary download link, its data source, its ingest status."""
+
+    # These fields document the schema; upload_body renders them from the row a selector prepared
+    # (uploads.selectors.upload_row), the instance this serializer is given.
 
     uploader_name = serializers.CharField(help_text="the uploader's display name")
     upload_file = serializers.URLField(help_text="an absolute, temporary download link")
@@ -40,6 +42,9 @@ class UploadSerializer(serializers.ModelSerializer):
     datasource_name = serializers.CharField(source="data_source.name")
     datasource_owner = serializers.CharField(source="data_source.organization.name")
     sync_last_finished = serializers.DateTimeField(allow_null=True, help_text="UTC, ending in Z")
+    sync_status = serializers.ChoiceField(
+        choices=SyncStatus.choices, help_text="The ingest: `harvesting` until it ends, then its outcome"
+    )
 
     class Meta:
         model = Upload
@@ -62,7 +67,9 @@ class UploadSerializer(serializers.ModelSerializer):
 
 
 class UploadDetailSerializer(UploadSerializer):
-    """Given uploads.selectors.upload_detail_row."""
+    """An upload with its ingest report."""
+
+    # Given uploads.selectors.upload_detail_row.
 
     report = serializers.DictField(help_text="What the ingest did (rows, features, errors), once it ended")
 
