@@ -40,6 +40,7 @@ _TOO_LARGE = (
     "The body (its Content-Length, or the bytes streamed) is over the upload limit, or a JSON file in it is over "
     "the JSON limit; nothing is recorded."
 )
+_NOT_MULTIPART = "The body is neither multipart/form-data nor a urlencoded form (which carries no file)."
 _ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The upload's id.")
 _TASK_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The sync task's id.")
 
@@ -63,11 +64,13 @@ UPLOADS_CREATE = extend_schema(
             403,
             404,
             413,
+            415,
             e400="A field is missing or not valid (`{field: [messages]}`), the file is not of the data source's "
             "format or not a readable zip, or the data source does not accept uploads (`detail`).",
             e403="The caller may see the data source but not upload to it.",
             e404="No such data source (or a private one of another organization).",
             e413=_TOO_LARGE,
+            e415=_NOT_MULTIPART,
         ),
     },
     examples=[OpenApiExample("The seed's answer", value=_EXAMPLE, response_only=True, status_codes=["201"])],
@@ -100,11 +103,13 @@ SYNC_TASK_UPLOAD = extend_schema(
             403,
             404,
             413,
+            415,
             e400="No file, a file not of the data source's format, or a task that takes no upload (a calculation "
             "or scenario, or a data source that is not uploadable).",
             e403="The caller may see the task's data source but not upload to it.",
             e404="No such sync task (or its data source is a private one of another organization).",
             e413=_TOO_LARGE,
+            e415=_NOT_MULTIPART,
         ),
     },
 )

@@ -130,7 +130,7 @@ def test_the_rename_takes_a_whole_json_body_and_needs_a_token(document):
     assert rename["properties"] == {"name": {"type": "string", "minLength": 1, "maxLength": 300}}
     assert rename["required"] == ["name"]
     assert "PatchedScenarioRenameRequest" not in document["components"]["schemas"]
-    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "405", "500", "503"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "405", "413", "415", "500", "503"}
     assert _json_schema(operation["responses"]["200"]) == _ref("SyncTask")
     assert _json_schema(operation["responses"]["405"]) == _ref("NexusError")
     assert operation["security"] == NEXUS_SECURITY

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.support.openapi import openapi_document
+from tests.support.openapi import Conformance
+from tests.uploads.fresh_openapi import fresh_openapi_document
 
 NEXUS_SECURITY = [{"tokenQuery": []}, {"tokenHeader": []}, {"bearer": []}]
 SEED_FIELDS = [
@@ -22,7 +23,7 @@ SEED_FIELDS = [
 
 @pytest.fixture(scope="module")
 def document():
-    return openapi_document()
+    return fresh_openapi_document()
 
 
 def _ref(name: str) -> dict:
@@ -58,9 +59,9 @@ def test_the_create_is_a_multipart_form_with_the_seeds_fields_and_a_binary_file(
 def test_the_create_answers_201_with_the_upload_and_each_refusal_in_the_nexus_shape(document):
     operation = document["paths"]["/api/v1/uploads/"]["post"]
     assert operation["operationId"] == "uploads_create"
-    assert _statuses(operation) == {"201", "400", "401", "403", "404", "413", "500", "503"}
+    assert _statuses(operation) == {"201", "400", "401", "403", "404", "413", "415", "500", "503"}
     assert _json_schema(operation["responses"]["201"]) == _ref("Upload")
-    for status in ("400", "401", "403", "404", "413"):
+    for status in ("400", "401", "403", "404", "413", "415"):
         assert _json_schema(operation["responses"][status]) == _ref("NexusError"), status
     assert operation["security"] == NEXUS_SECURITY
     example = operation["responses"]["201"]["content"]["application/json"]["examples"]
@@ -108,6 +109,16 @@ def test_the_sync_tasks_upload_takes_the_file_only(document):
     assert list(operation["requestBody"]["content"]) == ["multipart/form-data"]
     assert form["properties"] == {"upload_file": {"type": "string", "format": "binary"}}
     assert form["required"] == ["upload_file"]
-    assert _statuses(operation) == {"201", "400", "401", "403", "404", "413", "500", "503"}
+    assert _statuses(operation) == {"201", "400", "401", "403", "404", "413", "415", "500", "503"}
     assert _json_schema(operation["responses"]["201"]) == _ref("Upload")
     assert operation["security"] == NEXUS_SECURITY
+
+
+@pytest.mark.django_db
+def test_a_body_that_is_not_a_form_is_a_documented_415(document, client, supplier_token):
+    conformance = Conformance(document)
+    url = f"/api/v1/uploads/?token={supplier_token}"
+    response = client.post(url, data=b'{"datasource": 1}', content_type="application/json")
+    assert response.status_code == 415
+    conformance(name="json", method="POST", path=url, headers={}, meta={}, response=response, raw=response.content)
+    assert (conformance.checked, conformance.problems) == (1, [])
