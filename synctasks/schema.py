@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from accounts.schema import BY_DIALECT
 from core.dialects import NEXUS
+from core.input_guard import INT_MAX
 from core.openapi import error_responses
 from core.pagination import PageSizePagination
 
@@ -163,7 +164,8 @@ _LOCALE = OpenApiParameter(
 _LIST_PARAMETERS = [
     OpenApiParameter(
         "dc_id",
-        {"type": "array", "items": {"type": "integer", "minimum": 1}},
+        # Bounded as the view parses them (core.input_guard.parse_int: the database's bigint).
+        {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": INT_MAX}},
         style="form",
         explode=False,
         description="Comma-separated list of data connection IDs, e.g. `dc_id=6,57`.",

@@ -44,7 +44,7 @@ def test_the_list_takes_the_seeds_filters_and_pages(document):
     }
     assert all(p["in"] == "query" and not p.get("required") for p in parameters.values())
     dc_id = parameters["dc_id"]
-    assert dc_id["schema"] == {"type": "array", "items": {"type": "integer", "minimum": 1}}
+    assert dc_id["schema"] == {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}}
     assert (dc_id["style"], dc_id["explode"]) == ("form", False)
     assert parameters["private"]["schema"] == {"type": "boolean"}
     assert parameters["uploadable"]["schema"] == {"type": "boolean"}
