@@ -2,6 +2,7 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
@@ -211,6 +212,47 @@ TOKEN_REQUIRED = [{name: []} for name in BY_DIALECT[NEXUS]]
 _ONLY_SCENARIOS = "The task is not a scenario: only scenarios are renamed or deleted."
 _NOT_YOURS = "Only the scenario's creator or a scenario analyst of the creator's organization may change it."
 
+# The seed's example: `?world=sandbox&feature_type=timeseries` with a token.
+_SEED_PAGE = {
+    "count": 1,
+    "next": None,
+    "previous": None,
+    "results": [
+        {
+            "id": 7,
+            "name": "Klimatologie - Daggegevens meteostations",
+            "owner": "Koninklijk Nederlands Meteorologisch Instituut (KNMI)",
+            "task_type": "data_source",
+            "private": False,
+            "uploadable": False,
+            "trigger": "Every day at 12:00 UTC",
+            "harvest_last_success": "2026-03-09T12:00:34Z",
+            "data_source": {
+                "description": "Deze databron bevat dagelijkse meteorologische waarnemingen van de KNMI automatische "
+                "weerstations (AWS) verspreid over Nederland.",
+                "endpoint": "https://www.daggegevens.knmi.nl",
+                "ext": "txt",
+            },
+            "calculation": None,
+            "scenario": None,
+            "dataconnections": [
+                {
+                    "dc_id": 6,
+                    "name": None,
+                    "feature_type": "timeseries",
+                    "join_to": {"feature_type": "weather_station", "prop": "id_src", "dc_id": 18, "dtype": "text"},
+                    "output_props": [],
+                    "output_params": ["parameter:airtemp_max_deg_c", "parameter:prec_mm_d"],
+                    "retention_time": 189216000,
+                    "n_features": 98,
+                    "oldest_time": "2020-03-11T00:00:00Z",
+                    "newest_time": "2026-03-07T00:00:00Z",
+                }
+            ],
+        }
+    ],
+}
+
 SYNC_TASKS_LIST = extend_schema(
     operation_id="sync_tasks_list",
     summary="The sync tasks, filtered, with their data connections, one page.",
@@ -230,6 +272,7 @@ SYNC_TASKS_LIST = extend_schema(
             e404="An invalid page (`Invalid page.`).",
         ),
     },
+    examples=[OpenApiExample("The seed's example", value=_SEED_PAGE, response_only=True, status_codes=["200"])],
 )
 
 SYNC_TASKS_RETRIEVE = extend_schema(

@@ -69,6 +69,8 @@ def test_the_list_answers_a_page_of_sync_tasks_and_its_refusals(document):
     assert sorted(page["required"]) == ["count", "next", "previous", "results"]
     assert page["properties"]["results"] == {"type": "array", "items": _ref("SyncTask")}
     assert page["properties"]["next"]["nullable"] is True
+    examples = operation["responses"]["200"]["content"]["application/json"]["examples"]
+    assert next(iter(examples.values()))["value"]["results"][0]["dataconnections"][0]["dc_id"] == 6
     # Public: without a token too (then public data source tasks only).
     assert operation["security"] == [*NEXUS_SECURITY, {}]
 
