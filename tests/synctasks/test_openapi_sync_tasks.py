@@ -1,9 +1,13 @@
 """The OpenAPI description of the sync tasks seed: the list's filters and pages, the bodies, scenario changes."""
 
+import json
+
 import pytest
+from django.http import HttpResponse
 
 from synctasks.models import TaskType
-from tests.support.openapi import openapi_document
+from tests.support.openapi import Conformance
+from tests.uploads.fresh_openapi import fresh_openapi_document
 
 NEXUS_SECURITY = [{"tokenQuery": []}, {"tokenHeader": []}, {"bearer": []}]
 LIST = "/api/v1/sync_tasks_new/"
@@ -12,7 +16,7 @@ DETAIL = "/api/v1/sync_tasks_new/{id}/"
 
 @pytest.fixture(scope="module")
 def document():
-    return openapi_document()
+    return fresh_openapi_document()
 
 
 def _ref(name: str) -> dict:
@@ -145,3 +149,26 @@ def test_the_delete_answers_204_without_a_body(document):
     assert "content" not in operation["responses"]["204"]
     assert _json_schema(operation["responses"]["403"]) == _ref("NexusError")
     assert operation["security"] == NEXUS_SECURITY
+
+
+def test_the_seeds_examples_conform_to_their_schemas():
+    # The examples are shown in Swagger UI and ReDoc: checked as if the server had answered them.
+    document = fresh_openapi_document()
+    conformance = Conformance(document)
+    for path, method, status in (
+        (LIST, "get", "200"),
+        ("/api/v1/uploads/", "post", "201"),
+    ):
+        content = document["paths"][path][method]["responses"][status]["content"]["application/json"]
+        for example in content["examples"].values():
+            response = HttpResponse(json.dumps(example["value"]), status=int(status), content_type="application/json")
+            conformance(
+                name=path,
+                method=method.upper(),
+                path=path,
+                headers={},
+                meta={},
+                response=response,
+                raw=response.content,
+            )
+    assert (conformance.checked, conformance.problems) == (2, [])
