@@ -38,7 +38,8 @@ PROJECT = path_parameter("project", "The project's label.")
 ID = path_parameter(
     "id",
     "The file's id as one path segment: a CURIE of the project's `apiMappings` (`nxv:myfile`), a name relative "
-    "to the project's `base`, or a full IRI %-encoded (`https:%2F%2F...`), as in `_self`.",
+    "to the project's `base`, or a full IRI %-encoded (`https:%2F%2F...`), as in `_self`. A trailing `/` after "
+    "the path is ignored.",
 )
 TAG_NAME = path_parameter("tag", "The tag's name.")
 
@@ -193,7 +194,7 @@ def files_routes() -> tuple[Route, ...]:
                 "operation_id": "delta_files_create",
                 "summary": "Create a file with a generated id (upload or link)",
                 "description": "The id is the project's `base` and a UUID; needs the storage's write permission "
-                "(`files/write` by default); `rev` is refused." + _CONTENT_TEXT,
+                "(`files/write` by default); `rev` is refused. A trailing `/` is accepted." + _CONTENT_TEXT,
                 "parameters": [ORG, PROJECT, STORAGE, TAG_NEW],
                 "request": CONTENT,
                 "responses": {
