@@ -2,40 +2,17 @@
 upload is sent from Swagger UI's "Try it out" with the demo token and a file picked, and answers 201."""
 
 import json
-import signal
-import subprocess
-import sys
 
-import pytest
 import requests
 
 from tests.support.accounts import DEMO_TOKEN
 from tests.support.browser import ARTIFACTS, chromium_page, swagger_authorize, swagger_operation, swagger_response
-from tests.support.stack import ROOT, free_port, seeded_embedded_env, start_gunicorn
 
 TITLE = "Nexus Upload Server"
 SCREENSHOT = ARTIFACTS / "swagger-upload.png"
 # What Swagger UI needs from the schema to offer the upload: the body of POST /api/v1/uploads/ as
 # multipart/form-data with `datasource` (integer) and `upload_file` (string, format binary).
 NO_BODY = "the schema does not describe POST /api/v1/uploads/'s multipart body (datasource, upload_file binary)"
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """gunicorn on a seeded embedded server of its own; (base URL, the seed's ids)."""
-    tmp = tmp_path_factory.mktemp("swagger-ui")
-    env = seeded_embedded_env(tmp / "var", token=DEMO_TOKEN)
-    # seed_demo is idempotent: run again, it names the ids the first run gave.
-    seeded = subprocess.run(
-        [sys.executable, "manage.py", "seed_demo", "--json"], cwd=ROOT, env=env, check=True, capture_output=True
-    )
-    env.update(PORT=str(free_port()), WEB_CONCURRENCY="1")
-    server, base = start_gunicorn(env=env, log=tmp / "gunicorn.log")
-    try:
-        yield base, json.loads(seeded.stdout)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def test_swagger_ui_try_it_out_uploads_a_csv_with_the_token(served, tmp_path):
