@@ -216,10 +216,19 @@ def _bulk(tail: str, name: str, summary: str, verb: str):
             "request": _FORMS,
             "responses": {
                 200: bodies.RegistrationAnswer,
-                (400, "application/json"): OpenApiResponse(
-                    bodies.BULK_REFUSAL, description="Bad jsonData, or a file refused (then `data` reports each)."
+                # Every 400 of the document is DataverseError (tests/test_openapi.py); a refused file's
+                # report rides beside it in `data`, which DataverseError leaves open.
+                **_errors(
+                    400,
+                    401,
+                    403,
+                    404,
+                    413,
+                    415,
+                    e400="Bad jsonData; or a file was refused, and then none is registered and `data` reports "
+                    "each file as a 200 would (`DataverseRegistration`, with `errorMessage`).",
+                    e403="The caller may not add files to this dataset.",
                 ),
-                **_errors(401, 403, 404, 413, 415, e403="The caller may not add files to this dataset."),
             },
         },
     )

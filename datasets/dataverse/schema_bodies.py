@@ -6,9 +6,6 @@ import json
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.dialects import DATAVERSE
-from core.openapi import error_ref
-
 from .jsondata import CHECKSUM_TYPES
 
 # --- Forms: `jsonData` is a form field holding JSON text, as Dataverse reads it -----------------------
@@ -255,11 +252,3 @@ MessageAnswer = _envelope("DataverseMessageAnswerSerializer", DataverseMessageSe
 RegistrationAnswer = _envelope(
     "DataverseRegistrationAnswerSerializer", DataverseRegistrationSerializer, "Every file registered."
 )
-
-# A refused addFiles / replaceFiles: the error body with the per-file report beside it.
-BULK_REFUSAL = {
-    "allOf": [
-        error_ref(DATAVERSE),
-        {"type": "object", "properties": {"data": {"$ref": "#/components/schemas/DataverseRegistration"}}},
-    ]
-}
