@@ -72,21 +72,21 @@ SHORT_NAME = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
     description="The dataset's short name.",
-    examples=[OpenApiExample("ncl.630.0", value="ncl.630.0")],
+    examples=[OpenApiExample("the seed's dataset", value="ncl.630.0")],
 )
 VERSION_ID = OpenApiParameter(
     "version_id",
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
     description="The dataset version's identifier.",
-    examples=[OpenApiExample("2.0", value="2.0")],
+    examples=[OpenApiExample("a second version", value="2.0")],
 )
 FILENAME = OpenApiParameter(
     "filename",
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
     description="The file's name; a file in a directory is named by its path (`data/readme.txt`).",
-    examples=[OpenApiExample("readme.txt", value="readme.txt")],
+    examples=[OpenApiExample("the seed's file", value="readme.txt")],
 )
 LOCATION = OpenApiParameter(
     "Location",

@@ -30,7 +30,7 @@ PERSISTENT_ID = OpenApiParameter(
     OpenApiParameter.QUERY,
     description="The dataset's persistent id; required when `ident` is `:persistentId` (else a 400), ignored "
     "otherwise.",
-    examples=[OpenApiExample(PID, value=PID)],
+    examples=[OpenApiExample("the seed's dataset", value=PID)],
 )
 FILE_ID = OpenApiParameter(
     "ident", {"type": "integer", "minimum": 0}, OpenApiParameter.PATH, description="The file's id (`dataFile.id`)."
