@@ -31,7 +31,7 @@ STATUSES = {
     "dataset_get_slash": ({"200", "404"}, "200", "DataverseDatasetAnswer"),
     "dataset_locks": ({"200", "404"}, "200", "DataverseLocksAnswer"),
     "upload_urls": ({"200", "403", "404"}, "200", "DataverseUploadUrlsAnswer"),
-    "mpupload_complete": ({"200", "403", "404"}, "200", "DataverseMessageAnswer"),
+    "mpupload_complete": ({"200", "403", "404", "413"}, "200", "DataverseMessageAnswer"),
     "mpupload_abort": ({"204", "403", "404"}, "204", None),
     "add": ({"200", "403", "404", "413", "415"}, "200", "DataverseFilesAnswer"),
     "add_files": ({"200", "403", "404", "413", "415"}, "200", "DataverseRegistrationAnswer"),
