@@ -48,6 +48,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# tests/test_swagger_ui.py drives Debian's chromium (playwright never downloads its own browsers):
+# a fresh machine's `make test` installs it first.
+/usr/bin/chromium:
+	$$(command -v sudo) apt-get install -y -qq chromium || \
+		{ $$(command -v sudo) apt-get update -qq && $$(command -v sudo) apt-get install -y -qq chromium; }
+test: /usr/bin/chromium
+
 # The whole suite, against whatever DATABASE_URL / CELERY_BROKER_URL say (SQLite and the
 # filesystem broker when unset). Tests that need PostgreSQL are deselected on SQLite, never skipped.
 test: lint $(CLIENTS)/.installed

@@ -39,9 +39,10 @@ class SignedLinksSchema(APIView):
                     _ETAG,
                 ],
                 "responses": {
-                    (200, "application/octet-stream"): OpenApiResponse(
+                    # Served under the media type the bytes were stored with, whatever it is.
+                    (200, "*/*"): OpenApiResponse(
                         OpenApiTypes.BINARY,
-                        description="The bytes (the stored media type); ETag is their SHA-256.",
+                        description="The bytes, under their stored media type; ETag is their SHA-256.",
                     ),
                     (403, "text/plain"): OpenApiResponse(_TEXT, description="Bad signature, expired, or gone."),
                 },

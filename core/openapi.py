@@ -69,7 +69,12 @@ def tag_for_path(path: str) -> str:
 
 
 # --- Error bodies, one per dialect (core.dialects.error_body writes them) ------------------------------
+# The fixed values are components of their own: drf-spectacular's enum hook would otherwise name them
+# after the property (`@contextEnum` is no valid component name) and rewrite this dict in place, so
+# that a second generation in the same process would miss the components it refers to.
 ERROR_SCHEMAS = {
+    "DeltaErrorContext": {"type": "string", "enum": ["https://bluebrain.github.io/nexus/contexts/error.json"]},
+    "DataverseErrorStatus": {"type": "string", "enum": ["ERROR"]},
     "NexusError": {
         "type": "object",
         "description": "DRF's error body: `detail`, or for a refused field `{field: [messages]}`.",
@@ -80,7 +85,7 @@ ERROR_SCHEMAS = {
         "type": "object",
         "description": "Nexus Delta's JSON-LD error: its `@type` names the refusal, `reason` says why.",
         "properties": {
-            "@context": {"type": "string", "enum": ["https://bluebrain.github.io/nexus/contexts/error.json"]},
+            "@context": {"$ref": "#/components/schemas/DeltaErrorContext"},
             "@type": {"type": "string", "example": "ResourceNotFound"},
             "reason": {"type": "string"},
             "details": {"type": "string"},
@@ -96,7 +101,7 @@ ERROR_SCHEMAS = {
     "DataverseError": {
         "type": "object",
         "description": "Dataverse's error body.",
-        "properties": {"status": {"type": "string", "enum": ["ERROR"]}, "message": {"type": "string"}},
+        "properties": {"status": {"$ref": "#/components/schemas/DataverseErrorStatus"}, "message": {"type": "string"}},
         "required": ["status", "message"],
     },
 }

@@ -2,7 +2,9 @@
 test-started Celery worker, the ingest catalog and a KNMI stand-in; the helpers live in tests/support."""
 
 import json
+import signal
 import subprocess
+import sys
 import uuid
 
 import pytest
@@ -12,10 +14,7 @@ from accounts.services import token_create
 from tests.support.accounts import DEMO_TOKEN, supplier_create
 from tests.support.answers import MIB
 from tests.support.harvest import Endpoint, Sources, knmi_create, sources_create
-
-# curl and DEMO_TOKEN are still imported from here by tests/datasets/test_dataverse.py, which another
-# change splits: once it imports them from tests.support, `curl` goes from this import.
-from tests.support.stack import curl, start_celery_worker  # noqa: F401
+from tests.support.stack import ROOT, free_port, seeded_embedded_env, start_celery_worker, start_gunicorn
 from tests.support.storage import s3_client, start_moto, stored_objects
 
 
@@ -170,3 +169,22 @@ def pinned(settings):
     settings.NEXUS_DEFAULT_LOCALE = "nl-NL"
     settings.NEXUS_LOCALES = ["nl-NL", "en-IE", "en-GB", "en-US", "de-DE", "fr-FR"]
     settings.NEXUS_DIRECT_UPLOAD_PART_BYTES = 5 * MIB  # the smallest part: a multipart ticket for 6 MiB
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """gunicorn on a seeded embedded server of its own, for a module's tests that use the live server
+    from other processes (a browser, a generated client); (base URL, the seed's ids)."""
+    tmp = tmp_path_factory.mktemp("served")
+    env = seeded_embedded_env(tmp / "var", token=DEMO_TOKEN)
+    # seed_demo is idempotent: run again, it names the ids the first run gave.
+    seeded = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo", "--json"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    env.update(PORT=str(free_port()), WEB_CONCURRENCY="1")
+    server, base = start_gunicorn(env=env, log=tmp / "gunicorn.log")
+    try:
+        yield base, json.loads(seeded.stdout)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)

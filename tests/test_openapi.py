@@ -1,6 +1,8 @@
 """The OpenAPI document: valid without a warning, its shared parts (tags, token placements, error
 shapes, no catch-all), and every real answer of the golden scenario conforming to it."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -17,6 +19,13 @@ UNROUTED_STATUSES = {404, 405}
 @pytest.fixture(scope="module")
 def document():
     return openapi_document()
+
+
+def test_the_document_is_the_same_each_time_it_is_generated(document):
+    # Hooks that rewrote shared settings in place once lost components from the second request on.
+    assert openapi_document() == openapi_document() == document
+    names = document["components"]["schemas"]
+    assert all(re.fullmatch(r"[a-zA-Z0-9.\-_]+", name) for name in names), sorted(names)
 
 
 def test_the_document_validates_with_no_warning(tmp_path):

@@ -1,7 +1,7 @@
 """HTTP endpoints of the Climate Data Gateway file API: upload, delete, list, download, publish."""
 
 from django.http import HttpResponseRedirect
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -13,12 +13,9 @@ from core.parsers import StreamingMultiPartParser
 
 from ..selectors import dataset_get, version_file_readable, version_files, version_get
 from ..services import dataset_file_delete, dataset_file_put, dataset_version_publish
+from . import schema
 from .access import cdg_require_token, cdg_version_readable
 from .bodies import file_body
-
-
-class FileForm(serializers.Serializer):
-    file = serializers.FileField(allow_empty_file=True, use_url=False)
 
 
 class CdgView(APIView):
@@ -31,11 +28,13 @@ class FileUploadApi(CdgView):
     """POST and PUT behave the same: the file goes into the version (the dataset-level URL means the
     latest published version, else the pre-published one); a file of that name is replaced."""
 
+    openapi_routes = schema.UPLOAD_ROUTES
+
     def post(self, request, short_name: str, version_id: str | None = None):
         cdg_require_token(user=request.user)
         dataset = dataset_get(short_name=short_name)
         version = version_get(dataset=dataset, identifier=version_id)
-        form = FileForm(data=request.data)
+        form = schema.GatewayFileForm(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
         file, replaced = dataset_file_put(
@@ -59,6 +58,8 @@ class FileUploadApi(CdgView):
 
 
 class FileApi(CdgView):
+    openapi_routes = schema.FILE_ROUTES
+
     def get(self, request, short_name: str, filename: str, version_id: str | None = None):
         version = version_get(dataset=dataset_get(short_name=short_name), identifier=version_id)
         version = cdg_version_readable(user=request.user, version=version)
@@ -74,6 +75,8 @@ class FileApi(CdgView):
 
 
 class FileListApi(CdgView):
+    openapi_routes = schema.LIST_ROUTES
+
     def get(self, request, short_name: str, version_id: str | None = None):
         dataset = dataset_get(short_name=short_name)
         version = cdg_version_readable(user=request.user, version=version_get(dataset=dataset, identifier=version_id))
@@ -90,6 +93,8 @@ class FileListApi(CdgView):
 
 
 class PublishApi(CdgView):
+    openapi_routes = schema.PUBLISH_ROUTES
+
     def post(self, request, short_name: str, version_id: str):
         cdg_require_token(user=request.user)
         version = version_get(dataset=dataset_get(short_name=short_name), identifier=version_id)

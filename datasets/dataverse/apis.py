@@ -15,6 +15,7 @@ from core.parsers import StreamingMultiPartParser
 
 from ..models import Dataset
 from ..selectors import is_number
+from . import schema
 from .access import (
     dataset_by_dataverse_id,
     dataset_file_to_replace,
@@ -48,12 +49,16 @@ class DataverseView(APIView):
 
 
 class DatasetApi(DataverseView):
+    openapi_routes = schema.DATASET_ROUTES
+
     def get(self, request, ident: str):
         dataset = self.dataset(ident)
         return ok(dataset_json(dataset, dataset_latest_visible(user=request.user, dataset=dataset), request.user))
 
 
 class LocksApi(DataverseView):
+    openapi_routes = schema.LOCKS_ROUTES
+
     def get(self, request, ident: str):
         dataset = self.dataset(ident)
         dataset_latest_visible(user=request.user, dataset=dataset)  # not found unless the caller sees it
@@ -61,6 +66,8 @@ class LocksApi(DataverseView):
 
 
 class UploadUrlsApi(DataverseView):
+    openapi_routes = schema.UPLOAD_URLS_ROUTES
+
     def get(self, request, ident: str):
         dataset = self.dataset(ident)
         raw = request.query_params.get("size", "")
@@ -87,6 +94,8 @@ class UploadUrlsApi(DataverseView):
 
 class MultipartApi(DataverseView):
     """`PUT` completes, `DELETE` aborts the multipart upload its query names."""
+
+    openapi_routes = schema.MULTIPART_ROUTES
 
     def _upload(self, request, action: str):
         params = request.query_params
@@ -136,6 +145,8 @@ def _entries_for(upload, params) -> list[Entry]:
 class AddApi(DataverseView):
     """One file: native (a `file` part; a zip is unpacked) or direct (`storageIdentifier`)."""
 
+    openapi_routes = schema.ADD_ROUTES
+
     def post(self, request, ident: str):
         dataset = self.dataset(ident)
         upload, params = _one_file(request)
@@ -156,6 +167,8 @@ def _bulk(request, dataset: Dataset, entries: list[Entry], verb: str) -> Respons
 
 
 class AddFilesApi(DataverseView):
+    openapi_routes = schema.ADD_FILES_ROUTES
+
     def post(self, request, ident: str):
         dataset = self.dataset(ident)
         entries = [Entry(params=p) for p in json_data_list(request.data.get("jsonData"))]
@@ -163,6 +176,8 @@ class AddFilesApi(DataverseView):
 
 
 class ReplaceFilesApi(DataverseView):
+    openapi_routes = schema.REPLACE_FILES_ROUTES
+
     def post(self, request, ident: str):
         dataset = self.dataset(ident)
         entries = replace_entries(files=json_data_list(request.data.get("jsonData")))
@@ -171,6 +186,8 @@ class ReplaceFilesApi(DataverseView):
 
 class FileReplaceApi(DataverseView):
     """One file replaced: native (a `file` part) or direct (`storageIdentifier`)."""
+
+    openapi_routes = schema.REPLACE_ROUTES
 
     def post(self, request, ident: str):
         file = dataset_file_to_replace(file_id=ident)
@@ -191,6 +208,8 @@ class FileReplaceApi(DataverseView):
 
 
 class FileMetadataApi(DataverseView):
+    openapi_routes = schema.METADATA_ROUTES
+
     def post(self, request, ident: str):
         file = dataset_file_visible(user=request.user, file_id=ident)
         file = file_metadata_update(user=request.user, file=file, params=json_data_object(request.data.get("jsonData")))

@@ -29,7 +29,7 @@ from ..services import (
     file_undeprecate,
     file_update,
 )
-from . import bodies, params
+from . import bodies, params, schema, schema_registry
 from .base import DeltaView, base_uri
 from .routing import file_route
 
@@ -54,6 +54,8 @@ def _write_access(request, org: str, project: str) -> None:
 
 class FilesApi(DeltaView):
     """POST creates a file with a generated id; GET lists the project's files."""
+
+    openapi_routes = schema.LazyRoutes(schema.files_routes)
 
     def post(self, request, org: str, project: str):
         params.no_rev_on_create(request)
@@ -86,6 +88,8 @@ class FilesApi(DeltaView):
 
 class FileApi(DeltaView):
     """One file: fetch (metadata or content), create with id / update, deprecate, tags, undeprecate."""
+
+    openapi_routes = schema.LazyRoutes(schema.file_routes)
 
     def get(self, request, org: str, project: str, rest: str):
         segment, suffix, tag_name = file_route(request, rest)
@@ -198,6 +202,8 @@ class RouteNotFoundApi(DeltaView):
 class OrgsApi(DeltaView):
     """`orgs/read` on the org (or `/`), as Delta: one org 403 without it, listings show only those."""
 
+    openapi_routes = schema.LazyRoutes(schema_registry.org_routes)
+
     def get(self, request, label: str | None = None):
         base = base_uri(request)
         if label is not None:
@@ -209,6 +215,8 @@ class OrgsApi(DeltaView):
 
 class ProjectsApi(DeltaView):
     """`projects/read` on the project (or its org, or `/`); listings show only those."""
+
+    openapi_routes = schema.LazyRoutes(schema_registry.project_routes)
 
     def get(self, request, org: str | None = None, label: str | None = None):
         base = base_uri(request)
@@ -225,6 +233,8 @@ class ProjectsApi(DeltaView):
 class AclsApi(DeltaView):
     """GET /v1/acls/{path}[?ancestors=true]: with `acls/read` on the path every entry, otherwise only
     the caller's own (as the reference server does)."""
+
+    openapi_routes = schema.LazyRoutes(schema_registry.acl_routes)
 
     def get(self, request, path: str = ""):
         base = base_uri(request)

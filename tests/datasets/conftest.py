@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from datasets.models import DatasetFile
-from tests.conftest import DEMO_TOKEN, curl
+from tests.support.accounts import DEMO_TOKEN
+from tests.support.stack import curl
 
 TOKEN = DEMO_TOKEN
 PID = "doi:10.5072/FK27U7YBV"

@@ -9,7 +9,6 @@ import subprocess
 import pytest
 
 from blobs.models import MultipartUpload
-from tests.conftest import curl
 from tests.datasets.conftest import (
     MIB,
     PID,
@@ -19,6 +18,7 @@ from tests.datasets.conftest import (
     payload,
     post_json_data,
 )
+from tests.support.stack import curl
 
 
 @pytest.mark.django_db(transaction=True)
