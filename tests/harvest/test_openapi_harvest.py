@@ -5,8 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from harvest.models import HarvestRun, Measurement, RunStatus, Series
-from tests.support.openapi import Conformance
-from tests.uploads.fresh_openapi import fresh_openapi_document
+from tests.support.openapi import Conformance, openapi_document
 
 NEXUS_SECURITY = [{"tokenQuery": []}, {"tokenHeader": []}, {"bearer": []}]
 EVENTS = "/api/v1/dataconnections/{dc_id}/events/"
@@ -14,7 +13,7 @@ EVENTS = "/api/v1/dataconnections/{dc_id}/events/"
 
 @pytest.fixture(scope="module")
 def document():
-    return fresh_openapi_document()
+    return openapi_document()
 
 
 def _ref(name: str) -> dict:

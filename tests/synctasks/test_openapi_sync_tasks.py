@@ -6,8 +6,7 @@ import pytest
 from django.http import HttpResponse
 
 from synctasks.models import TaskType
-from tests.support.openapi import Conformance
-from tests.uploads.fresh_openapi import fresh_openapi_document
+from tests.support.openapi import Conformance, openapi_document
 
 NEXUS_SECURITY = [{"tokenQuery": []}, {"tokenHeader": []}, {"bearer": []}]
 LIST = "/api/v1/sync_tasks_new/"
@@ -16,7 +15,7 @@ DETAIL = "/api/v1/sync_tasks_new/{id}/"
 
 @pytest.fixture(scope="module")
 def document():
-    return fresh_openapi_document()
+    return openapi_document()
 
 
 def _ref(name: str) -> dict:
@@ -153,7 +152,7 @@ def test_the_delete_answers_204_without_a_body(document):
 
 def test_the_seeds_examples_conform_to_their_schemas():
     # The examples are shown in Swagger UI and ReDoc: checked as if the server had answered them.
-    document = fresh_openapi_document()
+    document = openapi_document()
     conformance = Conformance(document)
     for path, method, status in (
         (LIST, "get", "200"),

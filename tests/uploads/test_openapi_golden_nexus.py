@@ -5,15 +5,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support.answers_scenario import run_scenario
-from tests.support.openapi import Conformance
-from tests.uploads.fresh_openapi import fresh_openapi_document
+from tests.support.openapi import Conformance, openapi_document
 
 NEXUS_PATHS = ("/api/v1/uploads/", "/api/v1/sync_tasks_new/", "/api/v1/dataconnections/")
 
 
 @pytest.mark.django_db(transaction=True, reset_sequences=True)
 def test_every_nexus_answer_of_the_golden_scenario_conforms(pinned, demo):
-    conformance = Conformance(fresh_openapi_document())
+    conformance = Conformance(openapi_document())
 
     def observe(**answer):
         # Only this dialect's answers: the others' are their own modules' (and tests/test_openapi.py's).

@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.support.openapi import Conformance
-from tests.uploads.fresh_openapi import fresh_openapi_document
+from tests.support.openapi import Conformance, openapi_document
 
 NEXUS_SECURITY = [{"tokenQuery": []}, {"tokenHeader": []}, {"bearer": []}]
 SEED_FIELDS = [
@@ -23,7 +22,7 @@ SEED_FIELDS = [
 
 @pytest.fixture(scope="module")
 def document():
-    return fresh_openapi_document()
+    return openapi_document()
 
 
 def _ref(name: str) -> dict:
