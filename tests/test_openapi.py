@@ -106,7 +106,8 @@ def test_every_answer_of_the_golden_scenario_conforms(pinned, demo, document):
     conformance = Conformance(document)
     answers = run_scenario(demo, observe=conformance)
     assert conformance.problems == []
-    unexpected = [u for u in conformance.unrouted if u[2] not in UNROUTED_STATUSES]
+    # The document itself is no operation of the document.
+    unexpected = [u for u in conformance.unrouted if u[2] not in UNROUTED_STATUSES and u[0] != "schema"]
     assert unexpected == []
     # Nearly every answer is checked; only the catch-alls' and wrong methods' are not.
     assert conformance.checked + len(conformance.unrouted) == len(answers) == 181
