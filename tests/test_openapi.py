@@ -51,6 +51,15 @@ def test_operations_offer_their_dialects_placements_as_alternatives(document):
     expected = {
         ("/api/v1/uploads/", "post"): [{"tokenQuery": []}, {"tokenHeader": []}, {"bearer": []}],
         ("/healthz", "get"): [],
+        ("/api/datasets/{ident}/add", "post"): [{"dataverseKey": []}, {"keyQuery": []}],
+        ("/api/v1/datasets/{ident}/add", "post"): [{"dataverseKey": []}, {"keyQuery": []}],
+        ("/api/v1/dataset/{short_name}/file.json", "post"): [
+            {"apiTokenAuthorization": []},
+            {"apiTokenHeader": []},
+            {"apiTokenQuery": []},
+        ],
+        # Delta's ACLs may grant anonymous callers: no token is one of the alternatives.
+        ("/v1/files/{org}/{project}", "get"): [{"bearer": []}, {"tokenHeader": []}, {}],
     }
     for (path, method), security in expected.items():
         assert document["paths"][path][method]["security"] == security, (path, method)
@@ -67,6 +76,19 @@ def test_no_catch_all_route_is_an_operation(document):
     assert "/api/schema/" not in paths
     for path in ("/healthz", "/readyz", "/blobs/direct/{signed}", "/blobs/download/{signed}/{filename}"):
         assert path in paths
+    # Delta's sub-resources, read from the raw id by one view, are paths of their own.
+    delta = {p for p in paths if p.startswith("/v1/files/")}
+    assert delta == {
+        "/v1/files/{org}/{project}",
+        "/v1/files/{org}/{project}/{id}",
+        "/v1/files/{org}/{project}/{id}/tags",
+        "/v1/files/{org}/{project}/{id}/tags/{tag}",
+        "/v1/files/{org}/{project}/{id}/undeprecate",
+    }
+    # Dataverse answers under /api/ and /api/v1/ alike: every path has its alias.
+    dataverse = {p for p in paths if p.startswith(("/api/datasets/", "/api/files/"))}
+    assert len(dataverse) == 10
+    assert {p.replace("/api/", "/api/v1/", 1) for p in dataverse} <= paths
 
 
 def test_every_operation_is_tagged_by_dialect_and_answers_errors_in_its_shape(document):
