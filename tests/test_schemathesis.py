@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.support.accounts import DEMO_TOKEN
+from tests.support.openapi import openapi_document, operations
 from tests.support.stack import ROOT, free_port, start_gunicorn
 
 pytestmark = pytest.mark.postgres
@@ -99,7 +100,18 @@ def test_schemathesis_finds_no_server_error_nor_undocumented_answer(demo, tmp_pa
     result = json.loads(report.read_text())
     summary = {f["code"]: (f["count"], f["operations"]) for f in result["failures"]}
     print(f"schemathesis: {result['test_cases']['generated']} test cases, findings by code: {summary}")
-    assert result["errors"] == [], result["errors"]
-    assert result["operations"]["tested"] == result["operations"]["selected"] > 0
+    # An engine error fails the run, except Hypothesis finding a case that failed once pass on its
+    # replay: the server's state moved on in between (the file the case uploaded now exists).
+    engine_errors = []
+    with (artifacts / "schemathesis.ndjson").open() as events:  # tens of MB: read line by line
+        for line in events:
+            if '"NonFatalError"' in line:
+                event = json.loads(line)["NonFatalError"]
+                engine_errors.append(event["value"] | {"operation": event["label"]})
+    print(f"schemathesis: engine errors {engine_errors}")
+    assert [e for e in engine_errors if e["type"] != "FlakyFailure"] == []
+    # Every operation of the document was reached.
+    documented = len(list(operations(openapi_document())))
+    assert result["operations"]["tested"] == result["operations"]["selected"] == documented
     blocking = {code: found for code, found in summary.items() if code in MUST_BE_ZERO}
     assert blocking == {}, run.stdout[-12000:]

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 
 from synctasks.models import TaskType
 from tests.support.openapi import Conformance, openapi_document
+from tests.support.synctasks import TASK_KEYS
 
 NEXUS_SECURITY = [{"tokenQuery": []}, {"tokenHeader": []}, {"bearer": []}]
 LIST = "/api/v1/sync_tasks_new/"
@@ -80,20 +81,7 @@ def test_the_list_answers_a_page_of_sync_tasks_and_its_refusals(document):
 
 def test_the_sync_task_body_says_which_fields_need_a_token_and_which_may_be_null(document):
     task = document["components"]["schemas"]["SyncTask"]
-    assert list(task["properties"]) == [
-        "id",
-        "name",
-        "owner",
-        "task_type",
-        "private",
-        "uploadable",
-        "trigger",
-        "harvest_last_success",
-        "data_source",
-        "calculation",
-        "scenario",
-        "dataconnections",
-    ]
+    assert list(task["properties"]) == TASK_KEYS
     token_only = {"private", "harvest_last_success", "calculation", "scenario"}
     assert set(task["properties"]) - set(task["required"]) == token_only
     # Nullable objects inline (a nullable $ref would refuse the null under OAS 3.0.3).

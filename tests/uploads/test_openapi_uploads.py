@@ -3,21 +3,9 @@
 import pytest
 
 from tests.support.openapi import Conformance, openapi_document
+from tests.support.uploads import SEED_KEYS
 
 NEXUS_SECURITY = [{"tokenQuery": []}, {"tokenHeader": []}, {"bearer": []}]
-SEED_FIELDS = [
-    "id",
-    "filename",
-    "uploader_name",
-    "upload_file",
-    "upload_date",
-    "uploader",
-    "datasource",
-    "datasource_name",
-    "datasource_owner",
-    "sync_last_finished",
-    "sync_status",
-]
 
 
 @pytest.fixture(scope="module")
@@ -64,20 +52,20 @@ def test_the_create_answers_201_with_the_upload_and_each_refusal_in_the_nexus_sh
         assert _json_schema(operation["responses"][status]) == _ref("NexusError"), status
     assert operation["security"] == NEXUS_SECURITY
     example = operation["responses"]["201"]["content"]["application/json"]["examples"]
-    assert list(next(iter(example.values()))["value"]) == SEED_FIELDS
+    assert list(next(iter(example.values()))["value"]) == SEED_KEYS
 
 
 def test_the_upload_body_has_the_seeds_fields_all_present(document):
     upload = document["components"]["schemas"]["Upload"]
-    assert list(upload["properties"]) == SEED_FIELDS
-    assert sorted(upload["required"]) == sorted(SEED_FIELDS)
+    assert list(upload["properties"]) == SEED_KEYS
+    assert sorted(upload["required"]) == sorted(SEED_KEYS)
     assert upload["properties"]["upload_file"]["format"] == "uri"
     assert upload["properties"]["upload_date"]["format"] == "date-time"
     assert upload["properties"]["sync_last_finished"]["nullable"] is True
     status = _component(document, upload["properties"]["sync_status"]["allOf"][0])
     assert status["enum"] == ["harvesting", "successful", "failed"]
     detail = document["components"]["schemas"]["UploadDetail"]
-    assert list(detail["properties"]) == [*SEED_FIELDS, "report"]
+    assert list(detail["properties"]) == [*SEED_KEYS, "report"]
     assert detail["properties"]["report"]["type"] == "object"
 
 
