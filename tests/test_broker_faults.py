@@ -174,7 +174,10 @@ def test_under_runstack_redis_killed_mid_ingest_needs_no_manual_step(sources, wo
         print("after-restart upload ingested", round(time.monotonic() - back, 1), "s after Redis was back")
         wait_for(lambda: status(during.json()["id"]) != SyncStatus.HARVESTING, timeout=120, what="the outage upload")
         print("outage upload ingested", round(time.monotonic() - back, 1), "s after Redis was back")
-        assert requests.get(f"{base}/healthz", timeout=10).json()["broker"] == "ok"
+        # Ready again with nothing restarted by hand: the broker, a worker answering, beat ticking.
+        # (A Response is truthy when its status is below 400.)
+        ready = wait_for(lambda: requests.get(f"{base}/readyz", timeout=10), timeout=30, what="readiness")
+        assert ready.json() == {k: "ok" for k in ("status", "database", "broker", "storage", "workers", "beat")}
         assert stack.poll() is None, log.read_text()
     finally:
         stack.send_signal(signal.SIGINT)

@@ -1,4 +1,4 @@
-"""The operator interface: /healthz, the OpenAPI schema, Swagger UI and seed_demo."""
+"""The operator interface: /healthz and /readyz, the OpenAPI schema, Swagger UI and seed_demo."""
 
 import hashlib
 import json
@@ -15,10 +15,9 @@ from synctasks.selectors import data_sources_uploadable_by
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_reports_each_component(client):
+def test_healthz_is_liveness_only(client):
     response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok", "storage": "ok"}
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
 def test_probes_and_signed_downloads_take_only_the_methods_they_serve():
@@ -29,25 +28,28 @@ def test_probes_and_signed_downloads_take_only_the_methods_they_serve():
             response = client.generic(method, path)
             assert (response.status_code, response["Allow"]) == (405, "GET, HEAD"), (method, path)
             assert response.json() == {"detail": f'Method "{method}" not allowed.'}
-        assert client.head(path).status_code == 200
+        assert client.head(path).status_code == (200 if path == "/healthz" else 503)  # no worker here
     for method in ("TRACE", "QUERY", "POST"):
         refused = client.generic(method, "/blobs/download/nope/a.csv")
         assert (refused.status_code, refused["Allow"]) == (405, "GET, HEAD"), method
 
 
-def test_healthz_is_503_naming_the_broker_when_it_is_down(client, monkeypatch):
+def test_readyz_is_503_naming_the_broker_when_it_is_down(client, monkeypatch):
     # Celery reads CELERY_BROKER_URL from the environment before its own settings.
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:9/0")
     monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:9/0")
     monkeypatch.setitem(celery_app.conf, "broker_transport_options", {})
-    response = client.get("/healthz")
+    response = client.get("/readyz")
     assert response.status_code == 503
     body = response.json()
     assert (body["status"], body["database"], body["storage"]) == ("error", "ok", "ok")
     assert body["broker"].startswith("error: OperationalError: ")
+    # Without a broker no worker can be asked: the broker is named, the workers are not checked.
+    assert (body["workers"], body["unavailable"]) == ("not checked (broker unavailable)", ["broker", "beat"])
+    assert client.get("/healthz").json() == {"status": "ok"}
 
 
-def test_healthz_is_503_naming_the_storage_when_it_is_down(client, settings):
+def test_readyz_is_503_naming_the_storage_when_it_is_down(client, settings):
     settings.STORAGES = {
         **settings.STORAGES,
         "blobs": {
@@ -62,11 +64,12 @@ def test_healthz_is_503_naming_the_storage_when_it_is_down(client, settings):
         },
     }
     settings.AWS_S3_ENDPOINT_URL = "http://127.0.0.1:9"
-    response = client.get("/healthz")
+    response = client.get("/readyz")
     assert response.status_code == 503
     body = response.json()
     assert (body["status"], body["database"], body["broker"]) == ("error", "ok", "ok")
     assert body["storage"].startswith("error: EndpointConnectionError: ")
+    assert body["unavailable"] == ["storage", "workers", "beat"]  # no worker nor beat runs here
 
 
 def test_schema_and_swagger_ui_render(client):

@@ -1,8 +1,8 @@
 """Outages provoked for real under gunicorn: its own moto server stopped and restarted, PostgreSQL
 out of reach (the server's connections go through a TCP relay the test stops), the server's
 PostgreSQL connections terminated mid-upload. Every dialect answers 503 in its own shape, naming
-the component, /healthz says which, the same request succeeds once it is back, and nothing staged
-is left in the bucket."""
+the component, /readyz says which (/healthz, liveness, stays 200), the same request succeeds once
+it is back, and nothing staged is left in the bucket."""
 
 import http.client
 import json
@@ -197,21 +197,22 @@ def test_storage_down_every_dialect_answers_503_naming_it_and_recovers(stack_cle
             assert response.headers["Retry-After"] == "5"
             # Reads that need no bytes go on.
             assert read(stack, dialect).status_code == 200, dialect
-        health = requests.get(f"{stack.base}/healthz", timeout=60)
+        health = requests.get(f"{stack.base}/readyz", timeout=60)
         body = health.json()
+        # This stack runs no worker and no beat: readiness names them too, after the storage.
         assert (health.status_code, body["unavailable"], body["database"], body["broker"]) == (
             503,
-            ["storage"],
+            ["storage", "workers", "beat"],
             "ok",
             "ok",
         )
         assert body["storage"].startswith("error: EndpointConnectionError: ")
-        assert requests.get(f"{stack.base}/readyz", timeout=60).json()["unavailable"] == ["storage"]
+        assert requests.get(f"{stack.base}/healthz", timeout=60).json() == {"status": "ok"}
         assert rows() == before
     finally:
         stack.moto.start()
     stack.s3().create_bucket(Bucket=stack.bucket)
-    assert requests.get(f"{stack.base}/healthz", timeout=60).status_code == 200
+    assert requests.get(f"{stack.base}/readyz", timeout=60).json()["unavailable"] == ["workers", "beat"]
     for dialect, spec in specs.items():
         response = upload(stack, spec, name=f"{dialect}.csv")
         assert response.status_code == spec[-1], (dialect, response.text)
@@ -230,22 +231,26 @@ def test_database_down_every_dialect_answers_503_naming_it_and_recovers(stack_cl
             for response in (upload(stack, spec, name=f"{dialect}.csv"), read(stack, dialect)):
                 assert (response.status_code, response.json()) == (503, shaped(dialect, message)), dialect
                 assert response.headers["Retry-After"] == "5"
-        health = requests.get(f"{stack.base}/healthz", timeout=60)
+        health = requests.get(f"{stack.base}/readyz", timeout=60)
         body = health.json()
-        assert (health.status_code, body["unavailable"], body["storage"], body["broker"]) == (
+        # Beat's tick is read from the database: not checked while it is away. No worker runs here.
+        assert (health.status_code, body["unavailable"], body["storage"], body["broker"], body["beat"]) == (
             503,
-            ["database"],
+            ["database", "workers"],
             "ok",
             "ok",
+            "not checked (database unavailable)",
         )
         assert body["database"].startswith("error: OperationalError: ")
+        # Alive all along: restarting the process would not bring the database back.
+        assert requests.get(f"{stack.base}/healthz", timeout=60).json() == {"status": "ok"}
     finally:
         stack.relay.start()
     assert rows() == before
     assert bucket_contents(stack) == []
     # Back: the same requests succeed, on every thread of the server (none kept a dead connection).
     for _ in range(2):
-        assert requests.get(f"{stack.base}/healthz", timeout=60).status_code == 200
+        assert requests.get(f"{stack.base}/readyz", timeout=60).json()["database"] == "ok"
     for dialect, spec in specs.items():
         response = upload(stack, spec, name=f"{dialect}.csv")
         assert response.status_code == spec[-1], (dialect, response.text)

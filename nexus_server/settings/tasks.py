@@ -39,7 +39,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # Django's LOGGING (with its redaction filter) stays in charge of the worker's log lines too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's scheduler, recording each tick for /readyz (nexus_server/beat.py).
+CELERY_BEAT_SCHEDULER = "nexus_server.beat:TickRecordingScheduler"
+# /readyz: the wait for at least one worker to answer a ping, and the oldest tick of beat still "running".
+NEXUS_READYZ_WORKER_TIMEOUT_SECONDS = env.float("NEXUS_READYZ_WORKER_TIMEOUT_SECONDS", default=1.0)
+NEXUS_READYZ_BEAT_MAX_AGE_SECONDS = env.float("NEXUS_READYZ_BEAT_MAX_AGE_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "blobs-sweep-orphans": {"task": "blobs.tasks.sweep_orphans", "schedule": 3600.0},
     "uploads-requeue-stalled": {"task": "uploads.requeue_stalled", "schedule": 300.0},

@@ -1,4 +1,4 @@
-"""Real processes for the tests: gunicorn, a Celery worker, a seeded embedded server's environment,
+"""Real processes for the tests: gunicorn, a Celery worker and beat, a seeded embedded server's environment,
 curl, a free port, polling, and a TCP relay to PostgreSQL that a test can stop."""
 
 import os
@@ -52,10 +52,8 @@ def seeded_embedded_env(var_dir, *, token: str) -> dict:
     return env
 
 
-def start_celery_worker(*, log, media, concurrency=2, purge=False, extra_env=None):
-    """A real Celery worker process on the test database and the configured broker (Redis in CI,
-    the filesystem transport on the embedded default), storing bytes under `media`; returns it once
-    it is ready. It runs in its own session, so that a test can kill it and its children at once."""
+def _celery_env(media, extra_env=None) -> dict:
+    """A Celery process's environment: the test database, the configured broker, bytes under `media`."""
     from django.conf import settings as django_settings
     from django.db import connection
 
@@ -64,7 +62,7 @@ def start_celery_worker(*, log, media, concurrency=2, purge=False, extra_env=Non
         database_url = f"sqlite:///{db['NAME']}"
     else:
         database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env = {
+    return {
         **os.environ,
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
@@ -74,6 +72,35 @@ def start_celery_worker(*, log, media, concurrency=2, purge=False, extra_env=Non
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
+
+
+def start_celery_beat(*, log, schedule) -> subprocess.Popen:
+    """Celery beat (the project's scheduler) on the test database and the configured broker, in
+    its own session; returns it once it has started."""
+    command = [sys.executable, "-m", "celery", "-A", "nexus_server", "beat", "-l", "INFO", "-s", str(schedule)]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=_celery_env(schedule.parent),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while b"beat: Starting" not in log.read_bytes():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"Celery beat did not start:\n{log.read_text()}")
+        time.sleep(0.2)
+    return process
+
+
+def start_celery_worker(*, log, media, concurrency=2, purge=False, extra_env=None):
+    """A real Celery worker process on the test database and the configured broker (Redis in CI,
+    the filesystem transport on the embedded default), storing bytes under `media`; returns it once
+    it is ready. It runs in its own session, so that a test can kill it and its children at once."""
+    env = _celery_env(media, extra_env)
     command = [
         sys.executable,
         "-m",
