@@ -12,6 +12,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "0f8fad5b-d9cb-469f-a165-70867728950e"
+# The full stack requires a secret (nexus_server/settings/base.py); the benchmarks have their own.
+SECRET_KEY = "bench-only-" + TOKEN
 # docker-compose.yml's web service: WEB_CONCURRENCY 4, GUNICORN_THREADS 4; its worker: concurrency 2.
 WEB_CONCURRENCY, GUNICORN_THREADS, WORKER_CONCURRENCY = "4", "4", "2"
 
@@ -45,6 +47,7 @@ def setup_django(var_dir: Path) -> None:
     os.environ["NEXUS_VAR_DIR"] = str(var_dir)
     os.environ["MEDIA_ROOT"] = str(var_dir / "media")
     os.environ["NEXUS_DEMO_TOKEN"] = TOKEN
+    os.environ.setdefault("SECRET_KEY", SECRET_KEY)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexus_server.settings")
     import django
 
@@ -66,6 +69,7 @@ def env(var_dir: Path, **extra) -> dict:
         "NEXUS_VAR_DIR": str(var_dir),
         "MEDIA_ROOT": str(var_dir / "media"),
         "NEXUS_DEMO_TOKEN": TOKEN,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", SECRET_KEY),
         "LOG_LEVEL": "WARNING",
         **extra,
     }

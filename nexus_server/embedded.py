@@ -12,6 +12,14 @@ def var_dir() -> Path:
     return Path(os.environ.get("NEXUS_VAR_DIR") or BASE_DIR / "var")
 
 
+def is_embedded() -> bool:
+    """True on the embedded default: the database is SQLite (DATABASE_URL unset or sqlite://), so every
+    process runs on this machine and can share a key kept under var/. A server database (the full
+    stack) may have processes on many machines: there SECRET_KEY must be given, never generated."""
+    url = os.environ.get("DATABASE_URL", "")
+    return not url or url.startswith("sqlite:")
+
+
 def prepare() -> None:
     """Creates the directories the embedded defaults use and a secret key kept under var/.
 
@@ -22,7 +30,7 @@ def prepare() -> None:
     for directory in (var, var / "static", var / "broker" / "queue", var / "broker" / "control"):
         directory.mkdir(parents=True, exist_ok=True)
     secret = var / "secret_key"
-    if not os.environ.get("SECRET_KEY") and not secret.exists():
+    if is_embedded() and not os.environ.get("SECRET_KEY") and not secret.exists():
         # Written aside and renamed: two processes starting at once never read a half-written key.
         aside = var / f".secret_key.{os.getpid()}"
         aside.write_text(secrets.token_urlsafe(50))

@@ -4,7 +4,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from nexus_server.embedded import BASE_DIR as BASE_DIR  # (re-exported: the project root)
-from nexus_server.embedded import var_dir
+from nexus_server.embedded import is_embedded, var_dir
 
 env = environ.Env()
 VAR_DIR = var_dir()
@@ -12,6 +12,13 @@ VAR_DIR = var_dir()
 
 def _kept_secret() -> str:
     """The key generated once under var/ for the embedded run (by `nexus_server.embedded.prepare`)."""
+    if not is_embedded():
+        # No default outside the embedded run: a generated key would differ between the containers
+        # (links signed by one web process refused by another) and change at every deployment.
+        raise ImproperlyConfigured(
+            "SECRET_KEY is required when DATABASE_URL names a server database (the full stack): "
+            "set it in .env or the environment to a long random value"
+        )
     path = VAR_DIR / "secret_key"
     try:
         return path.read_text().strip()
