@@ -5,23 +5,57 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: install run test lint migrate seed bench clean
+.PHONY: install run test lint lock lock-check migrate seed bench clean
 
-$(BIN)/.installed: pyproject.toml
+# Installs come from the hashed locks in requirements/ (compiled by uv, in pip-tools' format; `make lock`):
+# dev.txt for .venv (the server with its dev extras), server.txt for an image, clients.txt for .venv-clients.
+# uv installs them (about ten times faster than pip here); it comes first, itself checked against dev.txt's hashes.
+$(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	awk '/^uv==/{p=1} p{print} p&&!/\\$$/{exit}' requirements/dev.txt | $(BIN)/pip install --quiet --require-hashes -r /dev/stdin
+
+$(BIN)/.installed: requirements/dev.txt pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements/dev.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
 install: $(BIN)/.installed
 
 # The real Dataverse clients (dvuploader, pyDataverse) that the tests run as separate processes.
 CLIENTS ?= .venv-clients
-$(CLIENTS)/.installed: tests/clients-requirements.txt
+$(CLIENTS)/.installed: requirements/clients.txt | $(BIN)/uv
 	$(PYTHON) -m venv $(CLIENTS)
-	$(CLIENTS)/bin/pip install --quiet --upgrade pip
-	$(CLIENTS)/bin/pip install --quiet -r tests/clients-requirements.txt
+	$(BIN)/uv pip sync --quiet --python $(CLIENTS)/bin/python --require-hashes requirements/clients.txt
 	touch $@
+
+# `make lock` compiles the locks again from pyproject.toml and tests/clients-requirements.txt, keeping every pin
+# they still allow; `make lock LOCK_ARGS=--upgrade` (or `LOCK_ARGS="-P django"`) moves pins on. The target is
+# Python 3.11 on Linux x86_64; server.txt takes dev.txt's versions, so the image runs what the tests ran.
+LOCK_ARGS ?=
+UV_COMPILE = $(CURDIR)/$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" $(LOCK_ARGS)
+compile-locks = cd $(1) && \
+	$(UV_COMPILE) pyproject.toml --extra dev -o requirements/dev.txt && \
+	$(UV_COMPILE) pyproject.toml -c requirements/dev.txt -o requirements/server.txt && \
+	$(UV_COMPILE) tests/clients-requirements.txt -o requirements/clients.txt
+
+lock: | $(BIN)/uv
+	$(call compile-locks,.)
+
+# Stale locks fail `make lint`: compiled again in a scratch copy, their pins and dependency annotations must be
+# what is committed. Hash lines are left out of the comparison: a wheel uploaded later for a pinned version adds
+# one without anything here having changed.
+lock-check: | $(BIN)/uv
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && mkdir -p "$$tmp/tests" "$$tmp/old" && \
+	cp -r pyproject.toml requirements "$$tmp/" && cp tests/clients-requirements.txt "$$tmp/tests/" && \
+	{ $(call compile-locks,"$$tmp"); } || exit 1; \
+	cd "$(CURDIR)" && for f in dev server clients; do \
+		sed -e '/--hash=/d' -e 's/ \\$$//' requirements/$$f.txt > "$$tmp/old/$$f.txt"; \
+		sed -e '/--hash=/d' -e 's/ \\$$//' "$$tmp/requirements/$$f.txt" > "$$tmp/old/$$f.new"; \
+		diff -u --label requirements/$$f.txt --label "compiled now" "$$tmp/old/$$f.txt" "$$tmp/old/$$f.new" || stale=1; \
+	done; \
+	if [ -n "$${stale:-}" ]; then echo "requirements/ is stale against pyproject.toml or tests/clients-requirements.txt: run make lock"; exit 1; fi; \
+	echo "requirements/ matches pyproject.toml and tests/clients-requirements.txt"
 
 # The demo token is chosen once and kept under var/, so `make run` shows the same one every time.
 var/demo_token:
@@ -44,7 +78,7 @@ run: seed
 	echo; \
 	NEXUS_DEMO_TOKEN=$$token exec $(BIN)/python manage.py runstack --port $(PORT)
 
-lint: install
+lint: install lock-check
 	$(BIN)/ruff check .
 	# The check reads no secret, but the settings require one on PostgreSQL: any will do here.
 	SECRET_KEY=$${SECRET_KEY:-makemigrations-check} $(BIN)/python manage.py makemigrations --check --dry-run
