@@ -10,9 +10,12 @@ ENV VIRTUAL_ENV=/opt/venv \
 ENV PATH="$VIRTUAL_ENV/bin:$PATH"
 RUN python -m venv "$VIRTUAL_ENV"
 WORKDIR /src
+# INSTALL: the locked dependencies first, each checked against its hash (a layer kept until the lock
+# changes), then the server itself without resolving anything again.
+COPY requirements/server.txt requirements/server.txt
+RUN pip install --require-hashes --only-binary :all: -r requirements/server.txt
 COPY . .
-# INSTALL: the server and its dependencies (switch this one line to the lock file once it lands).
-RUN pip install .
+RUN pip install --no-deps .
 
 # --- runtime: the virtualenv and the sources, run by an unprivileged user ---
 FROM python:3.11.11-slim-bookworm AS runtime
