@@ -108,6 +108,8 @@ def _error_response(exc, context):
     headers = {}
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):  # a throttled request (429): when to retry, as DRF's own handler says
+        headers["Retry-After"] = f"{exc.wait:.0f}"
     return Response(
         error_body(dialect, status=exc.status_code, message=str(message)), status=exc.status_code, headers=headers
     )
