@@ -1,5 +1,6 @@
 """Every exception, rendered in the request's dialect: project errors and DRF's own with their
-status, an outage as 503 naming the component (with Retry-After), anything else a logged JSON 500."""
+status (a throttled request's 429 with Retry-After), an outage as 503 naming the component (with
+Retry-After), anything else a logged JSON 500."""
 
 import logging
 
