@@ -19,6 +19,7 @@ _DELTA_TYPES = {
     409: "ResourceAlreadyExists",
     413: "FileTooLarge",
     415: "UnsupportedMediaType",
+    429: "TooManyRequests",
     500: "UnexpectedError",
     503: "ServiceUnavailable",
 }

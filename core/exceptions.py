@@ -1,5 +1,6 @@
 """Every exception, rendered in the request's dialect: project errors and DRF's own with their
-status, an outage as 503 naming the component (with Retry-After), anything else a logged JSON 500."""
+status (a throttled request's 429 with Retry-After), an outage as 503 naming the component (with
+Retry-After), anything else a logged JSON 500."""
 
 import logging
 
@@ -108,6 +109,8 @@ def _error_response(exc, context):
     headers = {}
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):  # a throttled request (429): when to retry, as DRF's own handler says
+        headers["Retry-After"] = f"{exc.wait:.0f}"
     return Response(
         error_body(dialect, status=exc.status_code, message=str(message)), status=exc.status_code, headers=headers
     )

@@ -120,6 +120,7 @@ STATUS_TEXT = {
     409: "The request conflicts with the resource's state.",
     413: "The body is larger than the limit.",
     415: "The body's media type is not accepted.",
+    429: "Too many requests for this token (or, without one, this address); `Retry-After` says when to retry.",
     500: "An unexpected error: the server's log has the details.",
     503: "A dependency (database, broker or storage) is unavailable; `Retry-After` says when to retry.",
 }
@@ -212,7 +213,7 @@ def common_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: every operation gets its dialect's tag and, unless it says
     otherwise, the errors any request can meet in its dialect's shape: 400 (the input guard refuses a
     malformed path or parameter before any view runs), 401 (a token that is given but wrong is refused
-    even where none is needed), 500 and 503."""
+    even where none is needed), 429 (the rate limits, on DRF's views: not on the signed links), 500 and 503."""
     for path, item in result.get("paths", {}).items():
         dialect = dialect_for_path(path)
         for method in _METHODS:
@@ -225,7 +226,8 @@ def common_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             if tag_for_path(path) == OPERATIONS and path in ("/healthz", "/readyz"):
                 continue
-            for status in (400, 401, 500, 503):
+            throttled = () if path.startswith("/blobs/") else (429,)
+            for status in (400, 401, *throttled, 500, 503):
                 responses.setdefault(str(status), _error_response(dialect, status))
             for status, header in _HEADERS.items():
                 if str(status) in responses:
@@ -240,10 +242,12 @@ def _error_response(dialect: str, status: int) -> dict:
     }
 
 
+_RETRY_AFTER = {
+    "Retry-After": {"schema": {"type": "integer", "minimum": 1}, "description": "Seconds until a retry may work."}
+}
 # The headers core.exceptions sets on these statuses, whichever dialect.
 _HEADERS = {
     401: {"WWW-Authenticate": {"schema": {"type": "string", "enum": ["Token"]}, "description": "The scheme."}},
-    503: {
-        "Retry-After": {"schema": {"type": "integer", "minimum": 1}, "description": "Seconds until a retry may work."}
-    },
+    429: _RETRY_AFTER,
+    503: _RETRY_AFTER,
 }

@@ -44,6 +44,14 @@ def local_storage(settings, tmp_path):
     return root
 
 
+@pytest.fixture(autouse=True)
+def throttle_counts(settings):
+    """Every test counts its requests against the rate limits from zero (its own key prefix: clearing
+    a Redis cache would flush the broker's database too); the rates stay the defaults."""
+    cache = settings.CACHES["default"]
+    settings.CACHES = {**settings.CACHES, "default": {**cache, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}}
+
+
 @pytest.fixture
 def s3_storage(settings, moto_endpoint):
     """Blob storage on a fresh bucket of moto's S3 server; yields the boto3 client and bucket."""

@@ -2,6 +2,8 @@
 
 from core.openapi import ERROR_SCHEMAS, TAGS
 
+from .limits import NEXUS_THROTTLE_PROXIES
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
@@ -22,6 +24,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per token and per anonymous address, at the rates of settings/limits.py (read at each request).
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.TokenRateThrottle", "accounts.throttling.AnonRateThrottle"],
+    "NUM_PROXIES": NEXUS_THROTTLE_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {

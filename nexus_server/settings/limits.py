@@ -2,6 +2,7 @@
 at call time (so a test or an operator changes it in one spot). The README's Bounds table lists them."""
 
 from .base import env
+from .tasks import CELERY_BROKER_URL
 
 MIB = 1024 * 1024
 
@@ -52,3 +53,35 @@ NEXUS_MAX_KNMI_STATIONS = env.int("NEXUS_MAX_KNMI_STATIONS", default=10_000)
 NEXUS_MAX_TIFF_IFD_ENTRIES = env.int("NEXUS_MAX_TIFF_IFD_ENTRIES", default=4096)
 # An ingest report lists at most this many errors (then says how many more).
 NEXUS_MAX_REPORT_ERRORS = env.int("NEXUS_MAX_REPORT_ERRORS", default=20)
+
+# --- Rate limits (accounts/throttling.py) ---------------------------------------------------------
+# DRF's rate syntax (`600/minute`, `10/second`, `5000/hour`, `off`): requests per API token, and per
+# client address for requests without credentials. Plain Django views (signed links, health) have none.
+NEXUS_THROTTLE_TOKEN_RATE = env("NEXUS_THROTTLE_TOKEN_RATE", default="600/minute")
+NEXUS_THROTTLE_ANON_RATE = env("NEXUS_THROTTLE_ANON_RATE", default="120/minute")
+# Proxies in front that append to X-Forwarded-For: 0 counts by the peer's address alone (a client
+# cannot pick its own identity with the header).
+NEXUS_THROTTLE_PROXIES = env.int("NEXUS_THROTTLE_PROXIES", default=0)
+
+# The counters live in the cache every process shares: Redis on the full stack (the broker's server
+# unless CACHE_URL names another), this process's memory on the embedded run (one web process).
+CACHE_URL = env("CACHE_URL", default="") or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            # Django's own client: it needs only redis-py, which Celery's Redis transport installs.
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # Beside the broker's keys in the same database; nothing here ever clears the cache.
+            "KEY_PREFIX": "nexus-cache",
+            # A cache that is down costs a request at most this long (then throttling fails open).
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
+            },
+        }
+    }
+elif CACHE_URL:
+    CACHES = {"default": env.cache_url_config(CACHE_URL)}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "nexus"}}

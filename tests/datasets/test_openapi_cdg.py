@@ -88,15 +88,15 @@ def test_writes_need_an_api_token_and_reads_are_public(doc):
 
 def test_every_status_with_its_body(doc):
     statuses = {
-        "upload": ({"201", "400", "401", "403", "404", "413", "415", "500", "503"}, "201", "GatewayUpload"),
-        "files": ({"200", "400", "401", "403", "404", "500", "503"}, "200", "GatewayFileList"),
-        "publish": ({"200", "400", "401", "403", "404", "500", "503"}, "200", "GatewayPublish"),
+        "upload": ({"201", "400", "401", "403", "404", "413", "415", "429", "500", "503"}, "201", "GatewayUpload"),
+        "files": ({"200", "400", "401", "403", "404", "429", "500", "503"}, "200", "GatewayFileList"),
+        "publish": ({"200", "400", "401", "403", "404", "429", "500", "503"}, "200", "GatewayPublish"),
     }
     for (path, method), name in OPERATIONS.items():
         responses = operation(doc, path, method)["responses"]
         kind = "upload" if name.startswith("gateway_upload") else "files" if "files" in name else "publish"
         if "file_d" in name:
-            expected = {"302" if method == "get" else "204", "400", "401", "403", "404", "500", "503"}
+            expected = {"302" if method == "get" else "204", "400", "401", "403", "404", "429", "500", "503"}
             assert set(responses) == expected, (path, method)
             assert "content" not in responses["302" if method == "get" else "204"]
         else:

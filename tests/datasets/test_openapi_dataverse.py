@@ -25,7 +25,7 @@ OPERATIONS = {
     ("files/{ident}/replace", "post"): "file_replace",
     ("files/{ident}/metadata", "post"): "file_metadata",
 }
-BASE = {"400", "401", "500", "503"}
+BASE = {"400", "401", "429", "500", "503"}
 STATUSES = {
     "dataset_get": ({"200", "404"}, "200", "DataverseDatasetAnswer"),
     "dataset_get_slash": ({"200", "404"}, "200", "DataverseDatasetAnswer"),

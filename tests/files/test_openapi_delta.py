@@ -108,7 +108,7 @@ def test_the_listing_parameters_and_their_limits(document):
     assert found["query", "deprecated"]["schema"] == {"type": "boolean"}
     assert found["query", "type"]["schema"] == {"type": "array", "items": {"type": "string"}}
     assert found["query", "type"]["explode"] is True
-    assert statuses(listing) == {200: {LD: REF + "DeltaFileListing"}, **error(400, 401, 403, 404, 500, 503)}
+    assert statuses(listing) == {200: {LD: REF + "DeltaFileListing"}, **error(400, 401, 403, 404, 429, 500, 503)}
 
 
 @override_settings(NEXUS_DELTA_LIST_SIZE_LIMIT=50, NEXUS_DELTA_LIST_SIZE_DEFAULT=10, NEXUS_DELTA_LIST_FROM_LIMIT=99)
@@ -132,7 +132,7 @@ def test_create_takes_a_multipart_file_part_or_a_link(document):
     link = schemas["DeltaFileLinkRequest"]
     assert set(link["properties"]) == {"path", "filename", "mediaType"} and link["required"] == ["path"]
     assert set(params(create)) == {("path", "org"), ("path", "project"), ("query", "storage"), ("query", "tag")}
-    assert statuses(create) == {201: {LD: REF + "DeltaFile"}, **error(400, 401, 403, 404, 413, 415, 500, 503)}
+    assert statuses(create) == {201: {LD: REF + "DeltaFile"}, **error(400, 401, 403, 404, 413, 415, 429, 500, 503)}
 
 
 def test_fetch_offers_the_metadata_or_the_bytes_at_a_rev_or_a_tag(document):
@@ -144,7 +144,7 @@ def test_fetch_offers_the_metadata_or_the_bytes_at_a_rev_or_a_tag(document):
     assert "Not together with `tag`" in found["query", "rev"]["description"]
     assert statuses(fetch) == {
         200: {LD: REF + "DeltaFile", "*/*": "binary"},
-        **error(400, 401, 403, 404, 406, 500, 503),
+        **error(400, 401, 403, 404, 406, 429, 500, 503),
     }
     assert set(fetch["responses"]["200"]["headers"]) == {"Content-Disposition", "Vary"}
     assert "UnacceptedResponseContentTypeRejection" in fetch["responses"]["406"]["description"]
@@ -167,7 +167,7 @@ def test_put_creates_or_updates_by_rev(document):
     assert statuses(put) == {
         200: {LD: REF + "DeltaFile"},
         201: {LD: REF + "DeltaFile"},
-        **error(400, 401, 403, 404, 409, 413, 415, 500, 503),
+        **error(400, 401, 403, 404, 409, 413, 415, 429, 500, 503),
     }
     conflicts = put["responses"]["409"]["description"]
     assert "ResourceAlreadyExists" in conflicts and "IncorrectRev" in conflicts
@@ -189,7 +189,10 @@ def test_the_changes_need_the_current_rev(document, path, method, status, extra)
     assert found["query", "rev"]["required"] is True
     assert found["query", "rev"]["schema"] == {"type": "integer", "format": "int32"}
     assert ("path", "tag") in found if path.endswith("{tag}") else ("path", "tag") not in found
-    assert statuses(operation) == {status: {LD: REF + "DeltaFile"}, **error(400, 401, 403, 404, 409, 500, 503, *extra)}
+    assert statuses(operation) == {
+        status: {LD: REF + "DeltaFile"},
+        **error(400, 401, 403, 404, 409, 429, 500, 503, *extra),
+    }
     assert "IncorrectRev" in operation["responses"]["409"]["description"]
     assert ("requestBody" in operation) == (method == "post")
     assert "MissingQueryParam" in operation["responses"]["400"]["description"]
@@ -206,30 +209,30 @@ def test_tagging_takes_the_tag_and_rev_body(document):
     assert (body["properties"]["tag"]["maxLength"], body["properties"]["rev"]["type"]) == (64, "integer")
     assert "RevisionNotFound" in tag["responses"]["404"]["description"]
     tags = document["paths"][FILE + "/tags"]["get"]
-    assert statuses(tags) == {200: {LD: REF + "DeltaTags"}, **error(400, 401, 403, 404, 500, 503)}
+    assert statuses(tags) == {200: {LD: REF + "DeltaTags"}, **error(400, 401, 403, 404, 429, 500, 503)}
 
 
 def test_orgs_projects_and_acls(document):
     paths = document["paths"]
     assert statuses(paths["/v1/orgs"]["get"]) == {
         200: {LD: REF + "DeltaOrganizationListing"},
-        **error(400, 401, 500, 503),
+        **error(400, 401, 429, 500, 503),
     }
     assert statuses(paths["/v1/orgs/{label}"]["get"]) == {
         200: {LD: REF + "DeltaOrganization"},
-        **error(400, 401, 403, 404, 500, 503),
+        **error(400, 401, 403, 404, 429, 500, 503),
     }
     assert statuses(paths["/v1/projects/{org}"]["get"]) == {
         200: {LD: REF + "DeltaProjectListing"},
-        **error(400, 401, 404, 500, 503),
+        **error(400, 401, 404, 429, 500, 503),
     }
     assert statuses(paths["/v1/projects/{org}/{label}"]["get"]) == {
         200: {LD: REF + "DeltaProject"},
-        **error(400, 401, 403, 404, 500, 503),
+        **error(400, 401, 403, 404, 429, 500, 503),
     }
     acls = paths["/v1/acls/{org}/{project}"]["get"]
-    assert statuses(acls) == {200: {LD: REF + "DeltaAclListing"}, **error(400, 401, 404, 500, 503)}
-    assert statuses(paths["/v1/acls"]["get"]) == {200: {LD: REF + "DeltaAclListing"}, **error(400, 401, 500, 503)}
+    assert statuses(acls) == {200: {LD: REF + "DeltaAclListing"}, **error(400, 401, 404, 429, 500, 503)}
+    assert statuses(paths["/v1/acls"]["get"]) == {200: {LD: REF + "DeltaAclListing"}, **error(400, 401, 429, 500, 503)}
     assert params(acls)["query", "ancestors"]["schema"] == {"type": "boolean", "default": False}
     assert "OrganizationNotFound" in paths["/v1/orgs/{label}"]["get"]["responses"]["404"]["description"]
 

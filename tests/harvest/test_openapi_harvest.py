@@ -40,7 +40,7 @@ def test_the_events_take_feature_parameter_and_a_time_range_and_answer_csv(docum
         "start": ("query", {"type": "string", "format": "date-time"}, False),
         "end": ("query", {"type": "string", "format": "date-time"}, False),
     }
-    assert set(operation["responses"]) == {"200", "400", "401", "404", "500", "503"}
+    assert set(operation["responses"]) == {"200", "400", "401", "404", "429", "500", "503"}
     assert operation["responses"]["200"]["content"]["text/csv"]["schema"] == {"type": "string", "format": "binary"}
     for status in ("400", "404"):
         assert _json_schema(operation["responses"][status]) == _ref("NexusError")
@@ -53,7 +53,7 @@ def test_a_sync_takes_no_body_and_answers_202_with_the_queued_run(document):
     assert operation["tags"] == ["Sync tasks"]
     assert "requestBody" not in operation
     assert [(p["name"], p["in"]) for p in operation["parameters"]] == [("id", "path")]
-    assert set(operation["responses"]) == {"202", "400", "401", "403", "404", "500", "503"}
+    assert set(operation["responses"]) == {"202", "400", "401", "403", "404", "429", "500", "503"}
     queued = _component(document, _json_schema(operation["responses"]["202"]))
     assert sorted(queued["required"]) == ["id", "status"]
     assert _component(document, queued["properties"]["status"])["enum"] == ["queued"]
@@ -65,7 +65,7 @@ def test_the_runs_are_a_page_of_harvest_runs(document):
     assert operation["operationId"] == "sync_tasks_runs"
     assert [p["name"] for p in operation["parameters"]] == ["id", "page", "page_size"]
     assert operation["parameters"][2]["schema"] == {"type": "integer", "default": 10, "maximum": 50}
-    assert set(operation["responses"]) == {"200", "400", "401", "404", "500", "503"}
+    assert set(operation["responses"]) == {"200", "400", "401", "404", "429", "500", "503"}
     page = _component(document, _json_schema(operation["responses"]["200"]))
     assert page["properties"]["results"] == {"type": "array", "items": _ref("HarvestRun")}
     run = document["components"]["schemas"]["HarvestRun"]

@@ -66,7 +66,7 @@ def test_the_list_answers_a_page_of_sync_tasks_and_its_refusals(document):
     operation = document["paths"][LIST]["get"]
     assert operation["operationId"] == "sync_tasks_list"
     assert operation["tags"] == ["Sync tasks"]
-    assert set(operation["responses"]) == {"200", "400", "401", "404", "500", "503"}
+    assert set(operation["responses"]) == {"200", "400", "401", "404", "429", "500", "503"}
     for status in ("400", "401", "404"):
         assert _json_schema(operation["responses"][status]) == _ref("NexusError"), status
     page = document["components"]["schemas"][_json_schema(operation["responses"]["200"])["$ref"].rsplit("/")[-1]]
@@ -108,7 +108,7 @@ def test_the_detail_takes_a_locale(document):
     operation = document["paths"][DETAIL]["get"]
     assert operation["operationId"] == "sync_tasks_retrieve"
     assert [(p["name"], p["in"]) for p in operation["parameters"]] == [("id", "path"), ("locale", "query")]
-    assert set(operation["responses"]) == {"200", "400", "401", "404", "500", "503"}
+    assert set(operation["responses"]) == {"200", "400", "401", "404", "429", "500", "503"}
     assert _json_schema(operation["responses"]["200"]) == _ref("SyncTask")
     assert operation["security"] == [*NEXUS_SECURITY, {}]
 
@@ -123,7 +123,7 @@ def test_the_rename_takes_a_whole_json_body_and_needs_a_token(document):
     assert rename["properties"] == {"name": {"type": "string", "minLength": 1, "maxLength": 300}}
     assert rename["required"] == ["name"]
     assert "PatchedScenarioRenameRequest" not in document["components"]["schemas"]
-    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "405", "413", "415", "500", "503"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "405", "413", "415", "429", "500", "503"}
     assert _json_schema(operation["responses"]["200"]) == _ref("SyncTask")
     assert _json_schema(operation["responses"]["405"]) == _ref("NexusError")
     assert operation["security"] == NEXUS_SECURITY
@@ -132,7 +132,7 @@ def test_the_rename_takes_a_whole_json_body_and_needs_a_token(document):
 def test_the_delete_answers_204_without_a_body(document):
     operation = document["paths"][DETAIL]["delete"]
     assert operation["operationId"] == "sync_tasks_delete"
-    assert set(operation["responses"]) == {"204", "400", "401", "403", "404", "405", "500", "503"}
+    assert set(operation["responses"]) == {"204", "400", "401", "403", "404", "405", "429", "500", "503"}
     assert "content" not in operation["responses"]["204"]
     assert _json_schema(operation["responses"]["403"]) == _ref("NexusError")
     assert operation["security"] == NEXUS_SECURITY

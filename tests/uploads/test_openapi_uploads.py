@@ -46,7 +46,7 @@ def test_the_create_is_a_multipart_form_with_the_seeds_fields_and_a_binary_file(
 def test_the_create_answers_201_with_the_upload_and_each_refusal_in_the_nexus_shape(document):
     operation = document["paths"]["/api/v1/uploads/"]["post"]
     assert operation["operationId"] == "uploads_create"
-    assert _statuses(operation) == {"201", "400", "401", "403", "404", "413", "415", "500", "503"}
+    assert _statuses(operation) == {"201", "400", "401", "403", "404", "413", "415", "429", "500", "503"}
     assert _json_schema(operation["responses"]["201"]) == _ref("Upload")
     for status in ("400", "401", "403", "404", "413", "415"):
         assert _json_schema(operation["responses"][status]) == _ref("NexusError"), status
@@ -72,7 +72,7 @@ def test_the_upload_body_has_the_seeds_fields_all_present(document):
 def test_the_list_is_a_plain_list_of_uploads(document):
     operation = document["paths"]["/api/v1/uploads/"]["get"]
     assert operation["operationId"] == "uploads_list"
-    assert _statuses(operation) == {"200", "400", "401", "500", "503"}
+    assert _statuses(operation) == {"200", "400", "401", "429", "500", "503"}
     assert _json_schema(operation["responses"]["200"]) == {"type": "array", "items": _ref("Upload")}
     assert operation["security"] == NEXUS_SECURITY
     assert "parameters" not in operation
@@ -82,7 +82,7 @@ def test_the_detail_has_its_id_and_answers_404(document):
     operation = document["paths"]["/api/v1/uploads/{id}/"]["get"]
     assert operation["operationId"] == "uploads_retrieve"
     assert [(p["name"], p["in"], p["schema"]) for p in operation["parameters"]] == [("id", "path", {"type": "integer"})]
-    assert _statuses(operation) == {"200", "400", "401", "404", "500", "503"}
+    assert _statuses(operation) == {"200", "400", "401", "404", "429", "500", "503"}
     assert _json_schema(operation["responses"]["200"]) == _ref("UploadDetail")
     assert _json_schema(operation["responses"]["404"]) == _ref("NexusError")
 
@@ -96,7 +96,7 @@ def test_the_sync_tasks_upload_takes_the_file_only(document):
     assert list(operation["requestBody"]["content"]) == ["multipart/form-data"]
     assert form["properties"] == {"upload_file": {"type": "string", "format": "binary"}}
     assert form["required"] == ["upload_file"]
-    assert _statuses(operation) == {"201", "400", "401", "403", "404", "413", "415", "500", "503"}
+    assert _statuses(operation) == {"201", "400", "401", "403", "404", "413", "415", "429", "500", "503"}
     assert _json_schema(operation["responses"]["201"]) == _ref("Upload")
     assert operation["security"] == NEXUS_SECURITY
 
