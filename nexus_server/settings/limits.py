@@ -1,6 +1,10 @@
 """Every bound on input, in one place: each a setting with its environment variable, read by the code
 at call time (so a test or an operator changes it in one spot). The README's Bounds table lists them."""
 
+import re
+
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import env
 from .tasks import CELERY_BROKER_URL
 
@@ -57,8 +61,18 @@ NEXUS_MAX_REPORT_ERRORS = env.int("NEXUS_MAX_REPORT_ERRORS", default=20)
 # --- Rate limits (accounts/throttling.py) ---------------------------------------------------------
 # DRF's rate syntax (`600/minute`, `10/second`, `5000/hour`, `off`): requests per API token, and per
 # client address for requests without credentials. Plain Django views (signed links, health) have none.
-NEXUS_THROTTLE_TOKEN_RATE = env("NEXUS_THROTTLE_TOKEN_RATE", default="600/minute")
-NEXUS_THROTTLE_ANON_RATE = env("NEXUS_THROTTLE_ANON_RATE", default="120/minute")
+
+
+def _rate(name: str, default: str) -> str:
+    # Checked here, so that a typo stops the process at start instead of failing every request.
+    value = env(name, default=default).strip()
+    if value.lower() not in ("", "off") and not re.fullmatch(r"[1-9][0-9]*/[smhd][a-z]*", value):
+        raise ImproperlyConfigured(f"{name}={value!r}: a rate is N/second, N/minute, N/hour, N/day or off")
+    return value
+
+
+NEXUS_THROTTLE_TOKEN_RATE = _rate("NEXUS_THROTTLE_TOKEN_RATE", "600/minute")
+NEXUS_THROTTLE_ANON_RATE = _rate("NEXUS_THROTTLE_ANON_RATE", "120/minute")
 # Proxies in front that append to X-Forwarded-For: 0 counts by the peer's address alone (a client
 # cannot pick its own identity with the header).
 NEXUS_THROTTLE_PROXIES = env.int("NEXUS_THROTTLE_PROXIES", default=0)

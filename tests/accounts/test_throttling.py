@@ -2,6 +2,9 @@
 plain views, counters shared by two server processes through Redis, and open while Redis is down."""
 
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -11,7 +14,7 @@ from accounts import throttling
 from accounts.services import token_create
 from tests.support.accounts import DEMO_TOKEN
 from tests.support.faults import PrivateRedis
-from tests.support.stack import free_port, start_gunicorn
+from tests.support.stack import ROOT, free_port, start_gunicorn
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +212,18 @@ def test_two_server_processes_share_their_counts_through_redis(demo, tmp_path, p
         for process, _ in servers:
             process.terminate()
             process.wait(timeout=30)
+
+
+def test_a_rate_that_is_no_rate_stops_the_process_at_start():
+    env = {**os.environ, "NEXUS_THROTTLE_TOKEN_RATE": "10/fortnight"}
+    started = subprocess.run(
+        [sys.executable, "-c", "import nexus_server.settings"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert started.returncode == 1
+    assert (
+        "ImproperlyConfigured: NEXUS_THROTTLE_TOKEN_RATE='10/fortnight': "
+        "a rate is N/second, N/minute, N/hour, N/day or off" in started.stderr
+    )
+    env["NEXUS_THROTTLE_TOKEN_RATE"] = "10/hour"
+    fine = subprocess.run([sys.executable, "-c", "import nexus_server.settings"], cwd=ROOT, env=env)
+    assert fine.returncode == 0
