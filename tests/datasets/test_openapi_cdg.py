@@ -7,8 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from datasets.models import Dataset
 from datasets.services import dataset_version_create
-from tests.datasets.openapi_shapes import answer_problems, document
 from tests.support.accounts import DEMO_TOKEN
+from tests.support.openapi import openapi_document as document
+from tests.support.openapi_shapes import answer_problems
 
 D = "/api/v1/dataset/{short_name}"
 V = D + "/version/{version_id}"

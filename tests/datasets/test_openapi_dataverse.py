@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from datasets.models import Dataset
 from tests.datasets.conftest import MIB, PID, TOKEN, ticket_and_put
-from tests.datasets.openapi_shapes import answer_problems, document, problems
+from tests.support.openapi import openapi_document as document
+from tests.support.openapi_shapes import answer_problems, problems
 
 OPERATIONS = {
     ("datasets/{ident}", "get"): "dataset_get",

@@ -5,27 +5,17 @@ from datetime import UTC, datetime
 import pytest
 
 from harvest.models import HarvestRun, Measurement, RunStatus, Series
-from tests.support.openapi import Conformance, openapi_document
+from tests.support.openapi import NEXUS_SECURITY, Conformance, openapi_document
+from tests.support.openapi import component as _component
+from tests.support.openapi import json_schema as _json_schema
+from tests.support.openapi import ref as _ref
 
-NEXUS_SECURITY = [{"tokenQuery": []}, {"tokenHeader": []}, {"bearer": []}]
 EVENTS = "/api/v1/dataconnections/{dc_id}/events/"
 
 
 @pytest.fixture(scope="module")
 def document():
     return openapi_document()
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _component(document, ref: dict) -> dict:
-    return document["components"]["schemas"][ref["$ref"].rsplit("/", 1)[1]]
-
-
-def _json_schema(response: dict) -> dict:
-    return response["content"]["application/json"]["schema"]
 
 
 def test_the_events_take_feature_parameter_and_a_time_range_and_answer_csv(document):

@@ -6,10 +6,11 @@ import pytest
 from django.http import HttpResponse
 
 from synctasks.models import TaskType
-from tests.support.openapi import Conformance, openapi_document
+from tests.support.openapi import NEXUS_SECURITY, Conformance, openapi_document
+from tests.support.openapi import json_schema as _json_schema
+from tests.support.openapi import ref as _ref
 from tests.support.synctasks import TASK_KEYS
 
-NEXUS_SECURITY = [{"tokenQuery": []}, {"tokenHeader": []}, {"bearer": []}]
 LIST = "/api/v1/sync_tasks_new/"
 DETAIL = "/api/v1/sync_tasks_new/{id}/"
 
@@ -17,14 +18,6 @@ DETAIL = "/api/v1/sync_tasks_new/{id}/"
 @pytest.fixture(scope="module")
 def document():
     return openapi_document()
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json_schema(response: dict) -> dict:
-    return response["content"]["application/json"]["schema"]
 
 
 def _parameters(operation: dict) -> dict:

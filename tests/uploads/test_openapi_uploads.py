@@ -2,27 +2,16 @@
 
 import pytest
 
-from tests.support.openapi import Conformance, openapi_document
+from tests.support.openapi import NEXUS_SECURITY, Conformance, openapi_document
+from tests.support.openapi import component as _component
+from tests.support.openapi import json_schema as _json_schema
+from tests.support.openapi import ref as _ref
 from tests.support.uploads import SEED_KEYS
-
-NEXUS_SECURITY = [{"tokenQuery": []}, {"tokenHeader": []}, {"bearer": []}]
 
 
 @pytest.fixture(scope="module")
 def document():
     return openapi_document()
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _component(document, ref: dict) -> dict:
-    return document["components"]["schemas"][ref["$ref"].rsplit("/", 1)[1]]
-
-
-def _json_schema(response: dict) -> dict:
-    return response["content"]["application/json"]["schema"]
 
 
 def _statuses(operation: dict) -> set[str]:
