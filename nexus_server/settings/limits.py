@@ -63,16 +63,16 @@ NEXUS_MAX_REPORT_ERRORS = env.int("NEXUS_MAX_REPORT_ERRORS", default=20)
 # client address for requests without credentials. Plain Django views (signed links, health) have none.
 
 
-def _rate(name: str, default: str) -> str:
+def _rate(name: str, value: str) -> str:
     # Checked here, so that a typo stops the process at start instead of failing every request.
-    value = env(name, default=default).strip()
+    value = value.strip()
     if value.lower() not in ("", "off") and not re.fullmatch(r"[1-9][0-9]*/[smhd][a-z]*", value):
         raise ImproperlyConfigured(f"{name}={value!r}: a rate is N/second, N/minute, N/hour, N/day or off")
     return value
 
 
-NEXUS_THROTTLE_TOKEN_RATE = _rate("NEXUS_THROTTLE_TOKEN_RATE", "600/minute")
-NEXUS_THROTTLE_ANON_RATE = _rate("NEXUS_THROTTLE_ANON_RATE", "120/minute")
+NEXUS_THROTTLE_TOKEN_RATE = _rate("NEXUS_THROTTLE_TOKEN_RATE", env("NEXUS_THROTTLE_TOKEN_RATE", default="600/minute"))
+NEXUS_THROTTLE_ANON_RATE = _rate("NEXUS_THROTTLE_ANON_RATE", env("NEXUS_THROTTLE_ANON_RATE", default="120/minute"))
 # Proxies in front that append to X-Forwarded-For: 0 counts by the peer's address alone (a client
 # cannot pick its own identity with the header).
 NEXUS_THROTTLE_PROXIES = env.int("NEXUS_THROTTLE_PROXIES", default=0)
