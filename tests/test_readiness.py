@@ -78,6 +78,8 @@ def test_healthz_answers_while_the_database_is_out_of_reach_and_readyz_names_it(
         **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STORAGE_", "DATABASE_URL"))},
         # Nothing listens on this port: every connection to the database is refused.
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/nexus",
+        # A server database needs its own key (the embedded default makes one under var/).
+        "SECRET_KEY": "readiness-test-key",
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "STORAGE_BACKEND": "local",
         "MEDIA_ROOT": str(tmp_path / "media"),
