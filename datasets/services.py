@@ -5,7 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from blobs.services import StagedBlob, blob_record
+from core.dialects import CDG
 from core.errors import Conflict, InvalidInput
+from core.metrics import upload_stored_on_commit
 
 from .models import ChangeAction, Dataset, DatasetFile, DatasetVersion, FileChange, VersionState
 from .selectors import dataset_require_write
@@ -41,6 +43,7 @@ def dataset_file_put(
         # One writer per version at a time: two uploads of one name cannot both "add" it.
         DatasetVersion.objects.select_for_update().filter(pk=version.pk).exists()
         blob = blob_record(staged=staged, media_type=media_type)
+        upload_stored_on_commit(dialect=CDG, size=blob.size)
         existing = DatasetFile.objects.filter(version=version, directory_label=directory_label, name=name).first()
         if existing is not None:
             previous = existing.blob

@@ -11,6 +11,7 @@ from django.utils import timezone
 from blobs.services import BlobTooLarge, blob_write
 from core.dispatch import dispatch, dispatch_on_commit
 from core.errors import InvalidInput
+from core.metrics import harvest_ended
 from synctasks.models import SyncTask, TaskType
 from synctasks.services import data_source_mark_finished, sync_task_mark_harvested
 
@@ -95,6 +96,7 @@ def _claim(run_id: int) -> HarvestRun | None:
                 run.status, run.finished = RunStatus.FAILED, timezone.now()
                 run.report = {**run.report, "errors": [f"the ingest stopped its worker {run.deliveries_lost} times"]}
                 run.save(update_fields=["status", "finished", "report", "deliveries_lost"])
+                transaction.on_commit(lambda: harvest_ended(outcome="failed"))
                 return None
         run.status, run.attempts = RunStatus.RUNNING, run.attempts + 1
         run.started = run.started or timezone.now()
@@ -107,9 +109,11 @@ def _fail_or_retry(run: HarvestRun, reason: str, request: dict) -> None:
     if run.attempts < settings.NEXUS_HARVEST_MAX_ATTEMPTS:
         run.status = RunStatus.QUEUED
         run.save(update_fields=["status", "report"])
+        harvest_ended(outcome="retried")
         raise HarvestWait(settings.NEXUS_HARVEST_RETRY_SECONDS * 2 ** (run.attempts - 1))
     run.status, run.finished = RunStatus.FAILED, timezone.now()
     run.save(update_fields=["status", "report", "finished"])
+    harvest_ended(outcome="failed")
 
 
 def harvest_execute(*, run_id: int) -> str | None:
@@ -151,6 +155,7 @@ def _execute(run_id: int) -> str | None:
             run.status, run.finished, run.bytes = RunStatus.SUCCESSFUL, finished, blob.size
             run.report = {"request": request.describe(), **report}
             run.save(update_fields=["status", "finished", "bytes", "report"])
+        harvest_ended(outcome="successful")
     except HarvestWait:
         HarvestRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED, attempts=run.attempts - 1)
         raise
@@ -172,9 +177,13 @@ def harvest_interrupted(*, run_id: int) -> None:
 
 
 def harvest_fail(*, run_id: int, reason: str) -> None:
-    HarvestRun.objects.filter(pk=run_id).exclude(status=RunStatus.SUCCESSFUL).update(
-        status=RunStatus.FAILED, finished=timezone.now(), report={"errors": [reason]}
+    failed = (
+        HarvestRun.objects.filter(pk=run_id)
+        .exclude(status=RunStatus.SUCCESSFUL)
+        .update(status=RunStatus.FAILED, finished=timezone.now(), report={"errors": [reason]})
     )
+    if failed:
+        harvest_ended(outcome="failed")
 
 
 def harvest_queue_scheduled(*, task_id: int) -> int | None:

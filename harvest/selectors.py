@@ -8,7 +8,7 @@ from core.formats import utc_z
 from synctasks.models import DataConnection
 from synctasks.selectors import sync_tasks_visible
 
-from .models import HarvestRun, Measurement
+from .models import HarvestRun, Measurement, RunStatus
 
 
 def data_connection_readable(*, user, dc_id: int) -> DataConnection:
@@ -39,3 +39,8 @@ def events_csv_lines(
 
 def harvest_runs_of(*, task):
     return HarvestRun.objects.filter(sync_task=task).order_by("-id")
+
+
+def harvest_runs_waiting() -> int:
+    """Harvest runs queued or running, over every sync task."""
+    return HarvestRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).count()

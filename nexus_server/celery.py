@@ -3,7 +3,7 @@
 import logging
 import os
 
-from celery import Celery, bootsteps
+from celery import Celery, bootsteps, signals
 
 from uploads.task_names import UPLOADS_REQUEUE_UNDISPATCHED
 
@@ -41,3 +41,25 @@ class RequeueOnConnect(bootsteps.StartStopStep):
 
 
 app.steps["consumer"].add(RequeueOnConnect)
+
+
+# Every task's end and duration, in the pool process that ran it (summed with the others at scrape).
+@signals.task_prerun.connect
+def _task_started(task_id=None, **kwargs):
+    from .metrics import task_started
+
+    task_started(task_id)
+
+
+@signals.task_postrun.connect
+def _task_finished(task_id=None, task=None, state=None, **kwargs):
+    from .metrics import task_finished
+
+    task_finished(task_id, getattr(task, "name", "unknown"), state)
+
+
+@signals.worker_init.connect
+def _worker_exporter(**kwargs):
+    from .metrics import worker_exporter_start
+
+    worker_exporter_start()

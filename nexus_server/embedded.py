@@ -20,8 +20,15 @@ def is_embedded() -> bool:
     return not url or url.startswith("sqlite:")
 
 
+def metrics_dir() -> Path:
+    """Where the processes of one machine (or container) keep their Prometheus values: the
+    PROMETHEUS_MULTIPROC_DIR given, else var/metrics."""
+    return Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or var_dir() / "metrics")
+
+
 def prepare() -> None:
-    """Creates the directories the embedded defaults use and a secret key kept under var/.
+    """Creates the directories the embedded defaults use and a secret key kept under var/, and names
+    the metrics directory for prometheus_client, which reads it once, when first imported.
 
     Called by every entry point (manage.py, wsgi, asgi, the test plugin, the benchmarks) before
     settings load, so that importing settings only reads: the settings of a server given
@@ -29,6 +36,9 @@ def prepare() -> None:
     var = var_dir()
     for directory in (var, var / "static", var / "broker" / "queue", var / "broker" / "control"):
         directory.mkdir(parents=True, exist_ok=True)
+    metrics = metrics_dir()
+    metrics.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
     secret = var / "secret_key"
     if is_embedded() and not os.environ.get("SECRET_KEY") and not secret.exists():
         # Written aside and renamed: two processes starting at once never read a half-written key.

@@ -91,3 +91,11 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def child_exit(server, worker):
+    # A worker that exits leaves its counters in the metrics directory (a scrape still sums them, so
+    # they never go back); prometheus_client is told, for the values a live process alone may hold.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

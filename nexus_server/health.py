@@ -70,7 +70,7 @@ CHECKS = {
 }
 
 
-def _refused(request):
+def refused_method(request):
     # A probe only reads: any other method is refused as DRF's views refuse one, in its shape.
     return error_response(
         request.path,
@@ -87,14 +87,14 @@ def healthz(request):
     """Liveness: answering is the whole check. A process whose database is down is still alive,
     and restarting it would not bring the database back."""
     if request.method not in ("GET", "HEAD"):
-        return _refused(request)
+        return refused_method(request)
     return JsonResponse({"status": "ok"})
 
 
 @csrf_exempt
 def readyz(request):
     if request.method not in ("GET", "HEAD"):
-        return _refused(request)
+        return refused_method(request)
     report = {}
     for name, (check, needs) in CHECKS.items():
         if needs is not None and report[needs] != "ok":

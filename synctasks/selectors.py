@@ -37,6 +37,15 @@ def data_source_visible_to(*, user: User, data_source: DataSource) -> bool:
     return data_sources_uploadable_by(user=user).filter(pk=data_source.pk).exists()
 
 
+def data_source_kind(*, data_source_id: int) -> str:
+    """What a data source's connections hold, as one word for a metric's label: their feature kinds,
+    sorted and joined by "+" ("timeseries", "spatial+timeseries"), or "none"."""
+    kinds = DataConnection.objects.filter(sync_task__data_source_id=data_source_id).values_list(
+        "feature_type__kind", flat=True
+    )
+    return "+".join(sorted(set(kinds))) or "none"
+
+
 def known_locales() -> dict[str, str]:
     """The locales a request may name, by their lower-case form: the configured ones, the default
     and the worlds' (only those of locale form: a locale becomes a JSON key in a query)."""

@@ -8,11 +8,13 @@ import sys
 import uuid
 
 import pytest
+from celery import current_app
 from django.core.management import call_command
 
 from accounts.services import token_create
 from tests.support.accounts import DEMO_TOKEN, supplier_create
 from tests.support.answers import MIB
+from tests.support.faults import PrivateRedis
 from tests.support.harvest import Endpoint, Sources, knmi_create, sources_create
 from tests.support.stack import ROOT, free_port, seeded_embedded_env, start_celery_worker, start_gunicorn
 from tests.support.storage import s3_client, start_moto, stored_objects
@@ -196,3 +198,22 @@ def served(tmp_path_factory):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+@pytest.fixture
+def private_redis(tmp_path, settings):
+    """A private Redis as the broker of this process (the test's uploads publish to it)."""
+    server = PrivateRedis(tmp_path)
+    server.start()
+    keys = ("broker_url", "broker_read_url", "broker_write_url")
+    saved = {key: current_app.conf[key] for key in keys}
+    settings.CELERY_BROKER_URL = server.url
+    current_app.conf.update(dict.fromkeys(keys, server.url))
+    # The app keeps its connection and producer pools: new ones for the new broker.
+    current_app._pool = None
+    current_app.amqp._producer_pool = None
+    yield server
+    server.stop()
+    current_app.conf.update(saved)
+    current_app._pool = None
+    current_app.amqp._producer_pool = None

@@ -8,37 +8,17 @@ import threading
 import time
 
 import pytest
-from celery import current_app
 from django.db import connection, transaction
 
 from harvest.models import Measurement
 from synctasks.models import DataSource, FeatureKind
 from tests.support.data import KNMI
-from tests.support.faults import PrivateRedis, RowHolder, blocked_on_the_source_row, rows, status_of
+from tests.support.faults import RowHolder, blocked_on_the_source_row, rows, status_of
 from tests.support.harvest import upload_queued
 from tests.support.stack import free_port, start_celery_worker, wait_for
 from uploads.models import SyncStatus, Upload
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def private_redis(tmp_path, settings):
-    """A private Redis as the broker of this process (the test's uploads publish to it)."""
-    server = PrivateRedis(tmp_path)
-    server.start()
-    keys = ("broker_url", "broker_read_url", "broker_write_url")
-    saved = {key: current_app.conf[key] for key in keys}
-    settings.CELERY_BROKER_URL = server.url
-    current_app.conf.update(dict.fromkeys(keys, server.url))
-    # The app keeps its connection and producer pools: new ones for the new broker.
-    current_app._pool = None
-    current_app.amqp._producer_pool = None
-    yield server
-    server.stop()
-    current_app.conf.update(saved)
-    current_app._pool = None
-    current_app.amqp._producer_pool = None
 
 
 def test_redis_killed_and_restarted_while_an_ingest_runs(sources, worker_storage, private_redis, tmp_path):

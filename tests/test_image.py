@@ -120,6 +120,13 @@ def test_compose_builds_one_image_migrates_once_and_checks_health(tmp_path):
         "celery -A nexus_server inspect ping -d celery@$$HOSTNAME --timeout 10",
     ]
     assert services["beat"]["healthcheck"] == {"disable": True}
+    # Metrics: each server container's processes share a tmpfs of their own; the worker exports its pool's.
+    for name in SERVER_SERVICES:
+        assert services[name]["environment"]["PROMETHEUS_MULTIPROC_DIR"] == "/run/nexus-metrics", name
+        assert services[name]["tmpfs"] == ["/run/nexus-metrics"], name
+    worker_env = services["worker"]["environment"]
+    assert (worker_env["NEXUS_WORKER_METRICS_PORT"], worker_env["NEXUS_WORKER_METRICS_ADDR"]) == ("9808", "0.0.0.0")
+    assert services["worker"]["expose"] == ["9808"] and "ports" not in services["worker"]
     for name in ("postgres", "redis", "minio"):
         assert services[name]["healthcheck"]["test"], name
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.stack import free_port, seeded_embedded_env, wait_for
+from tests.support.stack import free_port, seeded_embedded_env, start_runstack, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -97,14 +97,7 @@ def test_runstack_restarts_a_worker_that_dies_while_gunicorn_keeps_serving(tmp_p
     )
     port = free_port()
     log = tmp_path / "stack.log"
-    with open(log, "wb") as out:
-        stack = subprocess.Popen(
-            [sys.executable, "manage.py", "runstack", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    stack = start_runstack(env=env, log=log, port=port)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

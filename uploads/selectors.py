@@ -1,15 +1,16 @@
 """Reads of uploads: the latest upload per data source the caller may upload to, and one upload."""
 
 from collections.abc import Iterator
+from datetime import datetime
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, Min, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from blobs.selectors import blob_download_url
 from core.errors import NotFound
 from synctasks.selectors import data_sources_uploadable_by
 
-from .models import Upload
+from .models import SyncStatus, Upload
 
 
 def _with_relations(queryset: QuerySet[Upload]) -> QuerySet[Upload]:
@@ -77,3 +78,11 @@ def upload_get(*, user: User, upload_id: int) -> Upload:
     if upload is None:
         raise NotFound(f"Upload {upload_id} does not exist.")
     return upload
+
+
+def uploads_pending_summary() -> tuple[int, datetime | None]:
+    """How many uploads wait for (or are in) their ingest, and when the oldest of them arrived."""
+    pending = Upload.objects.filter(sync_status=SyncStatus.HARVESTING).aggregate(
+        count=Count("pk"), oldest=Min("upload_date")
+    )
+    return pending["count"], pending["oldest"]

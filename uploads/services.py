@@ -15,12 +15,14 @@ from accounts.models import User
 from blobs.archives import ArchiveRefused
 from blobs.selectors import blob_open_zip
 from blobs.services import StagedBlob, blob_record
+from core.dialects import NEXUS
 from core.dispatch import dispatch
 from core.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from core.metrics import ingest_ended, upload_stored_on_commit
 from harvest.locks import database_connection_lost, ingest_lock_held
 from harvest.services import IngestFailed, empty_report, ingest
 from synctasks.models import DataSource, SyncTask, TaskType
-from synctasks.selectors import data_source_can_upload, data_source_visible_to
+from synctasks.selectors import data_source_can_upload, data_source_kind, data_source_visible_to
 from synctasks.services import data_source_mark_finished
 
 from .filenames import JSON_FORMATS, extension_of, same_format, sanitize_filename
@@ -126,6 +128,7 @@ def _upload_into(*, user, data_source, client_filename, staged, media_type) -> U
         # not block the foreign-key checks of other rows that point at the source.)
         DataSource.objects.select_for_update(no_key=True).filter(pk=data_source.pk).exists()
         blob = blob_record(staged=staged, media_type=media_type)
+        upload_stored_on_commit(dialect=NEXUS, size=blob.size)
         upload = Upload.objects.create(data_source=data_source, uploader=user, filename=filename, blob=blob)
         upload_queue_ingest(upload=upload)
     return upload
@@ -296,6 +299,7 @@ def _fail_poison(upload: Upload) -> None:
     upload.ingest_started = upload.ingest_started or now
     upload.save(update_fields=["sync_status", "report", "ingest_started", "ingest_finished"])
     data_source_mark_finished(data_source_id=upload.data_source_id, finished=now)
+    _count(upload, SyncStatus.FAILED, upload.report, None)
 
 
 def _apply(*, upload: Upload, data_source: DataSource) -> None:
@@ -307,6 +311,7 @@ def _apply(*, upload: Upload, data_source: DataSource) -> None:
         with transaction.atomic():
             report = ingest(blob=upload.blob, data_source=data_source, filename=upload.filename)
             _finish(upload, SyncStatus.SUCCESSFUL, report, started)
+        _count(upload, SyncStatus.SUCCESSFUL, report, time.monotonic() - clock)
         return
     except IngestFailed as failure:
         errors = failure.errors
@@ -321,6 +326,15 @@ def _apply(*, upload: Upload, data_source: DataSource) -> None:
         errors = [f"Internal error during ingest ({type(error).__name__}); an admin can re-run it."]
     report = {**empty_report(), "errors": errors, "duration_s": round(time.monotonic() - clock, 3)}
     _finish(upload, SyncStatus.FAILED, report, started)
+    _count(upload, SyncStatus.FAILED, report, time.monotonic() - clock)
+
+
+def _count(upload: Upload, status: str, report: dict, seconds: float | None) -> None:
+    # Once committed, so that a scrape never counts an ingest whose end was rolled back. The label
+    # is the source's kind (its connections' feature kinds), a handful of values, never an id.
+    ingest_ended(
+        kind=data_source_kind(data_source_id=upload.data_source_id), outcome=status, seconds=seconds, report=report
+    )
 
 
 def _finish(upload: Upload, status: str, report: dict, started) -> None:

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
+from core.metrics import sweep_ended
+
 from ..backends import get_backend
 from ..models import Blob, MultipartUpload
 from .direct import multipart_sweep_expired
@@ -75,4 +77,6 @@ def blob_sweep_orphans(*, grace_seconds: int | None = None, batch_size: int = 50
             deleted,
             aborted,
         )
-    return {"unreferenced_rows": rows, "deleted": deleted, "aborted_multipart": aborted}
+    removed = {"unreferenced_rows": rows, "deleted": deleted, "aborted_multipart": aborted}
+    sweep_ended(removed=removed)
+    return removed

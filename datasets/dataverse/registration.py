@@ -10,7 +10,9 @@ from django.db import transaction
 
 from blobs.selectors import blob_digests, blob_recorded_keys
 from blobs.services import StagedBlob, blob_discard_staged, blob_record, direct_adopt, direct_restore
+from core.dialects import DATAVERSE
 from core.errors import InvalidInput, NexusError
+from core.metrics import upload_stored_on_commit
 
 from ..models import ChangeAction, Dataset, DatasetFile, DatasetVersion, FileChange
 from ..services import file_name_clean
@@ -145,6 +147,7 @@ def _record(entry: Entry, *, user, draft: DatasetVersion) -> DatasetFile:
         directory = target.directory_label if params.directory_label is None else params.directory_label
         previous = target.blob
         blob = blob_record(staged=entry.staged, media_type=media_type, discard_on_error=False)
+        upload_stored_on_commit(dialect=DATAVERSE, size=blob.size)
         target.blob, target.media_type = blob, media_type
         target.name = _free_name(version=draft, directory=directory, name=name, skip=target.pk)
         target.directory_label = directory
@@ -163,6 +166,7 @@ def _record(entry: Entry, *, user, draft: DatasetVersion) -> DatasetFile:
         return target
     directory = params.directory_label or ""
     blob = blob_record(staged=entry.staged, media_type=media_type, discard_on_error=False)
+    upload_stored_on_commit(dialect=DATAVERSE, size=blob.size)
     file = DatasetFile.objects.create(
         version=draft,
         name=_free_name(version=draft, directory=directory, name=name),

@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from blobs.services import blob_record
+from core.dialects import DELTA
+from core.metrics import upload_stored_on_commit
 
 from .. import errors
 from ..iris import project_base
@@ -65,6 +67,7 @@ def file_create(
     try:
         with transaction.atomic():
             blob = blob_record(staged=content.staged, media_type=content.media_type)
+            upload_stored_on_commit(dialect=DELTA, size=blob.size)
             now = _now()
             file = File.objects.create(
                 project=project_row,
@@ -155,6 +158,7 @@ def file_update(
         if file.deprecated:
             raise errors.file_is_deprecated(iri)
         blob = blob_record(staged=content.staged, media_type=content.media_type)
+        upload_stored_on_commit(dialect=DELTA, size=blob.size)
         for name, value in _content_fields(content, storage=storage, blob=blob).items():
             setattr(file, name, value)
         if tag:

@@ -7,6 +7,7 @@ from .base import *  # noqa: F403
 from .database import *  # noqa: F403
 from .limits import *  # noqa: F403
 from .logs import *  # noqa: F403
+from .metrics import *  # noqa: F403
 from .service import *  # noqa: F403
 from .storage import *  # noqa: F403
 from .tasks import *  # noqa: F403

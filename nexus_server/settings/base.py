@@ -58,7 +58,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: a view's exception nothing else answered is JSON in its dialect's shape (503, 500).
+    # Counts every answer, the error shapes' and the size limit's too (they come from within).
+    "core.request_metrics.RequestMetricsMiddleware",
+    # Then: a view's exception nothing else answered is JSON in its dialect's shape (503, 500).
     "core.failsafe.ErrorShapeMiddleware",
     # Then: refuse an over-size body before anything (CSRF, sessions) can read it.
     "blobs.middleware.RequestSizeLimitMiddleware",

@@ -9,6 +9,7 @@ from accounts.services import token_create
 from harvest.models import HarvestRun, Measurement, RunStatus
 from synctasks.models import SyncTask
 from tests.support.data import KNMI
+from tests.support.metrics import labels, moved, samples
 from tests.support.stack import start_celery_worker, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,9 +52,13 @@ def test_a_harvest_stores_the_data_and_the_next_asks_only_for_the_new_window(
     client, knmi, endpoint, harvest_worker, worker_storage
 ):
     endpoint.answers = [(200, KNMI), (200, DAY3), (200, DAY3)]
+    before = samples(client.get("/metrics").content.decode())
     run_id = _sync(client, knmi)
     first = wait_for(lambda: _finished(run_id), what="the first harvest")
     assert first.status == RunStatus.SUCCESSFUL, first.report
+    # The worker's count, summed into this process's scrape through the shared metrics directory.
+    after = samples(client.get("/metrics").content.decode())
+    assert moved(before, after, "nexus_harvest_runs_total") == {labels(outcome="successful"): 1}
     today = datetime.now(UTC).date()
     assert endpoint.requests[0] == {
         "path": "/klimatologie/daggegevens",
@@ -109,9 +114,15 @@ def test_a_server_error_is_retried_then_fails_with_the_reason_and_changes_nothin
     client, knmi, endpoint, harvest_worker, worker_storage
 ):
     endpoint.answers = [(500, b"down"), (502, b"down"), (503, b"down")]
+    before = samples(client.get("/metrics").content.decode())
     run_id = _sync(client, knmi)
     run = wait_for(lambda: _finished(run_id), what="the failing harvest")
     assert run.status == RunStatus.FAILED
+    after = samples(client.get("/metrics").content.decode())
+    assert moved(before, after, "nexus_harvest_runs_total") == {
+        labels(outcome="retried"): 2,
+        labels(outcome="failed"): 1,
+    }
     assert run.attempts == 3 and len(endpoint.requests) == 3
     assert run.report["errors"] == [
         f"Fetching {endpoint.url}/klimatologie/daggegevens failed: 503 Server Error: Service Unavailable for url: "

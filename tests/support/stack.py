@@ -43,8 +43,12 @@ def curl(*args) -> tuple[int, bytes]:
 
 def seeded_embedded_env(var_dir, *, token: str) -> dict:
     """The environment of a server process on its own embedded default (SQLite, filesystem broker,
-    local storage under `var_dir`), migrated and seeded with the demo supplier's `token`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_", "STORAGE_", "AWS_"))}
+    local storage and metrics under `var_dir`), migrated and seeded with the demo supplier's `token`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_URL", "CELERY_", "STORAGE_", "AWS_", "PROMETHEUS_"))
+    }
     env.update(NEXUS_VAR_DIR=str(var_dir), NEXUS_DEMO_TOKEN=token, PYTHONUNBUFFERED="1")
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -152,3 +156,15 @@ def start_gunicorn(*, env: dict, log) -> tuple[subprocess.Popen, str]:
         except (requests.ConnectionError, requests.Timeout):
             assert server.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
+
+
+def start_runstack(*, env: dict, log, port: int) -> subprocess.Popen:
+    """`manage.py runstack` (make run's stack: gunicorn, a worker and beat) on `port`, writing to `log`."""
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "runstack", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )

@@ -1,6 +1,7 @@
 """`manage.py runstack`: gunicorn, a Celery worker and beat together, supervised, stopped by one Ctrl-C."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -8,6 +9,8 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from nexus_server.embedded import metrics_dir
 
 # A process that dies is started again after this many seconds, doubling while it keeps dying
 # soon after its start, up to the maximum; one that ran this long starts the count again.
@@ -65,6 +68,12 @@ class Command(BaseCommand):
             "worker": [python, "-m", "celery", "-A", "nexus_server", "worker", "-l", "INFO", "--concurrency", "2"],
             "beat": [python, "-m", "celery", "-A", "nexus_server", "beat", "-l", "INFO", "-s", beat_schedule],
         }
+        # The stack's processes share one metrics directory (web's /metrics shows the worker's too):
+        # emptied first, so that its counters start at zero with the stack, as a restarted one's do.
+        metrics = metrics_dir()
+        shutil.rmtree(metrics, ignore_errors=True)
+        metrics.mkdir(parents=True)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
         supervised = [_Supervised(name, command, env, self.stderr) for name, command in commands.items()]
         for one in supervised:
             one.start()
