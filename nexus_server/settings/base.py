@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestIdMiddleware",  # outermost: every answer, error answers too, carries X-Request-ID
     # Outermost: a view's exception nothing else answered is JSON in its dialect's shape (503, 500).
     "core.failsafe.ErrorShapeMiddleware",
     # Then: refuse an over-size body before anything (CSRF, sessions) can read it.
