@@ -87,14 +87,17 @@ def test_an_uploads_request_and_its_ingest_are_joined_by_the_request_id_in_json_
             "too long": b"X-Request-ID: hostile" + b"h" * 122,  # 129 characters
             "a forged field": b'X-Request-ID: hostile", "level": "CRITICAL',
             "a newline (obs-fold)": b"X-Request-ID: hostile\r\n forged-line",
+            "10 kB": b"X-Request-ID: hostile" + b"h" * 10240,
         }
         answers = {}
         for what, header in hostile.items():
             head = _raw_get(int(env["PORT"]), "/healthz", header)
             answers[what] = (int(head.split()[1]), re.findall(rb"\r\nX-Request-ID: ([^\r\n]*)", head))
-        # gunicorn refuses the folded line itself (no Django, so no id); the others reach Django.
+        # gunicorn refuses the folded line and the 10 kB field itself (no Django, so no id, and
+        # nothing echoed); the others reach Django, which replaces them.
         assert {what: (status, len(ids)) for what, (status, ids) in answers.items()} == {
             "non-ascii": (200, 1), "too long": (200, 1), "a forged field": (200, 1), "a newline (obs-fold)": (400, 0),
+            "10 kB": (431, 0),
         }  # fmt: skip
         replaced = {what: ids[0].decode() for what, (_, ids) in answers.items() if ids}
         assert all(HEX_ID.fullmatch(one) for one in replaced.values()), answers
