@@ -78,13 +78,20 @@ class JsonFormatter(_LibraryJsonFormatter):
         return {name: _clean(value) for name, value in ordered.items()}
 
 
+class PlainFormatter(logging.Formatter):
+    """`time LEVEL logger [request id] message`; the tag is left out on a handler without the
+    context filter (core.logcontext.LogContextFilter) rather than failing the line."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(PLAIN_FORMAT, defaults={"request_tag": ""})
+
+
 def formatter_settings(log_format_name: str) -> dict:
     """The `formatters` entry of a dictConfig for LOG_FORMAT, named `default`."""
-    if log_format_name == "json":
-        return {"default": {"()": "core.logformat.JsonFormatter"}}
-    return {"default": {"format": PLAIN_FORMAT}}
+    name = "JsonFormatter" if log_format_name == "json" else "PlainFormatter"
+    return {"default": {"()": f"core.logformat.{name}"}}
 
 
 def formatter(log_format_name: str) -> logging.Formatter:
     """The formatter LOG_FORMAT names, for handlers made outside dictConfig (gunicorn's)."""
-    return JsonFormatter() if log_format_name == "json" else logging.Formatter(PLAIN_FORMAT)
+    return JsonFormatter() if log_format_name == "json" else PlainFormatter()

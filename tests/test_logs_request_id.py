@@ -15,6 +15,7 @@ from django.test import Client
 
 from core.dispatch import dispatch_on_commit
 from core.logcontext import request_context
+from core.logformat import formatter_settings
 from core.logging import known_credentials
 from core.outages import STORAGE, unavailable
 from nexus_server.settings.logs import LOGGING
@@ -119,8 +120,7 @@ def test_a_task_queued_after_the_commit_carries_the_id_of_the_request_that_queue
 def _handler_output(log_format: str, emit) -> str:
     """What the console handler of LOGGING, in that format, writes for what `emit` logs."""
     config = json.loads(json.dumps(LOGGING))
-    config["formatters"] = {"default": {"()": "core.logformat.JsonFormatter"}} if log_format == "json" else {
-        "default": {"format": "%(levelname)s %(name)s%(request_tag)s %(message)s"}}  # fmt: skip
+    config["formatters"] = formatter_settings(log_format)
     stream = io.StringIO()
     config["handlers"]["console"]["stream"] = stream
     config["root"] = {"handlers": [], "level": "INFO"}
@@ -163,7 +163,10 @@ def test_plain_lines_carry_the_request_id_when_known():
             logger.info("GET /api/v1/uploads/?token=%s", SECRET)
         logger.info("outside")
 
-    assert _handler_output("plain", emit).splitlines() == [
+    lines = _handler_output("plain", emit).splitlines()
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} "
+    assert all(re.match(stamp, line) for line in lines), lines
+    assert [re.sub(f"^{stamp}", "", line) for line in lines] == [
         "INFO tests.logs [rid-plain] GET /api/v1/uploads/?token=[redacted]",
         "INFO tests.logs outside",
     ]
