@@ -1,9 +1,13 @@
-"""gunicorn settings for the production web server; no log line carries a credential."""
+"""gunicorn settings for the production web server; no log line carries a credential, and under
+LOG_FORMAT=json every line is a JSON object."""
 
+import logging
 import os
 
 from gunicorn.glogging import Logger
 
+from core.logcontext import LogContextFilter, valid_request_id
+from core.logformat import formatter, log_format
 from core.logging import (
     REDACTED,
     credentials_in,
@@ -31,16 +35,42 @@ control_socket = os.path.join(os.environ.get("NEXUS_VAR_DIR", "var"), "gunicorn.
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# Read here too (the master loads no Django settings): a bad value stops gunicorn before it serves.
+LOG_FORMAT = log_format(os.environ.get("LOG_FORMAT"))
 
 # Atoms that hold a URL or a query: rendered from their parts, not patched as text.
 _TARGET_ATOMS = {"U", "f", "{referer}i", "{location}o", "{raw_uri}e", "{path_info}e", "{http_referer}e"}
 _QUERY_ATOMS = {"q", "{query_string}e"}
 
 
+class _AccessRequestId(logging.Filter):
+    """An access line's request id: the X-Request-ID the answer carries (the line is written after
+    Django's context of the request has ended)."""
+
+    def filter(self, record):
+        try:
+            record.request_id = valid_request_id(record.args["{x-request-id}o"])
+        except (TypeError, KeyError):  # args dropped by the redaction, or no mapping
+            record.request_id = None
+        return True
+
+
 class RedactingLogger(Logger):
     """gunicorn's logger: every atom of an access line without credentials (queries by decoded
     name, credential headers and cookies whole, Basic-auth user names, the request's own
-    credentials in any encoding), and the URLs in its error lines redacted."""
+    credentials in any encoding), and the URLs in its error lines redacted. Under LOG_FORMAT=json
+    its error and access lines are JSON objects like Django's (the access line as the message)."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        if LOG_FORMAT != "json":
+            return
+        for log, extra_filter in ((self.error_log, None), (self.access_log, _AccessRequestId())):
+            for handler in log.handlers:
+                handler.setFormatter(formatter(LOG_FORMAT))
+                if extra_filter is not None:
+                    handler.addFilter(extra_filter)
+                handler.addFilter(LogContextFilter())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

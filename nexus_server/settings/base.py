@@ -58,7 +58,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Counts every answer, the error shapes' and the size limit's too (they come from within).
+    "core.middleware.RequestIdMiddleware",  # outermost: every answer, error answers too, carries X-Request-ID
+    # Then: count every answer, the error shapes' and the size limit's too (they come from within).
     "core.request_metrics.RequestMetricsMiddleware",
     # Then: a view's exception nothing else answered is JSON in its dialect's shape (503, 500).
     "core.failsafe.ErrorShapeMiddleware",
