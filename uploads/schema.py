@@ -4,10 +4,11 @@ from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 
+from accounts.schema import BY_DIALECT
 from core.dialects import NEXUS
 from core.openapi import error_responses
 
-from .serializers import SyncTaskUploadForm, UploadDetailSerializer, UploadForm, UploadSerializer
+from .serializers import SyncTaskUploadForm, TaskUploadSerializer, UploadDetailSerializer, UploadForm, UploadSerializer
 
 _MIB = 1024 * 1024
 
@@ -112,4 +113,44 @@ SYNC_TASK_UPLOAD = extend_schema(
             e415=_NOT_MULTIPART,
         ),
     },
+)
+
+# The platform's "Upload (new)" answer, as its page shows it.
+_TASK_UPLOAD_EXAMPLE = {
+    "uploader": "Data supplier X",
+    "filename": "dataset.csv",
+    "upload_date": "2021-01-18T11:55:11Z",
+    "download_link": "https://nexus.example/blobs/download/<signed>/dataset.csv",
+}
+
+SYNC_TASK_PLATFORM_UPLOAD = extend_schema(
+    operation_id="sync_tasks_platform_upload",
+    summary="Upload a file to a sync task's data source (the platform's recommended upload).",
+    description="Multipart form with `upload_file` only; the task's id is listed by "
+    "`GET /api/v1/sync_tasks/?uploadable=true`. The same upload as `POST /api/v1/uploads/` (same checks, same "
+    "ingest), answered with the platform's four fields. " + _limits(),
+    parameters=[_TASK_ID],
+    # Anonymous callers are refused (403): a token is the only way in.
+    auth=[{name: []} for name in BY_DIALECT[NEXUS]],
+    request={"multipart/form-data": SyncTaskUploadForm},
+    responses={
+        201: OpenApiResponse(TaskUploadSerializer, description="Recorded; its ingest is queued."),
+        **error_responses(
+            NEXUS,
+            400,
+            403,
+            404,
+            413,
+            415,
+            e400="The task has no data source (a calculation or scenario), its data source is not uploadable, "
+            "no file, or a file not of the data source's format.",
+            e403="No token, or the caller may not upload to the task's data source.",
+            e404="No such sync task (or its data source is a private one of another organization).",
+            e413=_TOO_LARGE,
+            e415=_NOT_MULTIPART,
+        ),
+    },
+    examples=[
+        OpenApiExample("The platform's answer", value=_TASK_UPLOAD_EXAMPLE, response_only=True, status_codes=["201"])
+    ],
 )
