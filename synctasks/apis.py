@@ -1,4 +1,4 @@
-"""HTTP endpoints of the sync tasks seed: the filtered, paginated list, one task, scenario rename/delete."""
+"""HTTP endpoints of the catalog: the sync task lists (seed and platform path), one task, scenarios, data sources."""
 
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -9,7 +9,12 @@ from core.errors import NotAuthenticated
 from core.pagination import PageSizePagination
 
 from .schema import SYNC_TASKS_DELETE, SYNC_TASKS_LIST, SYNC_TASKS_RENAME, SYNC_TASKS_RETRIEVE
+from .schema_platform import DATA_SOURCES_LIST, SYNC_TASKS_PLATFORM_LIST
 from .selectors import (
+    data_source_filters_allowed,
+    data_source_locale_check,
+    data_sources_list,
+    data_sources_locale,
     default_locale,
     locale_check,
     locale_for,
@@ -18,7 +23,14 @@ from .selectors import (
     sync_tasks_list,
     world_requested,
 )
-from .serializers import LocaleQuery, ScenarioRename, SyncTaskQuery, sync_task_body
+from .serializers import (
+    DataSourceQuery,
+    LocaleQuery,
+    ScenarioRename,
+    SyncTaskQuery,
+    data_source_body,
+    sync_task_body,
+)
 from .services import scenario_delete, scenario_rename
 
 
@@ -39,6 +51,29 @@ class SyncTaskListApi(APIView):
         page = paginator.paginate_queryset(tasks, request, view=self)
         bodies = [sync_task_body(t, locale=locale, enriched=world is not None, full=authenticated) for t in page]
         return paginator.get_paginated_response(bodies)
+
+
+class SyncTaskPlatformListApi(SyncTaskListApi):
+    """/api/v1/sync_tasks/: the same list, documented under the platform's path."""
+
+    @SYNC_TASKS_PLATFORM_LIST
+    def get(self, request):
+        return super().get(request)
+
+
+class DataSourceListApi(APIView):
+    permission_classes = [AllowAny]
+
+    @DATA_SOURCES_LIST
+    def get(self, request):
+        data_source_filters_allowed(user=request.user, named=request.query_params)
+        query = DataSourceQuery(data=request.query_params, context={"locale_check": data_source_locale_check})
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        world = world_requested(alias=filters.get("world"))
+        locale = data_sources_locale(user=request.user, requested=filters.get("locale"), world=world)
+        rows = data_sources_list(user=request.user, world=world, dc_ids=filters.get("dc_id"))
+        return Response([data_source_body(row, locale=locale) for row in rows])
 
 
 class SyncTaskDetailApi(APIView):

@@ -16,6 +16,10 @@ def locale_text(texts: dict, locale: str) -> str:
     return next(iter(texts.values()))
 
 
+# The locales the platform's data sources page offers for `?locale=` (de_DE ... zh_CN), in this
+# server's spelling: the data source list knows them whatever NEXUS_LOCALES says.
+PLATFORM_LOCALES = ("de-DE", "en-IE", "en-US", "es-ES", "fr-FR", "it-IT", "ja-JP", "nl-NL", "pt-BR", "ru-RU", "zh-CN")
+
 LOCALE_FORM = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 

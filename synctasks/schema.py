@@ -162,15 +162,16 @@ _LOCALE = OpenApiParameter(
     description="Locale for descriptions, e.g. `nl-NL` or `en-IE` (`en_ie` and a bare `nl` are read too). "
     "Defaults to the user's world locale. An unknown locale is a 400.",
 )
+DC_ID = OpenApiParameter(
+    "dc_id",
+    # Bounded as the view parses them (core.input_guard.parse_int: the database's bigint).
+    {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": INT_MAX}},
+    style="form",
+    explode=False,
+    description="Comma-separated list of data connection IDs, e.g. `dc_id=6,57`.",
+)
 _LIST_PARAMETERS = [
-    OpenApiParameter(
-        "dc_id",
-        # Bounded as the view parses them (core.input_guard.parse_int: the database's bigint).
-        {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": INT_MAX}},
-        style="form",
-        explode=False,
-        description="Comma-separated list of data connection IDs, e.g. `dc_id=6,57`.",
-    ),
+    DC_ID,
     OpenApiParameter(
         "feature_type",
         OpenApiTypes.STR,
@@ -253,7 +254,8 @@ _SEED_PAGE = {
     ],
 }
 
-SYNC_TASKS_LIST = extend_schema(
+# As a dict too: /api/v1/sync_tasks/ (schema_platform.py) documents the same list under its own id.
+SYNC_TASKS_LIST_SCHEMA = dict(
     operation_id="sync_tasks_list",
     summary="The sync tasks, filtered, with their data connections, one page.",
     description="Without a token: public data source tasks, without the token-only fields. With one: also the "
@@ -274,6 +276,7 @@ SYNC_TASKS_LIST = extend_schema(
     },
     examples=[OpenApiExample("The seed's example", value=_SEED_PAGE, response_only=True, status_codes=["200"])],
 )
+SYNC_TASKS_LIST = extend_schema(**SYNC_TASKS_LIST_SCHEMA)
 
 SYNC_TASKS_RETRIEVE = extend_schema(
     operation_id="sync_tasks_retrieve",

@@ -6,9 +6,9 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from accounts.models import Membership, Role, User
-from core.errors import InvalidInput, NotAuthenticated, NotFound
+from core.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 
-from .locales import LOCALE_FORM, locale_match
+from .locales import LOCALE_FORM, PLATFORM_LOCALES, locale_match
 from .models import DataConnection, DataSource, Subscription, SyncTask, TaskType, UploadGrant, UserPreference, World
 
 
@@ -46,21 +46,26 @@ def data_source_kind(*, data_source_id: int) -> str:
     return "+".join(sorted(set(kinds))) or "none"
 
 
-def known_locales() -> dict[str, str]:
-    """The locales a request may name, by their lower-case form: the configured ones, the default
-    and the worlds' (only those of locale form: a locale becomes a JSON key in a query)."""
-    names = [*settings.NEXUS_LOCALES, settings.NEXUS_DEFAULT_LOCALE]
+def known_locales(*, extra=()) -> dict[str, str]:
+    """The locales a request may name, by their lower-case form: the configured ones, the default,
+    `extra` and the worlds' (only those of locale form: a locale becomes a JSON key in a query)."""
+    names = [*settings.NEXUS_LOCALES, settings.NEXUS_DEFAULT_LOCALE, *extra]
     names += World.objects.values_list("locale", flat=True).distinct()
     return {name.lower(): name for name in names if LOCALE_FORM.fullmatch(name)}
 
 
-def locale_check(raw: str) -> str:
+def locale_check(raw: str, *, extra=()) -> str:
     """A requested locale in its known spelling (see locales.locale_match), or InvalidInput."""
-    known = known_locales()
+    known = known_locales(extra=extra)
     found = locale_match(raw, known=known, default=settings.NEXUS_DEFAULT_LOCALE)
     if found is None:
         raise InvalidInput(f"Unknown locale '{raw}'; known: {', '.join(sorted(known.values()))}.", field="locale")
     return found
+
+
+def data_source_locale_check(raw: str) -> str:
+    """locale_check for the data source list, which also knows the platform's locales (PLATFORM_LOCALES)."""
+    return locale_check(raw, extra=PLATFORM_LOCALES)
 
 
 def default_locale(*, user) -> str:
@@ -172,3 +177,53 @@ def sync_task_get(*, user, task_id: int) -> SyncTask:
     if task is None:
         raise NotFound(f"Sync task {task_id} does not exist.")
     return task
+
+
+# Filters of the data source list; the platform refuses them without a token (403).
+DATA_SOURCE_FILTERS = ("world", "dc_id")
+
+
+def data_source_filters_allowed(*, user, named) -> None:
+    """Forbidden when a caller without a token names (even empty) a filter of the data source list."""
+    for name in DATA_SOURCE_FILTERS:
+        if name in named and not user.is_authenticated:
+            raise Forbidden(f"The '{name}' filter requires a token.")
+
+
+def data_sources_visible(*, user) -> QuerySet[DataSource]:
+    """Public data sources; with a token also the private ones of the caller's organizations and those
+    granted to the caller for upload (superusers: all), as data_source_visible_to decides for one."""
+    if not user.is_authenticated:
+        return DataSource.objects.filter(private=False)
+    if user.is_superuser:
+        return DataSource.objects.all()
+    orgs = Membership.objects.filter(user=user).values("organization_id")
+    granted = data_sources_uploadable_by(user=user).values("pk")
+    return DataSource.objects.filter(Q(private=False) | Q(organization_id__in=orgs) | Q(pk__in=granted))
+
+
+def data_sources_locale(*, user, requested: str | None, world: World | None) -> str:
+    """`?locale=`, else the locale of the world filtered on, else the caller's default (default_locale)."""
+    return requested or (world.locale if world is not None else default_locale(user=user))
+
+
+# The columns of a data source's body (serializers.data_source_body), as .values() names them.
+DATA_SOURCE_ROW_FIELDS = (
+    "name", "organization__name", "description", "private", "uploadable", "endpoint",
+    "sync_task__harvest_last_success",
+)  # fmt: skip
+
+
+def data_sources_list(*, user, world: World | None, dc_ids: list[int] | None):
+    """The visible data sources, by name, that have a connection subscribed in `world` and among
+    `dc_ids` (one and the same connection, as sync_tasks_list filters): rows of DATA_SOURCE_ROW_FIELDS,
+    one query, streamed from the cursor."""
+    sources = data_sources_visible(user=user)
+    if world is not None or dc_ids:
+        matching = DataConnection.objects.all()
+        if world is not None:
+            matching = matching.filter(pk__in=Subscription.objects.filter(world=world).values("data_connection_id"))
+        if dc_ids:
+            matching = matching.filter(pk__in=dc_ids)
+        sources = sources.filter(pk__in=matching.values("sync_task__data_source_id"))
+    return sources.order_by("name", "id").values(*DATA_SOURCE_ROW_FIELDS).iterator()

@@ -53,6 +53,14 @@ class LocaleQuery(serializers.Serializer):
     locale = LocaleField(required=False)
 
 
+class DataSourceQuery(serializers.Serializer):
+    """The data source list's parameters (the platform's data sources page)."""
+
+    dc_id = CommaIntegers(required=False)
+    locale = LocaleField(required=False)
+    world = serializers.CharField(required=False)
+
+
 class ScenarioRename(serializers.Serializer):
     name = serializers.CharField(max_length=300)
 
@@ -129,3 +137,16 @@ def sync_task_body(task: SyncTask, *, locale: str, enriched: bool, full: bool) -
         for field in TOKEN_ONLY_FIELDS:
             del body[field]
     return body
+
+
+def data_source_body(row: dict, *, locale: str) -> dict:
+    """The platform's fields of one data source, from a row of selectors.DATA_SOURCE_ROW_FIELDS."""
+    return {
+        "name": row["name"],
+        "owner": row["organization__name"],
+        "description": locale_text(row["description"], locale),
+        "private": row["private"],
+        "uploadable": row["uploadable"],
+        "endpoint": row["endpoint"],
+        "harvest_last_success": utc_z(row["sync_task__harvest_last_success"]),
+    }

@@ -67,6 +67,14 @@ ROUTES = {
             ],
         ),
         "synctask-detail": ("api/v1/sync_tasks_new/{pk}/", {"pk": "7"}, ["GET", "PATCH", "DELETE"], ["locale"]),
+        "synctask-platform-upload": ("api/v1/sync_tasks/{pk}/upload/", {"pk": "1"}, ["POST"], ["token"]),
+        "synctask-platform-list": (
+            "api/v1/sync_tasks/",
+            {},
+            ["GET"],
+            ["dc_id", "feature_type", "locale", "private", "search", "task_type", "uploadable", "world", "page"],
+        ),
+        "datasource-list": ("api/v1/data_sources/", {}, ["GET"], ["dc_id", "locale", "world"]),
         "dc-events": (
             "api/v1/dataconnections/{dc_id}/events/",
             {"dc_id": "6"},

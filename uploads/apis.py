@@ -1,14 +1,15 @@
-"""HTTP endpoints of the uploads seed: list, create, detail, and the sync task's upload action."""
+"""HTTP endpoints of the uploads seed (list, create, detail, a sync task's upload) and the platform's upload."""
 
 from rest_framework import status
 from rest_framework.parsers import FormParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import Forbidden
 from core.parsers import StreamingMultiPartParser
 
-from .schema import SYNC_TASK_UPLOAD, UPLOADS_CREATE, UPLOADS_LIST, UPLOADS_RETRIEVE
+from .schema import SYNC_TASK_PLATFORM_UPLOAD, SYNC_TASK_UPLOAD, UPLOADS_CREATE, UPLOADS_LIST, UPLOADS_RETRIEVE
 from .selectors import upload_detail_row, upload_get, upload_row, uploads_latest_per_data_source
 from .serializers import (
     SyncTaskUploadForm,
@@ -16,6 +17,7 @@ from .serializers import (
     UploadForm,
     UploadSerializer,
     absolute_base,
+    task_upload_body,
     upload_body,
 )
 from .services import upload_create, upload_create_for_task
@@ -73,3 +75,28 @@ class SyncTaskUploadApi(APIView):
         )
         body = UploadSerializer(upload_row(upload), context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class SyncTaskPlatformUploadApi(APIView):
+    """/api/v1/sync_tasks/{id}/upload/: the platform's answers (403 without a token, 400 for a task that
+    takes no upload)."""
+
+    permission_classes = [AllowAny]
+    parser_classes = [StreamingMultiPartParser, FormParser]
+
+    @SYNC_TASK_PLATFORM_UPLOAD
+    def post(self, request, pk: int):
+        if not request.user.is_authenticated:
+            # The platform answers 403 here, where the seed's endpoints answer 401; the body is not read.
+            raise Forbidden("Authentication credentials were not provided.")
+        form = SyncTaskUploadForm(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = upload_create_for_task(
+            user=request.user,
+            task_id=pk,
+            uploadable_first=True,
+            **_staged_args(form.validated_data["upload_file"]),
+        )
+        return Response(
+            task_upload_body(upload_row(upload), base=absolute_base(request)), status=status.HTTP_201_CREATED
+        )

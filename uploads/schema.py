@@ -4,10 +4,11 @@ from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 
+from accounts.schema import BY_DIALECT
 from core.dialects import NEXUS
 from core.openapi import error_responses
 
-from .serializers import SyncTaskUploadForm, UploadDetailSerializer, UploadForm, UploadSerializer
+from .serializers import SyncTaskUploadForm, TaskUploadSerializer, UploadDetailSerializer, UploadForm, UploadSerializer
 
 _MIB = 1024 * 1024
 
@@ -41,6 +42,16 @@ _TOO_LARGE = (
     "the JSON limit; nothing is recorded."
 )
 _NOT_MULTIPART = "The body is neither multipart/form-data nor a urlencoded form (which carries no file)."
+
+
+def _upload_responses(body, *, e400: str, e403: str, e404: str) -> dict:
+    """An upload's 201 with `body`, and its refusals in the Nexus shape (413 and 415 alike for every upload)."""
+    refusals = error_responses(
+        NEXUS, 400, 403, 404, 413, 415, e400=e400, e403=e403, e404=e404, e413=_TOO_LARGE, e415=_NOT_MULTIPART
+    )
+    return {201: OpenApiResponse(body, description="Recorded; its ingest is queued."), **refusals}
+
+
 _ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The upload's id.")
 _TASK_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The sync task's id.")
 
@@ -56,23 +67,13 @@ UPLOADS_CREATE = extend_schema(
     summary="Upload a new version of a data source.",
     description="Multipart form: `datasource` (the data source's id) and `upload_file` (the file). " + _limits(),
     request={"multipart/form-data": UploadForm},
-    responses={
-        201: OpenApiResponse(UploadSerializer, description="Recorded; its ingest is queued."),
-        **error_responses(
-            NEXUS,
-            400,
-            403,
-            404,
-            413,
-            415,
-            e400="A field is missing or not valid (`{field: [messages]}`), the file is not of the data source's "
-            "format or not a readable zip, or the data source does not accept uploads (`detail`).",
-            e403="The caller may see the data source but not upload to it.",
-            e404="No such data source (or a private one of another organization).",
-            e413=_TOO_LARGE,
-            e415=_NOT_MULTIPART,
-        ),
-    },
+    responses=_upload_responses(
+        UploadSerializer,
+        e400="A field is missing or not valid (`{field: [messages]}`), the file is not of the data source's "
+        "format or not a readable zip, or the data source does not accept uploads (`detail`).",
+        e403="The caller may see the data source but not upload to it.",
+        e404="No such data source (or a private one of another organization).",
+    ),
     examples=[OpenApiExample("The seed's answer", value=_EXAMPLE, response_only=True, status_codes=["201"])],
 )
 
@@ -95,21 +96,41 @@ SYNC_TASK_UPLOAD = extend_schema(
     "is uploadable. " + _limits(),
     parameters=[_TASK_ID],
     request={"multipart/form-data": SyncTaskUploadForm},
-    responses={
-        201: OpenApiResponse(UploadSerializer, description="Recorded; its ingest is queued."),
-        **error_responses(
-            NEXUS,
-            400,
-            403,
-            404,
-            413,
-            415,
-            e400="No file, a file not of the data source's format, or a task that takes no upload (a calculation "
-            "or scenario, or a data source that is not uploadable).",
-            e403="The caller may see the task's data source but not upload to it.",
-            e404="No such sync task (or its data source is a private one of another organization).",
-            e413=_TOO_LARGE,
-            e415=_NOT_MULTIPART,
-        ),
-    },
+    responses=_upload_responses(
+        UploadSerializer,
+        e400="No file, a file not of the data source's format, or a task that takes no upload (a calculation "
+        "or scenario, or a data source that is not uploadable).",
+        e403="The caller may see the task's data source but not upload to it.",
+        e404="No such sync task (or its data source is a private one of another organization).",
+    ),
+)
+
+# The platform's "Upload (new)" answer, as its page shows it.
+_TASK_UPLOAD_EXAMPLE = {
+    "uploader": "Data supplier X",
+    "filename": "dataset.csv",
+    "upload_date": "2021-01-18T11:55:11Z",
+    "download_link": "https://nexus.example/blobs/download/<signed>/dataset.csv",
+}
+
+SYNC_TASK_PLATFORM_UPLOAD = extend_schema(
+    operation_id="sync_tasks_platform_upload",
+    summary="Upload a file to a sync task's data source (the platform's recommended upload).",
+    description="Multipart form with `upload_file` only; the task's id is listed by "
+    "`GET /api/v1/sync_tasks/?uploadable=true`. The same upload as `POST /api/v1/uploads/` (same checks, same "
+    "ingest), answered with the platform's four fields. " + _limits(),
+    parameters=[_TASK_ID],
+    # Anonymous callers are refused (403): a token is the only way in.
+    auth=[{name: []} for name in BY_DIALECT[NEXUS]],
+    request={"multipart/form-data": SyncTaskUploadForm},
+    responses=_upload_responses(
+        TaskUploadSerializer,
+        e400="The task has no data source (a calculation or scenario), its data source is not uploadable, "
+        "no file, or a file not of the data source's format.",
+        e403="No token, or the caller may not upload to the task's data source.",
+        e404="No such sync task (or its data source is a private one of another organization).",
+    ),
+    examples=[
+        OpenApiExample("The platform's answer", value=_TASK_UPLOAD_EXAMPLE, response_only=True, status_codes=["201"])
+    ],
 )

@@ -29,6 +29,15 @@ class SyncTaskUploadForm(serializers.Serializer):
     upload_file = serializers.FileField(allow_empty_file=True, use_url=False)
 
 
+class TaskUploadSerializer(serializers.Serializer):
+    """An upload as the platform's "Upload (new)" page answers it (task_upload_body writes it)."""
+
+    uploader = serializers.CharField(help_text="The uploader's display name (the uploads seed's `uploader_name`)")
+    filename = serializers.CharField(help_text="The sanitised filename")
+    upload_date = serializers.DateTimeField(help_text="UTC, to the second, ending in Z")
+    download_link = serializers.URLField(help_text="An absolute, temporary download link to the uploaded file")
+
+
 class UploadSerializer(serializers.ModelSerializer):
     """An upload: the file's sanitised name and temporary download link, its data source, its ingest status."""
 
@@ -93,17 +102,26 @@ def _local_iso(value) -> str:
         return value.isoformat()
 
 
+def uploader_display_name(row: dict) -> str:
+    """The uploader as the uploads seed names them (`uploader_name`): name, else full name, else username."""
+    full_name = f"{row['uploader__first_name']} {row['uploader__last_name']}".strip()
+    return row["uploader__name"] or full_name or row["uploader__username"]
+
+
+def _absolute(link: str, *, base: str) -> str:
+    """A local storage's signed path made absolute; an S3 pre-signed link already is."""
+    return base + link if link.startswith("/") else link
+
+
 def upload_body(row: dict, *, base: str = "") -> dict:
     """The seed's fields of one upload, from a row of uploads.selectors.ROW_FIELDS and its
     `download_url`: built directly, so a list of 1,000 uploads renders in milliseconds (the
     serializer's fields document the schema)."""
-    full_name = f"{row['uploader__first_name']} {row['uploader__last_name']}".strip()
-    link = row["download_url"]
     return {
         "id": row["id"],
         "filename": row["filename"],
-        "uploader_name": row["uploader__name"] or full_name or row["uploader__username"],
-        "upload_file": base + link if link.startswith("/") else link,
+        "uploader_name": uploader_display_name(row),
+        "upload_file": _absolute(row["download_url"], base=base),
         # ISO 8601 with the offset of the server's time zone, as the seed shows it.
         "upload_date": _local_iso(row["upload_date"]),
         "uploader": row["uploader_id"],
@@ -112,4 +130,14 @@ def upload_body(row: dict, *, base: str = "") -> dict:
         "datasource_owner": row["data_source__organization__name"],
         "sync_last_finished": utc_z(row["data_source__sync_last_finished"]),
         "sync_status": row["sync_status"],
+    }
+
+
+def task_upload_body(row: dict, *, base: str) -> dict:
+    """The platform's four fields of one upload, from a row of uploads.selectors.ROW_FIELDS and its link."""
+    return {
+        "uploader": uploader_display_name(row),
+        "filename": row["filename"],
+        "upload_date": utc_z(row["upload_date"]),
+        "download_link": _absolute(row["download_url"], base=base),
     }

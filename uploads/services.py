@@ -99,17 +99,32 @@ def upload_create(
 
 
 def upload_create_for_task(
-    *, user: User, task_id: int, client_filename: str, staged: StagedBlob, media_type: str
+    *,
+    user: User,
+    task_id: int,
+    client_filename: str,
+    staged: StagedBlob,
+    media_type: str,
+    uploadable_first: bool = False,
 ) -> Upload:
-    """The same upload through a sync task: only a data_source task that is uploadable takes one."""
+    """The same upload through a sync task: only a data_source task that is uploadable takes one.
+    With `uploadable_first` (the platform's /api/v1/sync_tasks/{id}/upload/), a visible data source
+    that takes no uploads is a 400 whoever asks, before the caller's right to upload is looked at."""
     task = SyncTask.objects.select_related("data_source__organization").filter(pk=task_id).first()
     if task is None:
         raise NotFound(f"Sync task {task_id} does not exist.")
     if task.task_type != TaskType.DATA_SOURCE:
         raise InvalidInput(f"Sync task {task_id} is a {task.task_type} task; only data_source tasks take uploads.")
+    source = task.data_source
+    if uploadable_first and not source.uploadable and data_source_visible_to(user=user, data_source=source):
+        raise _not_uploadable(source)
     return _upload_into(
         user=user, data_source=task.data_source, client_filename=client_filename, staged=staged, media_type=media_type
     )
+
+
+def _not_uploadable(data_source: DataSource) -> InvalidInput:
+    return InvalidInput(f"Data source {data_source.pk} ('{data_source.name}') does not accept uploads.")
 
 
 def _upload_into(*, user, data_source, client_filename, staged, media_type) -> Upload:
@@ -119,7 +134,7 @@ def _upload_into(*, user, data_source, client_filename, staged, media_type) -> U
             raise NotFound(f"Data source {data_source.pk} does not exist.")
         raise Forbidden(f"You may not upload to data source {data_source.pk} ('{data_source.name}').")
     if not data_source.uploadable:
-        raise InvalidInput(f"Data source {data_source.pk} ('{data_source.name}') does not accept uploads.")
+        raise _not_uploadable(data_source)
     filename = sanitize_filename(client_filename)
     upload_check_file(filename=filename, staged=staged, data_source=data_source)
     with transaction.atomic():
