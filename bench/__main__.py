@@ -1,5 +1,5 @@
 """`make bench`: every case against the full stack, each beside its baseline; BENCH_SCALE=small|full,
-BENCH_CASES=upload,reads,small_uploads,ingest,hostile to choose. One JSON object per case goes to
+BENCH_CASES=upload,reads,small_uploads,ingest,hostile,events to choose. One JSON object per case goes to
 bench/results/<time>.jsonl (and latest.jsonl); a table is printed."""
 
 import json
@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import hostile, ingest, reads, small_uploads, stack, upload
+from . import events, hostile, ingest, reads, small_uploads, stack, upload
 
 RESULTS = Path(__file__).parent / "results"
 CASES = {
@@ -20,6 +20,7 @@ CASES = {
     "small_uploads": small_uploads.run,
     "ingest": ingest.run,
     "hostile": hostile.run,
+    "events": events.run,
 }
 
 

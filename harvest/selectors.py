@@ -8,7 +8,7 @@ from core.formats import utc_z
 from synctasks.models import DataConnection
 from synctasks.selectors import sync_tasks_visible
 
-from .models import HarvestRun, Measurement, RunStatus
+from .models import HarvestRun, Measurement, RunStatus, Series
 
 
 def data_connection_readable(*, user, dc_id: int) -> DataConnection:
@@ -35,6 +35,11 @@ def events_csv_lines(
     yield "timestamp,value\n"
     for timestamp, value in rows.order_by("timestamp").values_list("timestamp", "value").iterator(chunk_size=5000):
         yield f"{utc_z(timestamp, seconds=False)},{value!r}\n"
+
+
+def series_of(*, dc: DataConnection):
+    """The connection's stored series, by feature and parameter."""
+    return Series.objects.filter(data_connection=dc).order_by("feature_key", "parameter", "pk")
 
 
 def harvest_runs_of(*, task):

@@ -21,6 +21,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * MIB)
 # A path segment or query parameter longer than this many characters is a 400 before any view runs.
 NEXUS_MAX_PARAM_CHARS = env.int("NEXUS_MAX_PARAM_CHARS", default=2048)
+# The events read (/api/v1/events/): most events in one answer (`count`), the farthest `startindex`
+# (an offset is skipped row by row), and most buckets a reduced view may cut its range into.
+NEXUS_EVENTS_MAX_COUNT = env.int("NEXUS_EVENTS_MAX_COUNT", default=1_000_000)
+NEXUS_EVENTS_MAX_STARTINDEX = env.int("NEXUS_EVENTS_MAX_STARTINDEX", default=10_000_000)
+NEXUS_EVENTS_MAX_BUCKETS = env.int("NEXUS_EVENTS_MAX_BUCKETS", default=1_000_000)
 # Nexus Delta: a JSON body (links, tags), and the listing's `size` (default, most) and `from` (most).
 NEXUS_DELTA_MAX_JSON_BODY_BYTES = env.int("NEXUS_DELTA_MAX_JSON_BODY_BYTES", default=64 * 1024)
 NEXUS_DELTA_LIST_SIZE_DEFAULT = env.int("NEXUS_DELTA_LIST_SIZE_DEFAULT", default=20)

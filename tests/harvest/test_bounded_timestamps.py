@@ -111,6 +111,12 @@ def test_stored_edge_timestamps_never_break_the_reads_and_the_next_upload_succee
     assert b"".join(events.streaming_content) == (
         b"timestamp,value\n0001-01-01T00:00:00Z,8.0\n2021-01-01T00:00:00Z,1.5\n9999-12-31T23:59:59.999999Z,7.0\n"
     )
+    read = client.get(f"/api/v1/events/?world=edge&timeseries_id={series_id}&sortby=timestamp a&token={token}")
+    assert b"".join(read.streaming_content) == (
+        b"timestamp,value\n0001-01-01 00:00:00+00,8.0\n2021-01-01 00:00:00+00,1.5\n9999-12-31 23:59:59.999999+00,7.0\n"
+    )
+    reduced = "&view=reduced&range=0001-01-01T00:00:00Z/9999-12-31T00:00:00Z&bucket_interval=P10000D"
+    assert client.get(f"/api/v1/events/?world=edge&timeseries_id={series_id}{reduced}&token={token}").status_code == 200
     with connection.cursor() as cursor:
         cursor.execute("UPDATE uploads_upload SET upload_date = '10000-01-01T00:00:00Z' WHERE id = %s", [upload.pk])
     uploads = client.get(f"/api/v1/uploads/?token={token}")

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from accounts import demo as accounts_demo
 from datasets import demo as datasets_demo
 from files import demo as files_demo
+from harvest import demo as harvest_demo
 from synctasks import demo as synctasks_demo
 
 # Each app that has demo objects contributes a `demo.seed()`; they run in dependency order.
@@ -15,6 +16,7 @@ SEEDERS = [
     ("synctasks", synctasks_demo.seed),
     ("datasets", datasets_demo.seed),
     ("files", files_demo.seed),
+    ("harvest", harvest_demo.seed),
 ]
 
 
