@@ -126,6 +126,9 @@ logger_class = RedactingLogger
 def child_exit(server, worker):
     # A worker that exits leaves its counters in the metrics directory (a scrape still sums them, so
     # they never go back); prometheus_client is told, for the values a live process alone may hold.
+    # The master never imports the app: the directory is named here, as prepare() names it for the workers.
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)
+    from nexus_server.embedded import metrics_dir
+
+    multiprocess.mark_process_dead(worker.pid, path=str(metrics_dir()))
