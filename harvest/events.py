@@ -15,12 +15,14 @@ from synctasks.selectors import sync_tasks_visible
 
 from .models import Measurement, Series
 
-SORTS = {
-    "timestamp d": ("-timestamp",),
-    "timestamp a": ("timestamp",),
-    "value d": ("-value", "-timestamp"),
-    "value a": ("value", "timestamp"),
+# Each order as SQL, its timestamp column named where the query is built; ties by time.
+_ORDER = {
+    "timestamp d": "{ts} DESC",
+    "timestamp a": "{ts} ASC",
+    "value d": "value DESC, {ts} DESC",
+    "value a": "value ASC, {ts} ASC",
 }
+SORTS = tuple(_ORDER)
 VIEWS = ("raw", "reduced")
 
 
@@ -175,14 +177,6 @@ _TIMESTAMP = Measurement._meta.get_field("timestamp")
 def _sqlite_time(value) -> datetime:
     # Naive UTC text, as Django stores it (through a UNION, which keeps no column type).
     return _TIMESTAMP.to_python(value).replace(tzinfo=UTC)
-
-
-_ORDER = {
-    "timestamp d": "{ts} DESC",
-    "timestamp a": "{ts} ASC",
-    "value d": "value DESC, {ts} DESC",
-    "value a": "value ASC, {ts} ASC",
-}
 
 
 def _bounds(query: EventsQuery, postgres: bool) -> tuple:
