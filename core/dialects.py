@@ -1,5 +1,7 @@
 """Which upload dialect a request speaks, and each dialect's one error shape."""
 
+import re
+
 from django.http import JsonResponse
 
 NEXUS = "nexus"
@@ -39,11 +41,17 @@ NOT_FOUND = {
 }
 
 
+# Dataverse's server info, also under the doubled slash (/api//info/version) that one client writes.
+_DATAVERSE_INFO = re.compile(r"/api/+(?:v1/+)?info(?:/|$)")
+
+
 def dialect_for_path(path: str) -> str:
     """The dialect a URL belongs to, by its root (see DESIGN.md's table)."""
     if path.startswith("/v1/"):
         return DELTA
     if path.startswith(("/api/datasets/", "/api/v1/datasets/", "/api/files/", "/api/v1/files/")):
+        return DATAVERSE
+    if _DATAVERSE_INFO.match(path):
         return DATAVERSE
     if path.startswith("/api/v1/dataset/") or (
         path.startswith("/api/v1/") and path.endswith(("/file.json", "/files.json"))

@@ -24,7 +24,11 @@ urlpatterns = [
 # Dataverse serves every /api/... path under /api/v1/... as well.
 dv = r"^api/(?:v1/)?"
 ds = dv + r"datasets/(?P<ident>[^/]+)/"
+# One client writes /api//info/version: the info paths take any run of slashes after /api.
+info = r"^api/+(?:v1/+)?info/"
 urlpatterns += [
+    re_path(info + r"version/?$", dataverse.InfoVersionApi.as_view(), name="dv-info-version"),
+    re_path(info + r"server/?$", dataverse.InfoServerApi.as_view(), name="dv-info-server"),
     re_path(dv + r"datasets/mpupload/?$", dataverse.MultipartApi.as_view(), name="dv-mpupload"),
     re_path(ds + r"?$", dataverse.DatasetApi.as_view(), name="dv-dataset"),
     re_path(ds + r"locks/?$", dataverse.LocksApi.as_view(), name="dv-locks"),
@@ -35,5 +39,5 @@ urlpatterns += [
     re_path(dv + r"files/(?P<ident>[^/]+)/replace/?$", dataverse.FileReplaceApi.as_view(), name="dv-replace"),
     re_path(dv + r"files/(?P<ident>[^/]+)/metadata/?$", dataverse.FileMetadataApi.as_view(), name="dv-metadata"),
     # Anything else under the Dataverse roots: a 404 in Dataverse's shape, not an HTML page.
-    re_path(dv + r"(?:datasets|files)(?:/.*)?$", dataverse.UnknownApi.as_view(), name="dv-unknown"),
+    re_path(dv + r"(?:datasets|files|info)(?:/.*)?$", dataverse.UnknownApi.as_view(), name="dv-unknown"),
 ]

@@ -122,6 +122,8 @@ ROUTES = {
         ),
     },
     "dataverse": {
+        "dv-info-version": ("api//info/version", {}, ["GET"], []),
+        "dv-info-server": ("api/v1/info/server", {}, ["GET"], []),
         "dv-mpupload": (
             "api/v1/datasets/mpupload",
             {},

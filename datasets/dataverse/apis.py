@@ -1,4 +1,4 @@
-"""HTTP endpoints of the Dataverse dialect: dataset and locks, direct-upload tickets, complete and
+"""HTTP endpoints of the Dataverse dialect: server info, dataset and locks, direct-upload tickets, complete and
 abort, add / addFiles / replace / replaceFiles (direct or native), file metadata."""
 
 import json
@@ -24,7 +24,16 @@ from .access import (
     dataset_locks_current,
     dataverse_require_write,
 )
-from .bodies import UNCHANGED, dataset_json, file_metadata_json, lock_json, ok, refusal_message, registration_report
+from .bodies import (
+    UNCHANGED,
+    dataset_json,
+    file_metadata_json,
+    lock_json,
+    ok,
+    refusal_message,
+    registration_report,
+    server_version_json,
+)
 from .jsondata import json_data_list, json_data_object
 from .metadata import file_metadata_update
 from .native import native_entries
@@ -46,6 +55,25 @@ class DataverseView(APIView):
 
     def dataset(self, ident: str) -> Dataset:
         return dataset_by_dataverse_id(ident=ident, persistent_id=self.request.query_params.get("persistentId"))
+
+
+class InfoView(DataverseView):
+    # Dataverse's info calls never look at the key: a client's stale one still gets its answer.
+    authentication_classes = []
+
+
+class InfoVersionApi(InfoView):
+    openapi_routes = schema.INFO_VERSION_ROUTES
+
+    def get(self, request):
+        return ok(server_version_json())
+
+
+class InfoServerApi(InfoView):
+    openapi_routes = schema.INFO_SERVER_ROUTES
+
+    def get(self, request):
+        return ok({"message": request.get_host().rsplit(":", 1)[0]})
 
 
 class DatasetApi(DataverseView):

@@ -1,6 +1,8 @@
 """Dataverse's JSON shapes (JsonPrinter; keys that would be null are left out): the OK envelope,
 files, versions, datasets, locks, and the report of a bulk registration."""
 
+from importlib.metadata import version as package_version
+
 from rest_framework.response import Response
 
 from core.formats import utc_z
@@ -8,6 +10,9 @@ from core.formats import utc_z
 from ..models import Dataset, DatasetFile, DatasetVersion, VersionState
 from ..selectors import is_number, version_files
 from .registration import Entry
+
+# The Dataverse release whose API this dialect follows (the guides of 6.x: direct upload, addFiles, replaceFiles).
+DATAVERSE_VERSION = "6.2"
 
 ADDED = "Added successfully to the dataset"
 REPLACED = "Replaced successfully in the dataset"
@@ -143,3 +148,8 @@ def registration_report(entries: list[Entry], registered: bool, verb: str) -> di
         "Files": files,
         "Result": {"Total number of files": len(entries), f"Number of files successfully {verb}": done},
     }
+
+
+def server_version_json() -> dict:
+    """`/api/info/version`: the Dataverse version spoken, and this server's own as the build."""
+    return {"version": DATAVERSE_VERSION, "build": f"nexus-upload-server {package_version('nexus-upload-server')}"}

@@ -83,6 +83,28 @@ DATASET_ROUTES = (
     *_routes("datasets/{ident}/", "GET", "dataset_get_slash", _DATASET_GET),
 )
 
+INFO_VERSION_ROUTES = _routes(
+    "info/version",
+    "GET",
+    "info_version",
+    {
+        "summary": "The server's version",
+        "description": "The Dataverse API version this server answers as (`version`) and this server's own "
+        "(`build`). Also served at `/api//info/version`, the path one client writes.",
+        "responses": {200: bodies.ServerVersionAnswer},
+    },
+)
+INFO_SERVER_ROUTES = _routes(
+    "info/server",
+    "GET",
+    "info_server",
+    {
+        "summary": "The server's host name",
+        "description": "`data.message` is the host name the request was sent to, as Dataverse names its server.",
+        "responses": {200: bodies.MessageAnswer},
+    },
+)
+
 LOCKS_ROUTES = _routes(
     "datasets/{ident}/locks",
     "GET",

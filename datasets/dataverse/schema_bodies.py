@@ -176,6 +176,11 @@ class DataverseMessageSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class DataverseServerVersionSerializer(serializers.Serializer):
+    version = serializers.CharField(help_text="The Dataverse API version this server speaks.")
+    build = serializers.CharField(help_text="This server's own name and version.")
+
+
 @extend_schema_field(
     {
         "anyOf": [
@@ -248,6 +253,7 @@ UploadUrlsAnswer = _envelope(
     "DataverseUploadUrlsAnswerSerializer", DataverseUploadUrlsSerializer, "A direct-upload ticket."
 )
 FilesAnswer = _envelope("DataverseFilesAnswerSerializer", DataverseFilesSerializer, "The files registered.")
+ServerVersionAnswer = _envelope("DataverseServerVersionAnswerSerializer", DataverseServerVersionSerializer, "The version.")
 MessageAnswer = _envelope("DataverseMessageAnswerSerializer", DataverseMessageSerializer, "Done, in words.")
 RegistrationAnswer = _envelope(
     "DataverseRegistrationAnswerSerializer", DataverseRegistrationSerializer, "Every file registered."

@@ -1,5 +1,6 @@
 """Runs a real Dataverse client (in .venv-clients) as a supplier would: `python dataverse_client.py
-'<json>'` with "client" dvuploader-direct, dvuploader-native or pydataverse; prints a JSON result."""
+'<json>'` with "client" dvuploader-direct, dvuploader-native, pydataverse or pydataverse-info; prints a
+JSON result."""
 
 import json
 import sys
@@ -21,6 +22,11 @@ def main(args: dict) -> dict:
     from pyDataverse.api import NativeApi
 
     api = NativeApi(args["url"], args["token"])
+    if args["client"] == "pydataverse-info":
+        calls = {"version": api.get_info_version, "server": api.get_info_server}
+        return {
+            name: {"status_code": r.status_code, "body": r.json()} for name, r in ((n, c()) for n, c in calls.items())
+        }
     answers = []
     for f in args["files"]:
         response = api.upload_datafile(args["pid"], f["path"], json.dumps(f.get("json", {})))
