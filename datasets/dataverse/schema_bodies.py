@@ -253,7 +253,9 @@ UploadUrlsAnswer = _envelope(
     "DataverseUploadUrlsAnswerSerializer", DataverseUploadUrlsSerializer, "A direct-upload ticket."
 )
 FilesAnswer = _envelope("DataverseFilesAnswerSerializer", DataverseFilesSerializer, "The files registered.")
-ServerVersionAnswer = _envelope("DataverseServerVersionAnswerSerializer", DataverseServerVersionSerializer, "The version.")
+ServerVersionAnswer = _envelope(
+    "DataverseServerVersionAnswerSerializer", DataverseServerVersionSerializer, "The version."
+)
 MessageAnswer = _envelope("DataverseMessageAnswerSerializer", DataverseMessageSerializer, "Done, in words.")
 RegistrationAnswer = _envelope(
     "DataverseRegistrationAnswerSerializer", DataverseRegistrationSerializer, "Every file registered."

@@ -14,6 +14,8 @@ from tests.support.openapi import openapi_document as document
 from tests.support.openapi_shapes import answer_problems, problems
 
 OPERATIONS = {
+    ("info/version", "get"): "info_version",
+    ("info/server", "get"): "info_server",
     ("datasets/{ident}", "get"): "dataset_get",
     ("datasets/{ident}/", "get"): "dataset_get_slash",
     ("datasets/{ident}/locks", "get"): "dataset_locks",
@@ -28,6 +30,8 @@ OPERATIONS = {
 }
 BASE = {"400", "401", "429", "500", "503"}
 STATUSES = {
+    "info_version": ({"200"}, "200", "DataverseServerVersionAnswer"),
+    "info_server": ({"200"}, "200", "DataverseMessageAnswer"),
     "dataset_get": ({"200", "404"}, "200", "DataverseDatasetAnswer"),
     "dataset_get_slash": ({"200", "404"}, "200", "DataverseDatasetAnswer"),
     "dataset_locks": ({"200", "404"}, "200", "DataverseLocksAnswer"),
@@ -41,6 +45,8 @@ STATUSES = {
     "file_metadata": ({"200", "403", "404", "413", "415"}, "200", "DataverseMessageAnswer"),
 }
 KEY = [{"dataverseKey": []}, {"keyQuery": []}]
+# The info calls read no key at all.
+KEYLESS = {"info_version", "info_server"}
 PUBLIC = {"dataset_get", "dataset_get_slash", "dataset_locks"}
 ERROR = {"$ref": "#/components/schemas/DataverseError"}
 
@@ -69,7 +75,7 @@ def test_every_operation_is_under_api_and_api_v1_with_distinct_ids(doc):
 
 def test_a_dataset_is_named_by_id_or_persistent_id(doc):
     for path, _method, _, op in each(doc):
-        params = {(p["name"], p["in"]): p for p in op["parameters"]}
+        params = {(p["name"], p["in"]): p for p in op.get("parameters", [])}
         if path.startswith(("/api/datasets/{ident}", "/api/v1/datasets/{ident}")):
             ident = params[("ident", "path")]
             assert ident["schema"] == {"type": "string", "pattern": "^([0-9]+|:persistentId)$"}
@@ -149,7 +155,7 @@ def test_every_status_with_its_body_and_the_key_where_needed(doc):
         for status, response in responses.items():
             if status[0] in "45":
                 assert response["content"] == {"application/json": {"schema": ERROR}}, (path, status)
-        assert op["security"] == ([*KEY, {}] if name in PUBLIC else KEY), path
+        assert op["security"] == ([{}] if name in KEYLESS else [*KEY, {}] if name in PUBLIC else KEY), path
     refusal = doc["paths"]["/api/datasets/{ident}/addFiles"]["post"]["responses"]["400"]
     assert "`data` reports each file" in refusal["description"]
 
