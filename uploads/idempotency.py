@@ -95,7 +95,9 @@ def idempotency_reserve(*, owner: str, key: str, fingerprint: str) -> Reservatio
         expires = now + timedelta(seconds=settings.NEXUS_IDEMPOTENCY_TTL_SECONDS)
         try:
             with transaction.atomic():
-                row = IdempotencyKey.objects.create(owner=owner, key=key, fingerprint=fingerprint, expires_at=expires)
+                row = IdempotencyKey.objects.create(
+                    owner=owner, key=key, fingerprint=fingerprint, created_at=now, expires_at=expires
+                )
             return Reservation(pk=row.pk, lease=row.lease)
         except IntegrityError:
             pass
