@@ -50,9 +50,8 @@ NEXUS_IDEMPOTENCY_LEASE_SECONDS = env.int("NEXUS_IDEMPOTENCY_LEASE_SECONDS", def
 NEXUS_UPLOAD_WAIT_MAX_SECONDS = env.int("NEXUS_UPLOAD_WAIT_MAX_SECONDS", default=60)
 # Waiting requests one web process holds at once; a wait beyond them answers at once (with Retry-After),
 # so that waits never take every thread of a gthread worker. Default: half of GUNICORN_THREADS.
-NEXUS_UPLOAD_WAIT_SLOTS = env.int(
-    "NEXUS_UPLOAD_WAIT_SLOTS", default=max(1, env.int("GUNICORN_THREADS", default=4) // 2)
-)
+_GUNICORN_THREADS = env.int("GUNICORN_THREADS", default=4)
+NEXUS_UPLOAD_WAIT_SLOTS = env.int("NEXUS_UPLOAD_WAIT_SLOTS", default=max(1, _GUNICORN_THREADS // 2))
 # Without Redis (the embedded run) a waiting request looks at the upload this often; with Redis it is
 # woken by the ingest's end and looks anyway this often, in case a wake-up was lost.
 NEXUS_UPLOAD_WAIT_POLL_SECONDS = env.float("NEXUS_UPLOAD_WAIT_POLL_SECONDS", default=0.5)
