@@ -241,3 +241,33 @@ def test_without_a_key_every_post_is_a_new_upload(live_server, catalog, local_st
     ids = {post_upload(live_server.url, catalog.token, datasource=catalog.measurements.pk).json()["id"] for _ in "ab"}
     assert len(ids) == 2
     assert IdempotencyKey.objects.count() == 0
+
+
+def test_two_requests_racing_with_one_key_record_one_upload(live_server, catalog, local_storage):
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def send():
+        barrier.wait()
+        answers.append(_post(live_server.url, catalog.token, catalog.measurements))
+
+    racers = [threading.Thread(target=send) for _ in range(2)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+    upload = Upload.objects.get()
+    first = [a for a in answers if a.status_code == 201 and "Idempotent-Replayed" not in a.headers]
+    assert len(first) == 1 and first[0].json()["id"] == upload.pk
+    (other,) = [a for a in answers if a is not first[0]]
+    # The second either came while the first was in flight (409) or after it (the first answer).
+    if other.status_code == 409:
+        assert set(other.json()) == {"detail"}
+    else:
+        assert (other.status_code, other.headers["Idempotent-Replayed"], other.json()) == (201, "true", first[0].json())
+    assert Blob.objects.count() == 1
+    assert len(media_files_of(local_storage)) == 1
+
+
+def media_files_of(root):
+    return [p for p in root.rglob("*") if p.is_file()]
