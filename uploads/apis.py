@@ -1,6 +1,5 @@
 """HTTP endpoints of the uploads seed (list, create, detail, a sync task's upload) and the platform's upload."""
 
-from django.utils.datastructures import MultiValueDict
 from rest_framework import status
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -13,7 +12,7 @@ from core.parsers import StreamingMultiPartParser
 from .idempotency import (
     HEADER,
     REPLAYED_HEADER,
-    idempotency_fingerprint,
+    idempotency_form_fingerprint,
     idempotency_key_parse,
     idempotency_owner,
     idempotency_run,
@@ -48,19 +47,11 @@ def _key(request) -> str | None:
 
 def _created(request, key, *, create, render) -> Response:
     """The 201 of an upload POST, once per Idempotency-Key: a retry gets the first answer, marked."""
-    data = request.data
-    items = data.lists() if isinstance(data, MultiValueDict) else ((k, [v]) for k, v in data.items())
-    fields, files = [], []
-    for name, values in items:
-        for value in values:
-            if hasattr(value, "staged"):
-                files.append((name, value.name or "", value.staged.sha256))
-            else:
-                fields.append((name, str(value)))
     status_code, body, replayed = idempotency_run(
         key=key,
         owner=idempotency_owner(user=request.user, token=request.auth),
-        fingerprint=idempotency_fingerprint(method=request.method, path=request.path, fields=fields, files=files),
+        # Only a keyed request needs its fingerprint.
+        fingerprint=key and idempotency_form_fingerprint(method=request.method, path=request.path, form=request.data),
         create=create,
         render=render,
         status=status.HTTP_201_CREATED,

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 
 from core.errors import Conflict, InvalidInput, Unprocessable
 
@@ -63,6 +64,19 @@ def idempotency_fingerprint(*, method: str, path: str, fields, files) -> str:
     for name, filename, sha256 in sorted(files):
         digest.update(b"U" + name.encode() + b"\0" + filename.encode() + b"\0" + sha256.encode() + b"\0")
     return digest.hexdigest()
+
+
+def idempotency_form_fingerprint(*, method: str, path: str, form) -> str:
+    """idempotency_fingerprint of a parsed form (a QueryDict of fields and staged files)."""
+    items = form.lists() if isinstance(form, MultiValueDict) else ((k, [v]) for k, v in form.items())
+    fields, files = [], []
+    for name, values in items:
+        for value in values:
+            if hasattr(value, "staged"):  # a file, already in storage: its hash stands for its bytes
+                files.append((name, value.name or "", value.staged.sha256))
+            else:
+                fields.append((name, str(value)))
+    return idempotency_fingerprint(method=method, path=path, fields=fields, files=files)
 
 
 def idempotency_owner(*, user, token) -> str:

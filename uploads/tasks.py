@@ -46,8 +46,9 @@ def ingest_upload(self, upload_id: int) -> int:
 def requeue_stalled() -> int:
     # Calculations too: one due for that long lost its message (or the broker refused it). The
     # periodic maintenance also frees the Idempotency-Keys past their 24 h (not counted here).
+    queued = upload_requeue_stalled() + calculation_requeue_stalled()
     idempotency_keys_sweep()
-    return upload_requeue_stalled() + calculation_requeue_stalled()
+    return queued
 
 
 @shared_task(name=UPLOADS_REQUEUE_UNDISPATCHED)

@@ -59,12 +59,13 @@ def upload_wait(*, user: User, upload_id: int, seconds: int) -> tuple[Upload, bo
         deadline = time.monotonic() + seconds
         # Subscribed before the look, so that an end between the look and the wait still wakes it.
         with Waiter(_wakeup_name(upload_id)) as waiter:
-            woken = waiter.woken_by_redis
-            step = settings.NEXUS_UPLOAD_WAIT_RECHECK_SECONDS if woken else settings.NEXUS_UPLOAD_WAIT_POLL_SECONDS
             while Upload.objects.filter(pk=upload_id, sync_status=SyncStatus.HARVESTING).exists():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
+                # Looked up each time: a subscription that failed mid-wait falls back to looking often.
+                woken = waiter.woken_by_redis
+                step = settings.NEXUS_UPLOAD_WAIT_RECHECK_SECONDS if woken else settings.NEXUS_UPLOAD_WAIT_POLL_SECONDS
                 waiter.wait(min(remaining, step))
     finally:
         slots.release()
