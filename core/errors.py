@@ -49,6 +49,11 @@ class Conflict(NexusError):
     code = "conflict"
 
 
+class Unprocessable(NexusError):
+    status = 422
+    code = "unprocessable"
+
+
 class PayloadTooLarge(NexusError):
     status = 413
     code = "payload_too_large"

@@ -120,6 +120,7 @@ STATUS_TEXT = {
     409: "The request conflicts with the resource's state.",
     413: "The body is larger than the limit.",
     415: "The body's media type is not accepted.",
+    422: "The request is well-formed but cannot be processed as sent.",
     429: "Too many requests for this token (or, without one, this address); `Retry-After` says when to retry.",
     500: "An unexpected error: the server's log has the details.",
     503: "A dependency (database, broker or storage) is unavailable; `Retry-After` says when to retry.",

@@ -1,4 +1,7 @@
-"""The Upload record: who sent which bytes to which data source, and how its ingest went."""
+"""The Upload record: who sent which bytes to which data source, and how its ingest went; the
+Idempotency-Key records that make a retried upload POST answer what the first one did."""
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -39,3 +42,29 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} → {self.data_source} ({self.sync_status})"
+
+
+class IdempotencyKey(models.Model):
+    """One `Idempotency-Key` of one caller (its token): the request it was first used for (a hash of
+    method, path, form fields and the file's SHA-256), and, once that request was answered, its answer."""
+
+    # "token:<id>" (or "user:<id>" for a session): the same key sent with another token is another key.
+    owner = models.CharField(max_length=40)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    # The request holding the reservation: only it may record the answer (a retry that took over an
+    # abandoned reservation changes it, and the old holder's upload is then rolled back).
+    lease = models.UUIDField(default=uuid.uuid4)
+    upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # Null while the first request is in flight; then the status and JSON body it answered.
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_key_per_owner")]
+        indexes = [models.Index(fields=["expires_at"], name="idempotency_key_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.key!r} ({self.status or 'in flight'})"

@@ -44,12 +44,60 @@ _TOO_LARGE = (
 _NOT_MULTIPART = "The body is neither multipart/form-data nor a urlencoded form (which carries no file)."
 
 
+_E400_KEY = " An `Idempotency-Key` header that is not a quoted string of printable ASCII (or a bare token) or is "
+_E409 = "A request with the same `Idempotency-Key` (and token) is still being processed: retry once it has answered."
+_E422 = (
+    "The `Idempotency-Key` was already used (with this token, within its 24 h) for another request: another file, "
+    "other form fields or another endpoint. Nothing is recorded."
+)
+
+
 def _upload_responses(body, *, e400: str, e403: str, e404: str) -> dict:
-    """An upload's 201 with `body`, and its refusals in the Nexus shape (413 and 415 alike for every upload)."""
+    """An upload's 201 with `body`, and its refusals in the Nexus shape (413 and 415 alike for every upload;
+    409 and 422 of the Idempotency-Key)."""
+    e400 += _E400_KEY + f"longer than {settings.NEXUS_IDEMPOTENCY_KEY_MAX_CHARS} characters."
     refusals = error_responses(
-        NEXUS, 400, 403, 404, 413, 415, e400=e400, e403=e403, e404=e404, e413=_TOO_LARGE, e415=_NOT_MULTIPART
+        NEXUS,
+        400,
+        403,
+        404,
+        409,
+        413,
+        415,
+        422,
+        e400=e400,
+        e403=e403,
+        e404=e404,
+        e409=_E409,
+        e413=_TOO_LARGE,
+        e415=_NOT_MULTIPART,
+        e422=_E422,
     )
-    return {201: OpenApiResponse(body, description="Recorded; its ingest is queued."), **refusals}
+    description = (
+        "Recorded; its ingest is queued. With an `Idempotency-Key` already answered: that first answer again "
+        "(`Idempotent-Replayed: true`), and nothing recorded."
+    )
+    return {201: OpenApiResponse(body, description=description), **refusals}
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="draft-ietf-httpapi-idempotency-key-header: a key (a UUID, say) in double quotes, "
+    '`"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare one is taken too). A repeat of the same request with the '
+    "same key and token within 24 h answers the first answer, without a second upload or ingest; a failed "
+    "request (any 4xx or 5xx) stores nothing, so its retry runs again.",
+)
+REPLAYED = OpenApiParameter(
+    "Idempotent-Replayed",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[201],
+    enum=["true"],
+    description="Present (`true`) when the answer is the stored first answer of the request's `Idempotency-Key`.",
+)
+_KEYED = [IDEMPOTENCY_KEY, REPLAYED]
 
 
 _ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The upload's id.")
@@ -66,6 +114,7 @@ UPLOADS_CREATE = extend_schema(
     operation_id="uploads_create",
     summary="Upload a new version of a data source.",
     description="Multipart form: `datasource` (the data source's id) and `upload_file` (the file). " + _limits(),
+    parameters=_KEYED,
     request={"multipart/form-data": UploadForm},
     responses=_upload_responses(
         UploadSerializer,
@@ -81,11 +130,36 @@ UPLOADS_RETRIEVE = extend_schema(
     operation_id="uploads_retrieve",
     summary="One upload, with its ingest report.",
     description="The caller's own uploads and those to data sources it may upload to. `sync_status` says whether "
-    "the ingest is still running (`harvesting`), and `report` what it did once it ended.",
-    parameters=[_ID],
+    "the ingest is still running (`harvesting`), and `report` what it did once it ended. With `?wait=N` the answer "
+    "is held until the ingest ends (`successful` or `failed`) or N seconds pass, whichever is first.",
+    parameters=[
+        _ID,
+        OpenApiParameter(
+            "wait",
+            OpenApiTypes.INT,
+            OpenApiParameter.QUERY,
+            description="Seconds to wait for the ingest to end, 0 (no wait, the default) to "
+            f"{settings.NEXUS_UPLOAD_WAIT_MAX_SECONDS}. The answer comes within a second of the ingest's end; while "
+            "still `harvesting` after it (or when the server's wait slots are all taken) it carries `Retry-After`.",
+        ),
+        OpenApiParameter(
+            "Retry-After",
+            OpenApiTypes.INT,
+            OpenApiParameter.HEADER,
+            response=[200],
+            description="With `wait`, when the ingest has not ended yet: seconds until asking again is worth it.",
+        ),
+    ],
     responses={
         200: UploadDetailSerializer,
-        **error_responses(NEXUS, 404, e404="No such upload (or not one the caller may see)."),
+        **error_responses(
+            NEXUS,
+            400,
+            404,
+            e400="`wait` is not a whole number of seconds from 0 to "
+            f'{settings.NEXUS_UPLOAD_WAIT_MAX_SECONDS} (`{{"wait": [message]}}`).',
+            e404="No such upload (or not one the caller may see).",
+        ),
     },
 )
 
@@ -94,7 +168,7 @@ SYNC_TASK_UPLOAD = extend_schema(
     summary="Upload a file to a sync task's data source.",
     description="Multipart form with `upload_file` only: the task must be a `data_source` task whose data source "
     "is uploadable. " + _limits(),
-    parameters=[_TASK_ID],
+    parameters=[_TASK_ID, *_KEYED],
     request={"multipart/form-data": SyncTaskUploadForm},
     responses=_upload_responses(
         UploadSerializer,
@@ -119,7 +193,7 @@ SYNC_TASK_PLATFORM_UPLOAD = extend_schema(
     description="Multipart form with `upload_file` only; the task's id is listed by "
     "`GET /api/v1/sync_tasks/?uploadable=true`. The same upload as `POST /api/v1/uploads/` (same checks, same "
     "ingest), answered with the platform's four fields. " + _limits(),
-    parameters=[_TASK_ID],
+    parameters=[_TASK_ID, *_KEYED],
     # Anonymous callers are refused (403): a token is the only way in.
     auth=[{name: []} for name in BY_DIALECT[NEXUS]],
     request={"multipart/form-data": SyncTaskUploadForm},

@@ -2,6 +2,7 @@
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import PurePosixPath
 
@@ -28,6 +29,7 @@ from synctasks.services import data_source_mark_finished
 from .filenames import JSON_FORMATS, extension_of, same_format, sanitize_filename
 from .models import SyncStatus, Upload
 from .task_names import UPLOADS_INGEST
+from .waits import upload_ended_announce
 
 logger = logging.getLogger(__name__)
 
@@ -86,15 +88,27 @@ def upload_check_file(*, filename: str, staged: StagedBlob, data_source: DataSou
 
 
 def upload_create(
-    *, user: User, data_source_id: int, client_filename: str, staged: StagedBlob, media_type: str
+    *,
+    user: User,
+    data_source_id: int,
+    client_filename: str,
+    staged: StagedBlob,
+    media_type: str,
+    recorded: Callable[[Upload], None] | None = None,
 ) -> Upload:
     """Records an upload whose bytes are staged: 404 unknown source, 403 no right, 400 not uploadable
-    or wrong format. The Upload row and its Blob commit together; the ingest is queued on commit."""
+    or wrong format. The Upload row and its Blob commit together; the ingest is queued on commit.
+    `recorded(upload)` runs inside that transaction (an Idempotency-Key's answer commits with it)."""
     data_source = DataSource.objects.select_related("organization").filter(pk=data_source_id).first()
     if data_source is None:
         raise NotFound(f"Data source {data_source_id} does not exist.")
     return _upload_into(
-        user=user, data_source=data_source, client_filename=client_filename, staged=staged, media_type=media_type
+        user=user,
+        data_source=data_source,
+        client_filename=client_filename,
+        staged=staged,
+        media_type=media_type,
+        recorded=recorded,
     )
 
 
@@ -106,6 +120,7 @@ def upload_create_for_task(
     staged: StagedBlob,
     media_type: str,
     uploadable_first: bool = False,
+    recorded: Callable[[Upload], None] | None = None,
 ) -> Upload:
     """The same upload through a sync task: only a data_source task that is uploadable takes one.
     With `uploadable_first` (the platform's /api/v1/sync_tasks/{id}/upload/), a visible data source
@@ -119,7 +134,12 @@ def upload_create_for_task(
     if uploadable_first and not source.uploadable and data_source_visible_to(user=user, data_source=source):
         raise _not_uploadable(source)
     return _upload_into(
-        user=user, data_source=task.data_source, client_filename=client_filename, staged=staged, media_type=media_type
+        user=user,
+        data_source=task.data_source,
+        client_filename=client_filename,
+        staged=staged,
+        media_type=media_type,
+        recorded=recorded,
     )
 
 
@@ -127,7 +147,7 @@ def _not_uploadable(data_source: DataSource) -> InvalidInput:
     return InvalidInput(f"Data source {data_source.pk} ('{data_source.name}') does not accept uploads.")
 
 
-def _upload_into(*, user, data_source, client_filename, staged, media_type) -> Upload:
+def _upload_into(*, user, data_source, client_filename, staged, media_type, recorded=None) -> Upload:
     if not data_source_can_upload(user=user, data_source=data_source):
         if not data_source_visible_to(user=user, data_source=data_source):
             # A private source of another organization is not revealed, not even its name.
@@ -145,6 +165,8 @@ def _upload_into(*, user, data_source, client_filename, staged, media_type) -> U
         blob = blob_record(staged=staged, media_type=media_type)
         upload_stored_on_commit(dialect=NEXUS, size=blob.size)
         upload = Upload.objects.create(data_source=data_source, uploader=user, filename=filename, blob=blob)
+        if recorded is not None:
+            recorded(upload)
         upload_queue_ingest(upload=upload)
     return upload
 
@@ -314,6 +336,7 @@ def _fail_poison(upload: Upload) -> None:
     upload.ingest_started = upload.ingest_started or now
     upload.save(update_fields=["sync_status", "report", "ingest_started", "ingest_finished"])
     data_source_mark_finished(data_source_id=upload.data_source_id, finished=now)
+    _announce_end(upload.pk)
     _count(upload, SyncStatus.FAILED, upload.report, None)
 
 
@@ -358,3 +381,10 @@ def _finish(upload: Upload, status: str, report: dict, started) -> None:
     upload.ingest_started, upload.ingest_finished = started, finished
     upload.save(update_fields=["sync_status", "report", "ingest_started", "ingest_finished"])
     data_source_mark_finished(data_source_id=upload.data_source_id, finished=finished)
+    _announce_end(upload.pk)
+
+
+def _announce_end(upload_id: int) -> None:
+    # Once the end is committed: a request waiting on ?wait= then reads it (the success's end
+    # commits with its data; a failure's at once).
+    transaction.on_commit(lambda: upload_ended_announce(upload_id=upload_id))

@@ -7,6 +7,7 @@ from harvest.calculations import calculation_requeue_stalled
 from harvest.locks import LockBusy
 from harvest.runs import harvest_requeue_undispatched
 
+from .idempotency import idempotency_keys_sweep
 from .services import (
     IngestInterrupted,
     upload_ingest,
@@ -43,8 +44,11 @@ def ingest_upload(self, upload_id: int) -> int:
 
 @shared_task(name=UPLOADS_REQUEUE_STALLED)
 def requeue_stalled() -> int:
-    # Calculations too: one due for that long lost its message (or the broker refused it).
-    return upload_requeue_stalled() + calculation_requeue_stalled()
+    # Calculations too: one due for that long lost its message (or the broker refused it). The
+    # periodic maintenance also frees the Idempotency-Keys past their 24 h (not counted here).
+    queued = upload_requeue_stalled() + calculation_requeue_stalled()
+    idempotency_keys_sweep()
+    return queued
 
 
 @shared_task(name=UPLOADS_REQUEUE_UNDISPATCHED)

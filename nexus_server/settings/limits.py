@@ -38,6 +38,25 @@ NEXUS_DATAVERSE_MAX_ZIP_MEMBERS = env.int("NEXUS_DATAVERSE_MAX_ZIP_MEMBERS", def
 # Dataverse: a dataset lock older than this (left by a killed process) no longer shows in `.../locks`.
 NEXUS_DATAVERSE_LOCK_STALE_SECONDS = env.int("NEXUS_DATAVERSE_LOCK_STALE_SECONDS", default=3600)
 
+# --- Retries and waiting (uploads/idempotency.py, uploads/waits.py) --------------------------------
+# An Idempotency-Key header's value has at most this many characters (the column holds 255).
+NEXUS_IDEMPOTENCY_KEY_MAX_CHARS = min(env.int("NEXUS_IDEMPOTENCY_KEY_MAX_CHARS", default=255), 255)
+# How long a key's first answer is replayed (the draft's suggested 24 h); then the key is free again.
+NEXUS_IDEMPOTENCY_TTL_SECONDS = env.int("NEXUS_IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
+# A key reserved by a request that has not answered for this long was left by a process that died
+# (the reservation is taken after the body is in; recording an upload takes seconds): a retry takes it over.
+NEXUS_IDEMPOTENCY_LEASE_SECONDS = env.int("NEXUS_IDEMPOTENCY_LEASE_SECONDS", default=120)
+# GET /api/v1/uploads/{id}/?wait=N holds the answer at most this many seconds (N above it is a 400).
+NEXUS_UPLOAD_WAIT_MAX_SECONDS = env.int("NEXUS_UPLOAD_WAIT_MAX_SECONDS", default=60)
+# Waiting requests one web process holds at once; a wait beyond them answers at once (with Retry-After),
+# so that waits never take every thread of a gthread worker. Default: half of GUNICORN_THREADS.
+_GUNICORN_THREADS = env.int("GUNICORN_THREADS", default=4)
+NEXUS_UPLOAD_WAIT_SLOTS = env.int("NEXUS_UPLOAD_WAIT_SLOTS", default=max(1, _GUNICORN_THREADS // 2))
+# Without Redis (the embedded run) a waiting request looks at the upload this often; with Redis it is
+# woken by the ingest's end and looks anyway this often, in case a wake-up was lost.
+NEXUS_UPLOAD_WAIT_POLL_SECONDS = env.float("NEXUS_UPLOAD_WAIT_POLL_SECONDS", default=0.5)
+NEXUS_UPLOAD_WAIT_RECHECK_SECONDS = env.float("NEXUS_UPLOAD_WAIT_RECHECK_SECONDS", default=5.0)
+
 # --- Archives (blobs/archives.py) -----------------------------------------------------------------
 # A zip's members may add up to this many bytes once uncompressed, and hold at most this many entries.
 NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES = env.int("NEXUS_MAX_ZIP_UNCOMPRESSED_BYTES", default=2 * 1024 * MIB)

@@ -35,10 +35,15 @@ def test_the_create_is_a_multipart_form_with_the_seeds_fields_and_a_binary_file(
 def test_the_create_answers_201_with_the_upload_and_each_refusal_in_the_nexus_shape(document):
     operation = document["paths"]["/api/v1/uploads/"]["post"]
     assert operation["operationId"] == "uploads_create"
-    assert _statuses(operation) == {"201", "400", "401", "403", "404", "413", "415", "429", "500", "503"}
+    assert _statuses(operation) == {"201", "400", "401", "403", "404", "409", "413", "415", "422", "429", "500", "503"}
     assert _json_schema(operation["responses"]["201"]) == _ref("Upload")
-    for status in ("400", "401", "403", "404", "413", "415"):
+    for status in ("400", "401", "403", "404", "409", "413", "415", "422"):
         assert _json_schema(operation["responses"][status]) == _ref("NexusError"), status
+    assert [(p["name"], p["in"]) for p in operation["parameters"]] == [("Idempotency-Key", "header")]
+    assert operation["responses"]["201"]["headers"]["Idempotent-Replayed"]["schema"] == {
+        "type": "string",
+        "enum": ["true"],
+    }
     assert operation["security"] == NEXUS_SECURITY
     example = operation["responses"]["201"]["content"]["application/json"]["examples"]
     assert list(next(iter(example.values()))["value"]) == SEED_KEYS
@@ -70,7 +75,11 @@ def test_the_list_is_a_plain_list_of_uploads(document):
 def test_the_detail_has_its_id_and_answers_404(document):
     operation = document["paths"]["/api/v1/uploads/{id}/"]["get"]
     assert operation["operationId"] == "uploads_retrieve"
-    assert [(p["name"], p["in"], p["schema"]) for p in operation["parameters"]] == [("id", "path", {"type": "integer"})]
+    assert [(p["name"], p["in"], p["schema"]) for p in operation["parameters"]] == [
+        ("id", "path", {"type": "integer"}),
+        ("wait", "query", {"type": "integer"}),
+    ]
+    assert operation["responses"]["200"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}
     assert _statuses(operation) == {"200", "400", "401", "404", "429", "500", "503"}
     assert _json_schema(operation["responses"]["200"]) == _ref("UploadDetail")
     assert _json_schema(operation["responses"]["404"]) == _ref("NexusError")
@@ -80,12 +89,15 @@ def test_the_sync_tasks_upload_takes_the_file_only(document):
     operation = document["paths"]["/api/v1/sync_tasks_new/{id}/upload/"]["post"]
     assert operation["operationId"] == "sync_tasks_upload"
     assert operation["tags"] == ["Sync tasks"]
-    assert [(p["name"], p["in"]) for p in operation["parameters"]] == [("id", "path")]
+    assert sorted((p["name"], p["in"]) for p in operation["parameters"]) == [
+        ("Idempotency-Key", "header"),
+        ("id", "path"),
+    ]
     form = _component(document, operation["requestBody"]["content"]["multipart/form-data"]["schema"])
     assert list(operation["requestBody"]["content"]) == ["multipart/form-data"]
     assert form["properties"] == {"upload_file": {"type": "string", "format": "binary"}}
     assert form["required"] == ["upload_file"]
-    assert _statuses(operation) == {"201", "400", "401", "403", "404", "413", "415", "429", "500", "503"}
+    assert _statuses(operation) == {"201", "400", "401", "403", "404", "409", "413", "415", "422", "429", "500", "503"}
     assert _json_schema(operation["responses"]["201"]) == _ref("Upload")
     assert operation["security"] == NEXUS_SECURITY
 
