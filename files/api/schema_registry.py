@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from core.openapi import Route
 
 from . import schema_bodies as b
+from . import schema_registry_bodies as rb
 from .schema import FORBIDDEN, JSONLD, ORG, PROJECT, QUERY, errors, path_parameter
 
 
@@ -72,7 +73,7 @@ def _write(path: str, method: str, operation_id: str, summary: str, description:
 
 def org_list_routes() -> tuple[Route, ...]:
     return (
-        _read("/v1/orgs", "delta_orgs", _limited("The organizations the caller may read"), b.DeltaOrganizationListing),
+        _read("/v1/orgs", "delta_orgs", _limited("The organizations the caller may read"), rb.DeltaOrganizationListing),
     )
 
 
@@ -86,7 +87,7 @@ def org_routes() -> tuple[Route, ...]:
             path,
             "delta_org",
             "One organization",
-            b.DeltaOrganization,
+            rb.DeltaOrganization,
             [LABEL, REV_AT],
             e400=("MalformedQueryParamRejection",),
             e403=FORBIDDEN,
@@ -98,10 +99,10 @@ def org_routes() -> tuple[Route, ...]:
             "delta_org_put",
             "Create an organization, or update its description (`rev`)",
             "Creating needs `orgs/create`, updating `orgs/write` (on the org or `/`).",
-            body=b.DeltaOrganizationMetadata,
+            body=rb.DeltaOrganizationMetadata,
             created=True,
             parameters=[LABEL, REV_UPDATE],
-            request={"application/json": b.DeltaOrganizationPayload},
+            request={"application/json": rb.DeltaOrganizationPayload},
             codes={
                 **_ORG_CODES,
                 "e400": (*_WRITE_400, *_BODY_400, "OrganizationIsDeprecated"),
@@ -114,7 +115,7 @@ def org_routes() -> tuple[Route, ...]:
             "delta_org_deprecate",
             "Deprecate an organization",
             "No more writes to it, nor to its projects and their files. Needs `orgs/write`.",
-            body=b.DeltaOrganizationMetadata,
+            body=rb.DeltaOrganizationMetadata,
             parameters=[LABEL, REV_NOW],
             codes={**_ORG_CODES, "e400": (*_WRITE_400, "InvalidDeleteRequest", "OrganizationIsDeprecated")},
         ),
@@ -123,12 +124,12 @@ def org_routes() -> tuple[Route, ...]:
 
 def project_list_routes() -> tuple[Route, ...]:
     return (
-        _read("/v1/projects", "delta_projects", _limited("The projects the caller may read"), b.DeltaProjectListing),
+        _read("/v1/projects", "delta_projects", _limited("The projects the caller may read"), rb.DeltaProjectListing),
         _read(
             "/v1/projects/{org}",
             "delta_org_projects",
             _limited("The organization's projects the caller may read"),
-            b.DeltaProjectListing,
+            rb.DeltaProjectListing,
             [ORG],
             e404=("OrganizationNotFound",),
         ),
@@ -146,7 +147,7 @@ def project_routes() -> tuple[Route, ...]:
             path,
             "delta_project",
             "One project",
-            b.DeltaProject,
+            rb.DeltaProject,
             [ORG, PROJECT_LABEL, REV_AT],
             e400=("MalformedQueryParamRejection",),
             e403=FORBIDDEN,
@@ -160,10 +161,10 @@ def project_routes() -> tuple[Route, ...]:
             "Creating needs `projects/create`, updating `projects/write` (on the project, its org or `/`). A "
             "new project gets its default disk storage `nxv:diskStorageDefault`. An update replaces "
             "`description`, `base`, `vocab` and `apiMappings`.",
-            body=b.DeltaProjectMetadata,
+            body=rb.DeltaProjectMetadata,
             created=True,
             parameters=[ORG, PROJECT_LABEL, REV_UPDATE],
-            request={"application/json": b.DeltaProjectPayload},
+            request={"application/json": rb.DeltaProjectPayload},
             codes={
                 "e400": (*_WRITE_400, *_BODY_400, *deprecated),
                 "e403": FORBIDDEN,
@@ -177,7 +178,7 @@ def project_routes() -> tuple[Route, ...]:
             "delta_project_deprecate",
             "Deprecate a project",
             "No more writes to it nor to its files. Needs `projects/write`.",
-            body=b.DeltaProjectMetadata,
+            body=rb.DeltaProjectMetadata,
             parameters=[ORG, PROJECT_LABEL, REV_NOW],
             codes={
                 "e400": (*_WRITE_400, "MissingQueryParam", *deprecated),
@@ -195,7 +196,7 @@ def storage_list_routes() -> tuple[Route, ...]:
             "/v1/storages/{org}/{project}",
             "delta_storages",
             _limited("A project's storages"),
-            b.DeltaStorageListing,
+            rb.DeltaStorageListing,
             [ORG, PROJECT],
             e403=FORBIDDEN,
             e404=("ProjectNotFound",),
@@ -214,7 +215,7 @@ def storage_routes() -> tuple[Route, ...]:
             "/v1/storages/{org}/{project}/{id}",
             "delta_storage",
             "One storage (needs `resources/read`)",
-            b.DeltaStorage,
+            rb.DeltaStorage,
             [ORG, PROJECT, storage_id],
             e403=FORBIDDEN,
             e404=("ProjectNotFound",),
