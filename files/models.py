@@ -75,16 +75,24 @@ class Project(models.Model):
         return f"{self.org.label}/{self.label}"
 
 
-class OrgRevision(models.Model):
-    """An organization's state at one revision; (org, rev) is unique, so of two writers at one rev only
+class RegistryRevision(models.Model):
+    """What every org or project revision keeps; (row, rev) is unique, so of two writers at one rev only
     one adds the next."""
 
-    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="revisions")
     rev = models.PositiveIntegerField()
     description = models.TextField(blank=True)
     deprecated = models.BooleanField(default=False)
     updated_at = models.DateTimeField()
     updated_by = models.CharField(max_length=300)
+
+    class Meta:
+        abstract = True
+
+
+class OrgRevision(RegistryRevision):
+    """An organization's state at one revision."""
+
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="revisions")
 
     class Meta:
         ordering = ["org", "rev"]
@@ -94,18 +102,13 @@ class OrgRevision(models.Model):
         return f"{self.org.label} rev {self.rev}"
 
 
-class ProjectRevision(models.Model):
-    """A project's state at one revision, as OrgRevision."""
+class ProjectRevision(RegistryRevision):
+    """A project's state at one revision."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="revisions")
-    rev = models.PositiveIntegerField()
-    description = models.TextField(blank=True)
     base = models.CharField(max_length=512, blank=True)
     vocab = models.CharField(max_length=512, blank=True)
     api_mappings = models.JSONField(default=dict, blank=True)
-    deprecated = models.BooleanField(default=False)
-    updated_at = models.DateTimeField()
-    updated_by = models.CharField(max_length=300)
 
     class Meta:
         ordering = ["project", "rev"]

@@ -38,27 +38,32 @@ def _resource(description: str, context, fields: dict, optional: dict, *, listed
     return {**schema, "required": [k for k in properties if k not in optional]}
 
 
-_ORG = _resource("An organization.", None, _ORG_FIELDS, {"description": _DESCRIPTION}, listed=True)
-DeltaOrganization = component(
-    "DeltaOrganization",
-    _resource(
-        "An organization (at `?rev=` if given).",
-        _contexts("DeltaOrganizationContext", "organizations.json", "metadata.json"),
-        _ORG_FIELDS,
-        {"description": _DESCRIPTION},
-    ),
-)
-DeltaOrganizationMetadata = component(
-    "DeltaOrganizationMetadata",
-    _resource(
-        "What a write answers: the organization's metadata at its new revision.",
-        _contexts("DeltaOrganizationMetadataContext", "organizations-metadata.json", "metadata.json"),
-        _ORG_FIELDS,
+def _three(name: str, kind: str, what: str, fields: dict, metadata: dict, listed: str) -> tuple:
+    """The read body, the write answer (metadata only) and the listing of an org or project."""
+    optional = {"description": _DESCRIPTION}
+    read = _resource(
+        f"{what} (at `?rev=` if given).", _contexts(f"{name}Context", f"{kind}.json", "metadata.json"), fields, optional
+    )
+    written = _resource(
+        "What a write answers: the metadata at its new revision (no description).",
+        _contexts(f"{name}MetadataContext", f"{kind}-metadata.json", "metadata.json"),
+        metadata,
         {},
-    ),
-)
-DeltaOrganizationListing = _listing(
-    "DeltaOrganizationListing", _ORG, "The organizations the caller may read (`orgs/read`), by label."
+    )
+    return (
+        component(name, read),
+        component(f"{name}Metadata", written),
+        _listing(f"{name}Listing", _resource(f"{what}.", None, fields, optional, listed=True), listed),
+    )
+
+
+DeltaOrganization, DeltaOrganizationMetadata, DeltaOrganizationListing = _three(
+    "DeltaOrganization",
+    "organizations",
+    "An organization",
+    _ORG_FIELDS,
+    _ORG_FIELDS,
+    "The organizations the caller may read (`orgs/read`), by label.",
 )
 
 _MAPPINGS = {
@@ -96,27 +101,13 @@ _PROJECT_FIELDS = {
     "base": {**_URL, "description": "The prefix of the project's relative ids."},
     "vocab": _URL,
 }
-_PROJECT = _resource("A project.", None, _PROJECT_FIELDS, {"description": _DESCRIPTION}, listed=True)
-DeltaProject = component(
+DeltaProject, DeltaProjectMetadata, DeltaProjectListing = _three(
     "DeltaProject",
-    _resource(
-        "A project (at `?rev=` if given).",
-        _contexts("DeltaProjectContext", "projects.json", "metadata.json"),
-        _PROJECT_FIELDS,
-        {"description": _DESCRIPTION},
-    ),
-)
-DeltaProjectMetadata = component(
-    "DeltaProjectMetadata",
-    _resource(
-        "What a write answers: the project's metadata at its new revision.",
-        _contexts("DeltaProjectMetadataContext", "projects-metadata.json", "metadata.json"),
-        _PROJECT_METADATA,
-        {},
-    ),
-)
-DeltaProjectListing = _listing(
-    "DeltaProjectListing", _PROJECT, "The projects the caller may read (`projects/read`), by org and label."
+    "projects",
+    "A project",
+    _PROJECT_FIELDS,
+    _PROJECT_METADATA,
+    "The projects the caller may read (`projects/read`), by org and label.",
 )
 
 _STORAGE_LISTED = {

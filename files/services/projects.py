@@ -59,6 +59,12 @@ def _grant_owner(user, path: str) -> None:
         acl_grant(path=path, permissions=OWNER_PERMISSIONS, identity=IdentityKind.USER, user=user)
 
 
+def _authored(user) -> dict:
+    """Who and when of revision 1: created and updated at one instant by one subject."""
+    subject, now = _author(user), _now()
+    return {"created_at": now, "created_by": subject, "updated_at": now, "updated_by": subject}
+
+
 def _record_org(org: Org) -> None:
     OrgRevision.objects.create(org=org, **{name: getattr(org, name) for name in ORG_REVISION_FIELDS})
 
@@ -88,23 +94,29 @@ def org_create(*, label: str, description: str = "", user=None) -> Org:
     label_check(label)
     if Org.objects.filter(label=label).exists():
         raise errors.org_already_exists(label)
-    subject, now = _author(user), _now()
     try:
         with transaction.atomic():
-            org = Org.objects.create(
-                label=label,
-                description=description,
-                created_at=now,
-                created_by=subject,
-                updated_at=now,
-                updated_by=subject,
-            )
+            org = Org.objects.create(label=label, description=description, **_authored(user))
             _record_org(org)
             _grant_owner(user, f"/{label}")
     except IntegrityError:
         # Another caller created it between the check and the insert.
         raise errors.org_already_exists(label) from None
     return org
+
+
+def _advance(row, *, rev: int, user, what: str, deprecated: Exception, change: Callable, record: Callable):
+    """Revision rev+1 of a locked org or project: 409 IncorrectRev unless `rev` is its revision, 400 if
+    it is deprecated."""
+    if rev != row.rev:
+        raise errors.incorrect_rev(rev, row.rev, what=what)
+    if row.deprecated:
+        raise deprecated
+    change(row)
+    row.rev, row.updated_at, row.updated_by = row.rev + 1, _now(), _author(user)
+    row.save()
+    record(row)
+    return row
 
 
 def _next_org_revision(*, label: str, rev: int, user, change: Callable[[Org], None]) -> Org:
@@ -115,17 +127,12 @@ def _next_org_revision(*, label: str, rev: int, user, change: Callable[[Org], No
             org = Org.objects.select_for_update().filter(label=label).first()
             if org is None:
                 raise errors.org_not_found(label)
-            if rev != org.rev:
-                raise errors.incorrect_rev(rev, org.rev, what="organization")
-            if org.deprecated:
-                raise errors.org_is_deprecated(label)
-            change(org)
-            org.rev, org.updated_at, org.updated_by = org.rev + 1, _now(), _author(user)
-            org.save()
-            _record_org(org)
+            deprecated = errors.org_is_deprecated(label)
+            return _advance(
+                org, rev=rev, user=user, what="organization", deprecated=deprecated, change=change, record=_record_org
+            )
     except IntegrityError:
         raise errors.incorrect_rev(rev, rev + 1, what="organization") from None
-    return org
 
 
 def org_update(*, user, label: str, rev: int, description: str) -> Org:
@@ -177,9 +184,9 @@ def project_create(
     label_check(label)
     if Project.objects.filter(org=org_row, label=label).exists():
         raise errors.project_already_exists(org_row.label, label)
-    subject, now = _author(user), _now()
     try:
         with transaction.atomic():
+            authored = _authored(user)
             project = Project.objects.create(
                 org=org_row,
                 label=label,
@@ -187,10 +194,7 @@ def project_create(
                 vocab=vocab,
                 api_mappings=api_mappings or {},
                 description=description,
-                created_at=now,
-                created_by=subject,
-                updated_at=now,
-                updated_by=subject,
+                **authored,
             )
             _record_project(project)
             Storage.objects.create(
@@ -198,8 +202,8 @@ def project_create(
                 iri=DEFAULT_STORAGE_IRI,
                 type=StorageType.DISK,
                 default=True,
-                created_at=now,
-                updated_at=now,
+                created_at=authored["created_at"],
+                updated_at=authored["updated_at"],
             )
             _grant_owner(user, f"/{org_row.label}/{label}")
     except IntegrityError:
@@ -215,17 +219,18 @@ def _next_project_revision(*, org: str, label: str, rev: int, user, change: Call
             project = Project.objects.select_for_update().filter(org=org_row, label=label).first()
             if project is None:
                 raise errors.project_not_found(f"{org}/{label}")
-            if rev != project.rev:
-                raise errors.incorrect_rev(rev, project.rev, what="project")
-            if project.deprecated:
-                raise errors.project_is_deprecated(project.ref)
-            change(project)
-            project.rev, project.updated_at, project.updated_by = project.rev + 1, _now(), _author(user)
-            project.save()
-            _record_project(project)
+            deprecated = errors.project_is_deprecated(project.ref)
+            return _advance(
+                project,
+                rev=rev,
+                user=user,
+                what="project",
+                deprecated=deprecated,
+                change=change,
+                record=_record_project,
+            )
     except IntegrityError:
         raise errors.incorrect_rev(rev, rev + 1, what="project") from None
-    return project
 
 
 def project_update(*, user, org: str, label: str, rev: int, fields: ProjectFields) -> Project:
