@@ -1,5 +1,6 @@
 """The files part of `seed_demo`: org `myorg`, project `myproj` with its disk storage and S3 storage
-`nxv:mys3storage` (always, so that the seed's `?storage=` examples resolve), and the supplier's ACLs."""
+`nxv:mys3storage` (always, so that the seed's `?storage=` examples resolve), and the supplier's ACLs
+(`orgs/create` on `/` among them)."""
 
 from django.db import transaction
 
@@ -31,6 +32,8 @@ def seed() -> dict:
         user=supplier,
     )
     acl_grant(path="/myorg", permissions=["orgs/read"], identity=IdentityKind.USER, user=supplier)
+    # So that a client's own workflow runs: it creates its org, then (as its owner) projects and files.
+    acl_grant(path="/", permissions=["orgs/create"], identity=IdentityKind.USER, user=supplier)
     return {
         "files": {
             "org": org.label,

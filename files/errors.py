@@ -39,6 +39,39 @@ def org_not_found(label: str):
     return _NotFound(f"Organization '{label}' not found.", type="OrganizationNotFound")
 
 
+def org_already_exists(label: str):
+    return _Conflict(
+        f"Organization '{label}' already exists.", type="OrganizationAlreadyExists", extra={"label": label}
+    )
+
+
+def org_is_deprecated(label: str):
+    return _Invalid(f"Organization '{label}' is deprecated.", type="OrganizationIsDeprecated")
+
+
+def invalid_org_delete(label: str):
+    return _Invalid(
+        f"Invalid organization '{label}' DELETE request. To deprecate, 'rev' must be provided and 'prune' must be "
+        "'false' or omitted.",
+        type="InvalidDeleteRequest",
+    )
+
+
+def project_already_exists(org: str, label: str):
+    return _Conflict(
+        f"Project '{org}/{label}' already exists.",
+        type="ProjectAlreadyExists",
+        extra={"label": label, "orgLabel": org},
+    )
+
+
+def illegal_label(value: str):
+    """An org or project label outside Delta's `[a-zA-Z0-9_-]{1,64}`: akka's ValidationRejection."""
+    return _Invalid(
+        f"'{value}' did not match the expected label format '[a-zA-Z0-9_-]{{1,64}}'.", type="ValidationRejection"
+    )
+
+
 def file_not_found(iri: str, ref: str):
     return _NotFound(f"File '{iri}' not found in project '{ref}'.", type="ResourceNotFound")
 
@@ -59,10 +92,10 @@ def already_exists(iri: str, ref: str):
     return _Conflict(f"Resource '{iri}' already exists in project '{ref}'.", type="ResourceAlreadyExists")
 
 
-def incorrect_rev(provided: int, expected: int):
+def incorrect_rev(provided: int, expected: int, *, what: str = "file"):
     return _Conflict(
         f"Incorrect revision '{provided}' provided, expected '{expected}', "
-        "the file may have been updated since last seen.",
+        f"the {what} may have been updated since last seen.",
         type="IncorrectRev",
         extra={"provided": provided, "expected": expected},
     )

@@ -27,6 +27,11 @@ def project_vocab(project: Project, *, base_uri: str) -> str:
     return project.vocab or f"{base_uri}/v1/vocabs/{project.org.label}/{project.label}/"
 
 
+def is_iri(value: str) -> bool:
+    """An absolute IRI: a scheme, then no character an IRI cannot hold."""
+    return bool(_SCHEME.match(value)) and not _ILLEGAL.search(value)
+
+
 def expand(segment: str, *, project: Project, base_uri: str) -> str | None:
     """The IRI a (decoded) id segment stands for, or None when it cannot be one."""
     if not segment or _ILLEGAL.search(segment):

@@ -1,9 +1,10 @@
-"""Nexus Delta orgs, projects, storages, ACLs and files, each file with every revision kept."""
+"""Nexus Delta orgs, projects, storages, ACLs and files, each org, project and file with every revision kept."""
 
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from accounts.models import Organization as AccountOrganization
 
@@ -12,14 +13,24 @@ DEFAULT_STORAGE_IRI = NXV + "diskStorageDefault"
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024 * 1024  # Delta's default-max-file-size (10 GiB)
 
 
+# Who wrote a revision when no caller did (seed_demo, the admin pages): Delta's own service account.
+SERVICE_SUBJECT = "realms/internal/users/delta"
+
+
 class Org(models.Model):
-    """A Delta organization (`/v1/orgs/{label}`), the first segment of a files path."""
+    """A Delta organization (`/v1/orgs/{label}`), the first segment of a files path; `revisions` keep
+    every state."""
 
     label = models.CharField(max_length=64, unique=True)
     description = models.TextField(blank=True)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Written by each revision, not by hand: kept out of the admin forms.
+    rev = models.PositiveIntegerField(default=1, editable=False)
     deprecated = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.CharField(max_length=300, default=SERVICE_SUBJECT, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_by = models.CharField(max_length=300, default=SERVICE_SUBJECT, editable=False)
 
     class Meta:
         ordering = ["label"]
@@ -44,8 +55,13 @@ class Project(models.Model):
         help_text='Prefix to namespace, e.g. {"nxv": "https://bluebrain.github.io/nexus/vocabulary/"}',
     )
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Written by each revision, not by hand: kept out of the admin forms.
+    rev = models.PositiveIntegerField(default=1, editable=False)
     deprecated = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.CharField(max_length=300, default=SERVICE_SUBJECT, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_by = models.CharField(max_length=300, default=SERVICE_SUBJECT, editable=False)
 
     class Meta:
         ordering = ["org__label", "label"]
@@ -57,6 +73,54 @@ class Project(models.Model):
     @property
     def ref(self) -> str:
         return f"{self.org.label}/{self.label}"
+
+
+class RegistryRevision(models.Model):
+    """What every org or project revision keeps; (row, rev) is unique, so of two writers at one rev only
+    one adds the next."""
+
+    rev = models.PositiveIntegerField()
+    description = models.TextField(blank=True)
+    deprecated = models.BooleanField(default=False)
+    updated_at = models.DateTimeField()
+    updated_by = models.CharField(max_length=300)
+
+    class Meta:
+        abstract = True
+
+
+class OrgRevision(RegistryRevision):
+    """An organization's state at one revision."""
+
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="revisions")
+
+    class Meta:
+        ordering = ["org", "rev"]
+        constraints = [models.UniqueConstraint(fields=["org", "rev"], name="files_orgrevision_unique_rev")]
+
+    def __str__(self) -> str:
+        return f"{self.org.label} rev {self.rev}"
+
+
+class ProjectRevision(RegistryRevision):
+    """A project's state at one revision."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="revisions")
+    base = models.CharField(max_length=512, blank=True)
+    vocab = models.CharField(max_length=512, blank=True)
+    api_mappings = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["project", "rev"]
+        constraints = [models.UniqueConstraint(fields=["project", "rev"], name="files_projectrevision_unique_rev")]
+
+    def __str__(self) -> str:
+        return f"{self.project.ref} rev {self.rev}"
+
+
+# What a revision keeps of an org or a project (as REVISION_FIELDS below for files).
+ORG_REVISION_FIELDS = ("rev", "description", "deprecated", "updated_at", "updated_by")
+PROJECT_REVISION_FIELDS = (*ORG_REVISION_FIELDS, "base", "vocab", "api_mappings")
 
 
 class StorageType(models.TextChoices):
@@ -78,6 +142,8 @@ class Storage(models.Model):
     deprecated = models.BooleanField(default=False)
     rev = models.PositiveIntegerField(default=1)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["project__org__label", "project__label", "iri"]

@@ -13,7 +13,19 @@ from blobs.selectors import blob_open
 
 from . import errors
 from .iris import expand
-from .models import Acl, File, FileRevision, Org, Project, Storage, revision_fields
+from .models import (
+    ORG_REVISION_FIELDS,
+    PROJECT_REVISION_FIELDS,
+    Acl,
+    File,
+    FileRevision,
+    Org,
+    OrgRevision,
+    Project,
+    ProjectRevision,
+    Storage,
+    revision_fields,
+)
 
 
 def subject_of(user) -> str:
@@ -128,6 +140,29 @@ def project_get(*, org: str, label: str) -> Project:
     return project
 
 
+def _at_revision(row, rev: int | None, revisions, names: tuple[str, ...]):
+    """The row as it was at `rev` (the row itself when latest), or 404 RevisionNotFound."""
+    if rev is None or rev == row.rev:
+        return row
+    past = revisions.filter(rev=rev).first() if 1 <= rev < row.rev else None
+    if past is None:
+        raise errors.revision_not_found(rev, row.rev)
+    for name in names:
+        setattr(row, name, getattr(past, name))
+    return row
+
+
+def org_at(*, label: str, rev: int | None = None) -> Org:
+    """`GET /v1/orgs/{label}[?rev=]`: the org, at that revision if given (an unsaved view of the row)."""
+    org = org_get(label=label)
+    return _at_revision(org, rev, OrgRevision.objects.filter(org=org), ORG_REVISION_FIELDS)
+
+
+def project_at(*, org: str, label: str, rev: int | None = None) -> Project:
+    project = project_get(org=org, label=label)
+    return _at_revision(project, rev, ProjectRevision.objects.filter(project=project), PROJECT_REVISION_FIELDS)
+
+
 def project_for_write(*, org: str, label: str) -> Project:
     """Delta's `onCreate`/`onModify`: the project must exist and neither it nor its org be deprecated."""
     project = project_get(org=org, label=label)
@@ -149,6 +184,19 @@ def storage_resolve(*, project: Project, segment: str | None, base_uri: str) -> 
             raise errors.default_storage_not_found(project.ref)
     if storage.deprecated:
         raise errors.storage_is_deprecated(storage.iri)
+    return storage
+
+
+def storage_list(*, project: Project) -> QuerySet[Storage]:
+    return Storage.objects.filter(project=project).order_by("created_at", "iri")
+
+
+def storage_get(*, project: Project, segment: str, base_uri: str) -> Storage:
+    """A storage by its id segment (expanded like a file id), deprecated or not; 404 ResourceNotFound."""
+    iri = expand(segment, project=project, base_uri=base_uri) or segment
+    storage = Storage.objects.filter(project=project, iri=iri).first()
+    if storage is None:
+        raise errors.storage_not_found(iri, project.ref)
     return storage
 
 

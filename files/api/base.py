@@ -73,7 +73,7 @@ class DeltaView(APIView):
         super().initial(request, *args, **kwargs)
         # Control characters are never part of a label, id, IRI, tag or search text, and PostgreSQL
         # cannot hold NUL: refuse them before any query.
-        for name in ("org", "project", "label", "path"):
+        for name in ("org", "project", "label", "path", "id"):
             if CONTROL.search(kwargs.get(name) or ""):
                 raise errors.route_not_found()
         # C0 and DEL in a file id are refused by the IRI check; C1 controls are no IRI characters either.

@@ -1,10 +1,10 @@
-"""The JSON-LD bodies of the Delta dialect: files, listings, tags, orgs, projects, ACLs, and a file's content."""
+"""The JSON-LD bodies of the Delta dialect: files, listings, tags, orgs, projects, storages, ACLs, file content."""
 
 import base64
 from urllib.parse import quote, urlencode
 
-from ..iris import DEFAULT_MAPPINGS, file_self, project_base, project_vocab, subject_iri
-from ..models import Acl, Org, Project, StorageType
+from ..iris import DEFAULT_MAPPINGS, encode_segment, file_self, project_base, project_vocab, subject_iri
+from ..models import SERVICE_SUBJECT, Acl, Org, Project, Storage, StorageType
 from ..selectors import FilePage, FileState, file_state
 
 RESOURCE_CONTEXT = "https://bluebrain.github.io/nexus/contexts/resource.json"
@@ -97,38 +97,115 @@ class Chunks:
         self.reader.close()
 
 
-def org_body(org: Org, base_uri: str) -> dict:
+CONTEXTS = "https://bluebrain.github.io/nexus/contexts/"
+METADATA_CONTEXT = CONTEXTS + "metadata.json"
+SCHEMAS = "https://bluebrain.github.io/nexus/schemas/"
+
+
+def _registry_metadata(row, *, base_uri: str, url: str, schema: str, authors: tuple[str, str] | None = None) -> dict:
+    """Delta's metadata of an org, project or storage: its address, revision and authors."""
+    created_by, updated_by = authors or (row.created_by, row.updated_by)
     return {
-        "@id": f"{base_uri}/v1/orgs/{org.label}",
-        "@type": "Organization",
-        "_label": org.label,
-        "description": org.description,
-        "_uuid": str(org.uuid),
-        "_rev": 1,
-        "_deprecated": org.deprecated,
-        "_self": f"{base_uri}/v1/orgs/{org.label}",
-        "_createdAt": timestamp(org.created_at),
+        "_constrainedBy": SCHEMAS + schema,
+        "_createdAt": timestamp(row.created_at),
+        "_createdBy": subject_iri(created_by, base_uri=base_uri),
+        "_deprecated": row.deprecated,
+        "_rev": row.rev,
+        "_self": url,
+        "_updatedAt": timestamp(row.updated_at),
+        "_updatedBy": subject_iri(updated_by, base_uri=base_uri),
     }
 
 
-def project_body(project: Project, base_uri: str) -> dict:
-    mappings = {**DEFAULT_MAPPINGS, **(project.api_mappings or {})}
+def org_body(org: Org, base_uri: str, *, metadata: bool = False, context: bool = True) -> dict:
+    """An org as fetched, or (`metadata`) as a write answers it: without the description."""
+    url = f"{base_uri}/v1/orgs/{org.label}"
+    kind = "organizations-metadata.json" if metadata else "organizations.json"
+    body = {"@context": [CONTEXTS + kind, METADATA_CONTEXT]} if context else {}
+    body.update({"@id": url, "@type": "Organization"})
+    if org.description and not metadata:
+        body["description"] = org.description
+    body.update(_registry_metadata(org, base_uri=base_uri, url=url, schema="organizations.json"))
+    body.update({"_label": org.label, "_uuid": str(org.uuid)})
+    return dict(sorted(body.items(), key=_key_order))
+
+
+def _key_order(item) -> tuple:
+    # Delta's JSON key ordering: @-keys first, then plain fields, then `_` metadata, each alphabetical.
+    key = item[0]
+    rank = {"@context": 0, "@id": 1, "@type": 2}.get(key, 3 if key.startswith("@") else 5 if key[0] == "_" else 4)
+    return rank, key
+
+
+def project_body(project: Project, base_uri: str, *, metadata: bool = False, context: bool = True) -> dict:
+    """A project as fetched (its own `apiMappings`, `base`, `vocab`), or (`metadata`) as a write answers
+    it; `_effectiveApiMappings` are the prefixes ids expand with: the server's and the project's own."""
     url = f"{base_uri}/v1/projects/{project.org.label}/{project.label}"
+    own = project.api_mappings or {}
+    kind = "projects-metadata.json" if metadata else "projects.json"
+    body = {"@context": [CONTEXTS + kind, METADATA_CONTEXT]} if context else {}
+    body.update({"@id": url, "@type": "Project"})
+    if not metadata:
+        body["apiMappings"] = [{"prefix": p, "namespace": n} for p, n in own.items()]
+        body["base"] = project_base(project, base_uri=base_uri)
+        if project.description:
+            body["description"] = project.description
+        body["vocab"] = project_vocab(project, base_uri=base_uri)
+    body.update(_registry_metadata(project, base_uri=base_uri, url=url, schema="projects.json"))
+    effective = {**DEFAULT_MAPPINGS, **own}
+    body.update(
+        {
+            "_effectiveApiMappings": [{"_namespace": n, "_prefix": p} for p, n in effective.items()],
+            "_label": project.label,
+            "_markedForDeletion": False,
+            "_organizationLabel": project.org.label,
+            "_organizationUuid": str(project.org.uuid),
+            "_uuid": str(project.uuid),
+        }
+    )
+    return dict(sorted(body.items(), key=_key_order))
+
+
+STORAGE_ALGORITHM = "SHA-256"
+
+
+def storage_body(storage: Storage, base_uri: str, *, listing: bool = False) -> dict:
+    """A storage as fetched, or (`listing`) as listed: Delta's listing entries leave out its settings.
+    Where the bytes go (volume, bucket) is the server's, not shown."""
+    project = storage.project
+    url = f"{base_uri}/v1/storages/{project.org.label}/{project.label}/{encode_segment(storage.iri)}"
+    body = {} if listing else {"@context": [CONTEXTS + "storages.json", METADATA_CONTEXT]}
+    body.update({"@id": storage.iri, "@type": ["Storage", storage.type]})
+    if not listing:
+        body.update(
+            {
+                "default": storage.default,
+                "maxFileSize": storage.max_file_size,
+                "readPermission": storage.read_permission,
+                "writePermission": storage.write_permission,
+            }
+        )
+    body.update(
+        {
+            "_algorithm": STORAGE_ALGORITHM,
+            # Created with its project or by the operator: Delta's service account wrote it.
+            **_registry_metadata(
+                storage, base_uri=base_uri, url=url, schema="storages.json", authors=(SERVICE_SUBJECT, SERVICE_SUBJECT)
+            ),
+            "_incoming": f"{url}/incoming",
+            "_outgoing": f"{url}/outgoing",
+            "_project": f"{base_uri}/v1/projects/{project.org.label}/{project.label}",
+        }
+    )
+    return dict(sorted(body.items(), key=_key_order))
+
+
+def storage_listing(storages, base_uri: str) -> dict:
+    results = [storage_body(storage, base_uri, listing=True) for storage in storages]
     return {
-        "@id": url,
-        "@type": "Project",
-        "_label": project.label,
-        "_organizationLabel": project.org.label,
-        "_organizationUuid": str(project.org.uuid),
-        "description": project.description,
-        "base": project_base(project, base_uri=base_uri),
-        "vocab": project_vocab(project, base_uri=base_uri),
-        "apiMappings": [{"prefix": p, "namespace": n} for p, n in sorted(mappings.items())],
-        "_uuid": str(project.uuid),
-        "_rev": 1,
-        "_deprecated": project.deprecated,
-        "_self": url,
-        "_createdAt": timestamp(project.created_at),
+        "@context": [METADATA_CONTEXT, SEARCH_CONTEXT, CONTEXTS + "search-metadata.json"],
+        "_total": len(results),
+        "_results": results,
     }
 
 

@@ -1,6 +1,7 @@
 """Parsing of what a Delta request says: query parameters, small JSON bodies, the Accept header, the file body."""
 
 import json
+import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -13,10 +14,10 @@ from core.input_guard import parse_int
 
 from .. import errors
 from ..errors import DeltaError
-from ..iris import expand_type, subject_from_iri
+from ..iris import expand_type, is_iri, subject_from_iri
 from ..models import Project, Storage
 from ..selectors import FileQuery, tag_is_valid
-from ..services import file_link_content, file_upload_content, file_write_limit
+from ..services import ProjectFields, file_link_content, file_upload_content, file_write_limit
 from .base import ranges
 
 # Accept ranges that ask for metadata; any other asks for the content (reference §5: exact match).
@@ -160,6 +161,83 @@ def tag_payload(request) -> tuple[str, int]:
             'The payload is {"tag": <1 to 64 printable ASCII characters, not \'latest\'>, "rev": <number>}.'
         )
     return tag, tag_rev
+
+
+def _registry_payload(request, allowed: tuple[str, ...]) -> dict:
+    """An org or project payload. Clients send a fetched body back as the update (nexus-sdk does), so
+    its JSON-LD keys (`@...`) and metadata (`_...`) are ignored; any other unknown field is refused,
+    as Delta's strict decoding does."""
+    payload = read_json(request)
+    if not isinstance(payload, dict):
+        raise errors.malformed_content("The payload is a JSON object.")
+    unknown = sorted(k for k in payload if k not in allowed and not k.startswith(("@", "_")))
+    if unknown:
+        raise errors.malformed_content(
+            f"Unexpected field(s): {', '.join(unknown)}; valid fields: {', '.join(allowed)}."
+        )
+    return payload
+
+
+def _optional_str(payload: dict, name: str) -> str:
+    value = payload.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise errors.malformed_content(f"'{name}' is a string.")
+    return value
+
+
+PREFIX_IRI_MAX = Project._meta.get_field("base").max_length
+
+
+def _prefix_iri(payload: dict, name: str) -> str:
+    """`base`/`vocab`: Delta's PrefixIri, an absolute IRI ending with '/' or '#' (absent: the default)."""
+    value = _optional_str(payload, name)
+    if value and (len(value) > PREFIX_IRI_MAX or not is_iri(value) or not value.endswith(("/", "#"))):
+        raise errors.malformed_content(
+            f"'{name}' is an absolute IRI ending with '/' or '#' (at most {PREFIX_IRI_MAX} characters)."
+        )
+    return value
+
+
+def _api_mappings(payload: dict) -> dict:
+    """`apiMappings`: `[{"prefix": ..., "namespace": ...}]`, each prefix once, each namespace an IRI."""
+    value = payload.get("apiMappings")
+    if value is None:
+        return {}
+    shape = 'apiMappings is a list of {"prefix": <name>, "namespace": <IRI>}, each prefix once.'
+    if not isinstance(value, list) or len(value) > settings.NEXUS_DELTA_LIST_SIZE_LIMIT:
+        raise errors.malformed_content(shape)
+    mappings = {}
+    for entry in value:
+        if not isinstance(entry, dict) or set(entry) != {"prefix", "namespace"}:
+            raise errors.malformed_content(shape)
+        prefix, namespace = entry["prefix"], entry["namespace"]
+        if not isinstance(prefix, str) or not PREFIX.fullmatch(prefix) or prefix in mappings:
+            raise errors.malformed_content(shape)
+        if not isinstance(namespace, str) or len(namespace) > PREFIX_IRI_MAX or not is_iri(namespace):
+            raise errors.malformed_content(shape)
+        mappings[prefix] = namespace
+    return mappings
+
+
+# A CURIE prefix (an XML NCName, ASCII): what `prefix:suffix` can name.
+PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
+
+
+def org_payload(request) -> str:
+    """The description an org create or update sets."""
+    return _optional_str(_registry_payload(request, ("description",)), "description")
+
+
+def project_payload(request) -> ProjectFields:
+    payload = _registry_payload(request, ("description", "apiMappings", "base", "vocab"))
+    return ProjectFields(
+        description=_optional_str(payload, "description"),
+        base=_prefix_iri(payload, "base"),
+        vocab=_prefix_iri(payload, "vocab"),
+        api_mappings=_api_mappings(payload),
+    )
 
 
 def content_reader(request):

@@ -174,68 +174,6 @@ DeltaTags = component(
     },
 )
 
-_ORG_FIELDS = {
-    "@id": _URL,
-    "@type": constant("DeltaOrganizationType", "Organization"),
-    "_label": {"type": "string"},
-    "description": {"type": "string"},
-    "_uuid": {"type": "string", "format": "uuid"},
-    "_rev": {"type": "integer", "minimum": 1},
-    "_deprecated": {"type": "boolean"},
-    "_self": _URL,
-    "_createdAt": _INSTANT,
-}
-_ORG = {"type": "object", "properties": _ORG_FIELDS, "required": list(_ORG_FIELDS)}
-DeltaOrganization = component(
-    "DeltaOrganization",
-    {
-        "type": "object",
-        "description": "An organization.",
-        "properties": {"@context": ResourceContext, **_ORG_FIELDS},
-        "required": ["@context", *_ORG_FIELDS],
-    },
-)
-DeltaOrganizationListing = _listing(
-    "DeltaOrganizationListing", _ORG, "The organizations the caller may read (`orgs/read`), by label."
-)
-
-_PROJECT_FIELDS = {
-    "@id": _URL,
-    "@type": constant("DeltaProjectType", "Project"),
-    "_label": {"type": "string"},
-    "_organizationLabel": {"type": "string"},
-    "_organizationUuid": {"type": "string", "format": "uuid"},
-    "description": {"type": "string"},
-    "base": {**_URL, "description": "The prefix of the project's relative ids."},
-    "vocab": _URL,
-    "apiMappings": {
-        "type": "array",
-        "description": "The CURIE prefixes an id segment may use (`nxv:myfile`).",
-        "items": {
-            "type": "object",
-            "properties": {"prefix": {"type": "string"}, "namespace": {"type": "string"}},
-            "required": ["prefix", "namespace"],
-        },
-    },
-    "_uuid": {"type": "string", "format": "uuid"},
-    "_rev": {"type": "integer", "minimum": 1},
-    "_deprecated": {"type": "boolean"},
-    "_self": _URL,
-    "_createdAt": _INSTANT,
-}
-_PROJECT = {"type": "object", "properties": _PROJECT_FIELDS, "required": list(_PROJECT_FIELDS)}
-DeltaProject = component(
-    "DeltaProject",
-    {
-        "type": "object",
-        "description": "A project.",
-        "properties": {"@context": ResourceContext, **_PROJECT_FIELDS},
-        "required": ["@context", *_PROJECT_FIELDS],
-    },
-)
-DeltaProjectListing = _listing(
-    "DeltaProjectListing", _PROJECT, "The projects the caller may read (`projects/read`), by org and label."
-)
 
 _IDENTITY = {
     "type": "object",

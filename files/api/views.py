@@ -16,10 +16,14 @@ from ..selectors import (
     file_state,
     file_state_at,
     file_tags,
+    org_at,
     org_get,
     org_list_readable,
+    project_at,
     project_get,
     project_list_readable,
+    storage_get,
+    storage_list,
 )
 from ..services import (
     file_create,
@@ -28,6 +32,13 @@ from ..services import (
     file_tag_delete,
     file_undeprecate,
     file_update,
+    label_check,
+    org_create,
+    org_deprecate,
+    org_update,
+    project_create,
+    project_deprecate,
+    project_update,
 )
 from . import bodies, params, schema, schema_registry
 from .base import DeltaView, base_uri
@@ -36,7 +47,11 @@ from .routing import file_route
 READ = "resources/read"
 WRITE = "files/write"
 ORGS_READ = "orgs/read"
+ORGS_CREATE = "orgs/create"
+ORGS_WRITE = "orgs/write"
 PROJECTS_READ = "projects/read"
+PROJECTS_CREATE = "projects/create"
+PROJECTS_WRITE = "projects/write"
 
 
 def _metadata(request, file, *, created: bool = False) -> Response:
@@ -196,38 +211,136 @@ class RouteNotFoundApi(DeltaView):
     get = post = put = patch = delete = head = options = _not_found
 
 
-# --- /v1/orgs, /v1/projects, /v1/acls (reads; writes are admin pages) ----------------------------
+# --- /v1/orgs, /v1/projects, /v1/storages, /v1/acls ---------------------------------------------
 
 
 class OrgsApi(DeltaView):
-    """`orgs/read` on the org (or `/`), as Delta: one org 403 without it, listings show only those."""
+    """The orgs on which (or on `/`) the caller holds `orgs/read`."""
+
+    openapi_routes = schema.LazyRoutes(schema_registry.org_list_routes)
+
+    def get(self, request):
+        base = base_uri(request)
+        orgs = org_list_readable(user=request.user, permission=ORGS_READ)[: settings.NEXUS_DELTA_LIST_SIZE_LIMIT]
+        return Response(bodies.listing([bodies.org_body(org, base, context=False) for org in orgs]))
+
+
+class OrgApi(DeltaView):
+    """One org: fetch (`orgs/read`, `?rev=`), create (`orgs/create`), update (`?rev=`, `orgs/write`) and
+    deprecate (`orgs/write`); in Delta's order: label and `rev` (400), permission (403), then the body."""
 
     openapi_routes = schema.LazyRoutes(schema_registry.org_routes)
 
-    def get(self, request, label: str | None = None):
-        base = base_uri(request)
-        if label is not None:
-            acl_require(user=request.user, permission=ORGS_READ, org=label)
-            return Response(bodies.one(bodies.org_body(org_get(label=label), base)))
-        orgs = org_list_readable(user=request.user, permission=ORGS_READ)[: settings.NEXUS_DELTA_LIST_SIZE_LIMIT]
-        return Response(bodies.listing([bodies.org_body(org, base) for org in orgs]))
+    def get(self, request, label: str):
+        acl_require(user=request.user, permission=ORGS_READ, org=label)
+        org = org_at(label=label, rev=params.int_param(request, "rev"))
+        return Response(bodies.org_body(org, base_uri(request)))
+
+    def put(self, request, label: str):
+        label_check(label)
+        rev = params.int_param(request, "rev")
+        acl_require(user=request.user, permission=ORGS_WRITE if rev is not None else ORGS_CREATE, org=label)
+        description = params.org_payload(request)
+        if rev is None:
+            org = org_create(user=request.user, label=label, description=description)
+            return _org_written(request, org, status.HTTP_201_CREATED)
+        org = org_update(user=request.user, label=label, rev=rev, description=description)
+        return _org_written(request, org)
+
+    def delete(self, request, label: str):
+        label_check(label)
+        rev = params.int_param(request, "rev")
+        if rev is None:
+            raise errors.invalid_org_delete(label)
+        acl_require(user=request.user, permission=ORGS_WRITE, org=label)
+        return _org_written(request, org_deprecate(user=request.user, label=label, rev=rev))
+
+
+def _org_written(request, org, code: int = status.HTTP_200_OK) -> Response:
+    return Response(bodies.org_body(org, base_uri(request), metadata=True), status=code)
 
 
 class ProjectsApi(DeltaView):
-    """`projects/read` on the project (or its org, or `/`); listings show only those."""
+    """The projects (of one org) on which, on whose org or on `/` the caller holds `projects/read`."""
 
-    openapi_routes = schema.LazyRoutes(schema_registry.project_routes)
+    openapi_routes = schema.LazyRoutes(schema_registry.project_list_routes)
 
-    def get(self, request, org: str | None = None, label: str | None = None):
+    def get(self, request, org: str | None = None):
         base = base_uri(request)
-        if label is not None:
-            acl_require(user=request.user, permission=PROJECTS_READ, org=org, project=label)
-            return Response(bodies.one(bodies.project_body(project_get(org=org, label=label), base)))
         if org is not None:
             org_get(label=org)
         limit = settings.NEXUS_DELTA_LIST_SIZE_LIMIT
         projects = project_list_readable(user=request.user, permission=PROJECTS_READ, org=org)[:limit]
-        return Response(bodies.listing([bodies.project_body(p, base) for p in projects]))
+        return Response(bodies.listing([bodies.project_body(p, base, context=False) for p in projects]))
+
+
+class ProjectApi(DeltaView):
+    """One project: fetch (`projects/read`, `?rev=`), create with its default storage (`projects/create`),
+    update (`?rev=`, `projects/write`; the payload replaces `description`, `base`, `vocab`, `apiMappings`)
+    and deprecate (`projects/write`)."""
+
+    openapi_routes = schema.LazyRoutes(schema_registry.project_routes)
+
+    def get(self, request, org: str, label: str):
+        acl_require(user=request.user, permission=PROJECTS_READ, org=org, project=label)
+        project = project_at(org=org, label=label, rev=params.int_param(request, "rev"))
+        return Response(bodies.project_body(project, base_uri(request)))
+
+    def put(self, request, org: str, label: str):
+        label_check(org)
+        label_check(label)
+        rev = params.int_param(request, "rev")
+        permission = PROJECTS_WRITE if rev is not None else PROJECTS_CREATE
+        acl_require(user=request.user, permission=permission, org=org, project=label)
+        fields = params.project_payload(request)
+        if rev is None:
+            project = project_create(
+                user=request.user,
+                org=org,
+                label=label,
+                base=fields.base,
+                vocab=fields.vocab,
+                api_mappings=fields.api_mappings,
+                description=fields.description,
+            )
+            return _project_written(request, project, status.HTTP_201_CREATED)
+        project = project_update(user=request.user, org=org, label=label, rev=rev, fields=fields)
+        return _project_written(request, project)
+
+    def delete(self, request, org: str, label: str):
+        label_check(org)
+        label_check(label)
+        rev = params.int_param(request, "rev", required=True)
+        acl_require(user=request.user, permission=PROJECTS_WRITE, org=org, project=label)
+        return _project_written(request, project_deprecate(user=request.user, org=org, label=label, rev=rev))
+
+
+def _project_written(request, project, code: int = status.HTTP_200_OK) -> Response:
+    return Response(bodies.project_body(project, base_uri(request), metadata=True), status=code)
+
+
+class StoragesApi(DeltaView):
+    """A project's storages (`resources/read`), so that clients find the ids `?storage=` takes."""
+
+    openapi_routes = schema.LazyRoutes(schema_registry.storage_list_routes)
+
+    def get(self, request, org: str, project: str):
+        acl_require(user=request.user, permission=READ, org=org, project=project)
+        storages = storage_list(project=project_get(org=org, label=project))[: settings.NEXUS_DELTA_LIST_SIZE_LIMIT]
+        return Response(bodies.storage_listing(storages, base_uri(request)))
+
+
+class StorageApi(DeltaView):
+    """One storage by its id: a CURIE (`nxv:diskStorageDefault`, `defaultStorage`), a name relative to the
+    project's `base`, or the full IRI %-encoded, as in `_self`."""
+
+    openapi_routes = schema.LazyRoutes(schema_registry.storage_routes)
+
+    def get(self, request, org: str, project: str, id: str):
+        acl_require(user=request.user, permission=READ, org=org, project=project)
+        base = base_uri(request)
+        storage = storage_get(project=project_get(org=org, label=project), segment=id, base_uri=base)
+        return Response(bodies.storage_body(storage, base))
 
 
 class AclsApi(DeltaView):

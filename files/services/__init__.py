@@ -10,7 +10,19 @@ from .content import (
     link_area,
     media_type_detect,
 )
-from .projects import acl_grant, org_create, project_create, storage_create, storage_deprecate
+from .projects import (
+    ProjectFields,
+    acl_grant,
+    label_check,
+    org_create,
+    org_deprecate,
+    org_update,
+    project_create,
+    project_deprecate,
+    project_update,
+    storage_create,
+    storage_deprecate,
+)
 from .revisions import (
     file_create,
     file_deprecate,
@@ -24,6 +36,7 @@ __all__ = [
     "LINK_PREFIX",
     "Content",
     "ContentReader",
+    "ProjectFields",
     "acl_grant",
     "file_create",
     "file_deprecate",
@@ -34,10 +47,15 @@ __all__ = [
     "file_update",
     "file_upload_content",
     "file_write_limit",
+    "label_check",
     "link_area",
     "media_type_detect",
     "org_create",
+    "org_deprecate",
+    "org_update",
     "project_create",
+    "project_deprecate",
+    "project_update",
     "storage_create",
     "storage_deprecate",
 ]

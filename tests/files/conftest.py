@@ -1,4 +1,5 @@
-"""Fixtures of the files tests: org/project with storages, writer and reader tokens (helpers: support/files.py)."""
+"""Fixtures of the files tests: org/project with storages, writer and reader tokens, org creators (helpers:
+support/files.py, files/registry.py)."""
 
 import pytest
 
@@ -6,7 +7,7 @@ from accounts.models import User
 from accounts.services import token_create
 from files.models import IdentityKind, StorageType
 from files.services import acl_grant, org_create, project_create, storage_create
-from tests.support.files import NXV, snapshot, upload
+from tests.support.files import NXV, auth, snapshot, upload
 
 
 @pytest.fixture
@@ -55,3 +56,23 @@ def unchanged(storage_objects):
 
     take.check = check
     return take
+
+
+@pytest.fixture
+def alice(db):
+    """Auth headers of a user who may create orgs (on `/`), nothing else yet."""
+    user = User.objects.create(username="alice")
+    acl_grant(path="/", permissions=["orgs/create"], identity=IdentityKind.USER, user=user)
+    return auth(token_create(user=user, name="t").raw)
+
+
+@pytest.fixture
+def nobody(db):
+    return auth(token_create(user=User.objects.create(username="nobody"), name="t").raw)
+
+
+@pytest.fixture
+def neworg(client, alice):
+    """Org `neworg`, created (and so owned) by alice."""
+    response = client.put("/v1/orgs/neworg", '{"description": "mine"}', content_type="application/json", **alice)
+    assert response.status_code == 201

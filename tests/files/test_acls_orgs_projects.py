@@ -116,8 +116,10 @@ def test_orgs_and_projects_read_api(client, project):
         "base": "http://testserver/v1/resources/org/proj/_/",
         "vocab": "http://testserver/v1/vocabs/org/proj/",
     }
-    assert {"prefix": "ex", "namespace": "http://example.org/"} in body["apiMappings"]
-    assert {"prefix": "nxv", "namespace": NXV} in body["apiMappings"]
+    # The project's own mappings; the server's come with them in `_effectiveApiMappings`.
+    assert body["apiMappings"] == [{"prefix": "ex", "namespace": "http://example.org/"}]
+    assert body["_effectiveApiMappings"][0] == {"_namespace": NXV, "_prefix": "nxv"}
+    assert body["_effectiveApiMappings"][-1] == {"_namespace": "http://example.org/", "_prefix": "ex"}
     assert [p["_label"] for p in client.get("/v1/projects/org").json()["_results"]] == ["proj"]
     missing = client.get("/v1/projects/org/nope")
     assert (missing.status_code, missing.json()["@type"]) == (404, "ProjectNotFound")
@@ -146,6 +148,7 @@ def test_seed_demo_is_idempotent(settings, capsys):
     supplier = User.objects.get(username="supplier")
     assert acl_permissions(user=supplier, org="myorg", project="myproj") == {
         "files/write",
+        "orgs/create",
         "orgs/read",
         "projects/read",
         "resources/read",

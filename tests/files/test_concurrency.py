@@ -1,13 +1,16 @@
 """Concurrent writers at one rev: exactly one succeeds, the others get 409 IncorrectRev (row lock and
-the unique (file, rev) constraint, never check-then-act). Needs PostgreSQL's real concurrency."""
+the unique (file, org or project, rev) constraint, never check-then-act). Needs PostgreSQL's real concurrency."""
 
 import threading
 
 import pytest
 import requests
 
+from accounts.models import User
+from accounts.services import token_create
 from blobs.models import Blob
-from files.models import File, FileRevision
+from files.models import File, FileRevision, IdentityKind, Org, OrgRevision, Project, ProjectRevision, Storage
+from files.services import acl_grant
 from tests.support.files import NXV
 
 WRITERS = 6
@@ -87,3 +90,57 @@ def test_concurrent_creates_of_one_id(live_server, writer):
     assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
     assert {r.json()["@type"] for r in responses if r.status_code == 409} == {"ResourceAlreadyExists"}
     assert (File.objects.count(), FileRevision.objects.count(), Blob.objects.count()) == (1, 1, 1)
+
+
+@pytest.fixture
+def owner(db):
+    """A user who may create and write every org and project."""
+    user = User.objects.create(username="owner")
+    permissions = ["orgs/create", "orgs/write", "orgs/read", "projects/create", "projects/write"]
+    acl_grant(path="/", permissions=permissions, identity=IdentityKind.USER, user=user)
+    return {"Authorization": f"Bearer {token_create(user=user, name='t').raw}"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_org_and_project_updates_at_one_rev(live_server, owner):
+    org_url, project_url = f"{live_server.url}/v1/orgs/raced", f"{live_server.url}/v1/projects/raced/proj"
+    assert requests.put(org_url, json={}, headers=owner, timeout=30).status_code == 201
+    responses = race(
+        [
+            lambda i=i: requests.put(f"{org_url}?rev=1", json={"description": f"w{i}"}, headers=owner, timeout=60)
+            for i in range(WRITERS)
+        ]
+    )
+    assert sorted(r.status_code for r in responses) == [200] + [409] * (WRITERS - 1)
+    assert {r.json()["@type"] for r in responses if r.status_code == 409} == {"IncorrectRev"}
+    org = Org.objects.get(label="raced")
+    assert (org.rev, OrgRevision.objects.filter(org=org).count()) == (2, 2)
+
+    assert requests.put(project_url, json={}, headers=owner, timeout=30).status_code == 201
+    responses = race(
+        [
+            lambda i=i: requests.put(f"{project_url}?rev=1", json={"description": f"w{i}"}, headers=owner, timeout=60)
+            for i in range(WRITERS)
+        ]
+    )
+    assert sorted(r.status_code for r in responses) == [200] + [409] * (WRITERS - 1)
+    project = Project.objects.get(label="proj")
+    winner = next(r for r in responses if r.status_code == 200)
+    assert winner.json()["_rev"] == project.rev == 2
+    assert ProjectRevision.objects.filter(project=project).count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_creates_of_one_org_and_one_project(live_server, owner):
+    url = f"{live_server.url}/v1/orgs/once"
+    responses = race([lambda: requests.put(url, json={}, headers=owner, timeout=60) for _ in range(4)])
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
+    assert {r.json()["@type"] for r in responses if r.status_code == 409} == {"OrganizationAlreadyExists"}
+    url = f"{live_server.url}/v1/projects/once/proj"
+    responses = race([lambda: requests.put(url, json={}, headers=owner, timeout=60) for _ in range(4)])
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
+    assert {r.json()["@type"] for r in responses if r.status_code == 409} == {"ProjectAlreadyExists"}
+    assert (Org.objects.count(), OrgRevision.objects.count()) == (1, 1)
+    assert (Project.objects.count(), ProjectRevision.objects.count(), Storage.objects.count()) == (1, 1, 1)

@@ -1,14 +1,18 @@
 """The real client, nexus-sdk 0.3.2, unchanged against the live server: create, create with id,
-update, tag, fetch by rev and by tag (its two GETs each), tags, list and deprecate."""
+update, tag, fetch by rev and by tag (its two GETs each), tags, list and deprecate; and its own
+workflow around the files: the org and project it creates, updates and deprecates."""
 
 import hashlib
 
 import nexussdk
 import pytest
 import requests
-from nexussdk import files
+from nexussdk import files, organizations, projects
 
-from files.models import File
+from accounts.models import User
+from accounts.services import token_create
+from files.models import File, IdentityKind, Org, Project
+from files.services import acl_grant
 from tests.support.files import NXV
 
 
@@ -103,3 +107,88 @@ def test_nexus_sdk_round_trip(sdk, tmp_path, request, kind):
     assert refused.value.response.status_code == 400
     assert refused.value.response.json()["@type"] == "FileIsDeprecated"
     assert File.objects.get(iri=base + "myid").rev == 6
+
+
+@pytest.fixture
+def creator(live_server, db):
+    """A user who may only create orgs (as the demo supplier): everything else comes from owning them."""
+    user = User.objects.create(username="creator")
+    acl_grant(path="/", permissions=["orgs/create"], identity=IdentityKind.USER, user=user)
+    nexussdk.config.set_environment(f"{live_server.url}/v1")
+    nexussdk.config.set_token(token_create(user=user, name="t").raw)
+    yield live_server.url
+    nexussdk.config.remove_token()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nexus_sdk_creates_the_org_and_project_it_uploads_into(creator, tmp_path):
+    base = creator
+    author = f"{base}/v1/realms/local/users/creator"
+
+    # organizations: create, fetch, update (the SDK sends the fetched body back), fetch a revision
+    created = organizations.create("sdkorg", "An org")
+    assert (created["@id"], created["_rev"], created["_deprecated"], created["_createdBy"]) == (
+        f"{base}/v1/orgs/sdkorg",
+        1,
+        False,
+        author,
+    )
+    fetched = organizations.fetch("sdkorg")
+    assert (fetched["_label"], fetched["description"], fetched["_uuid"]) == ("sdkorg", "An org", created["_uuid"])
+    fetched["description"] = "Our lab"
+    updated = organizations.update(fetched)
+    assert (updated["_rev"], updated["_updatedBy"]) == (2, author)
+    assert organizations.fetch("sdkorg")["description"] == "Our lab"
+    assert organizations.fetch("sdkorg", rev=1)["description"] == "An org"
+    with pytest.raises(requests.HTTPError) as stale:
+        organizations.update(fetched, rev=1)
+    assert stale.value.response.status_code == 409
+    assert stale.value.response.json()["@type"] == "IncorrectRev"
+    with pytest.raises(requests.HTTPError) as taken:
+        organizations.create("sdkorg")
+    assert taken.value.response.json()["@type"] == "OrganizationAlreadyExists"
+
+    # projects: create with its settings, fetch, update, fetch a revision
+    mappings = [{"prefix": "lab", "namespace": "https://lab.example.org/ids/"}]
+    project = projects.create(
+        "sdkorg", "sdkproj", description="Data", api_mappings=mappings, vocab="https://schema.org/", base=None
+    )
+    assert (project["@id"], project["_rev"], project["_organizationLabel"]) == (
+        f"{base}/v1/projects/sdkorg/sdkproj",
+        1,
+        "sdkorg",
+    )
+    fetched = projects.fetch("sdkorg", "sdkproj")
+    assert (fetched["apiMappings"], fetched["vocab"], fetched["base"]) == (
+        mappings,
+        "https://schema.org/",
+        f"{base}/v1/resources/sdkorg/sdkproj/_/",
+    )
+    fetched["description"] = "Measurements"
+    updated = projects.update(fetched)
+    assert updated["_rev"] == 2
+    assert projects.fetch("sdkorg", "sdkproj")["description"] == "Measurements"
+    assert projects.fetch("sdkorg", "sdkproj", rev=1)["description"] == "Data"
+
+    # files into the new project: its default storage, an id from its mappings
+    data = write(tmp_path, "data.csv", b"t,v\n1,2\n")
+    uploaded = files.create("sdkorg", "sdkproj", data, file_id="lab:first", content_type="text/csv")
+    assert (uploaded["@id"], uploaded["_bytes"], uploaded["_storage"]["@id"]) == (
+        "https://lab.example.org/ids/first",
+        8,
+        NXV + "diskStorageDefault",
+    )
+    out = tmp_path / "back.csv"
+    files.fetch("sdkorg", "sdkproj", "lab:first", out_filepath=str(out))
+    assert out.read_bytes() == b"t,v\n1,2\n"
+
+    # deprecate the project (through its payload), then the org: no more files
+    gone = projects.deprecate(updated)
+    assert (gone["_rev"], gone["_deprecated"]) == (3, True)
+    gone = organizations.deprecate("sdkorg", rev=2)
+    assert (gone["_rev"], gone["_deprecated"]) == (3, True)
+    with pytest.raises(requests.HTTPError) as refused:
+        files.create("sdkorg", "sdkproj", data)
+    assert (refused.value.response.status_code, refused.value.response.json()["@type"]) == (400, "ProjectIsDeprecated")
+    assert File.objects.filter(project__label="sdkproj").count() == 1
+    assert (Org.objects.get(label="sdkorg").rev, Project.objects.get(label="sdkproj").rev) == (3, 3)

@@ -49,10 +49,12 @@ def test_the_real_delta_paths_are_documented_and_no_catch_all(document):
         FILE + "/tags/{tag}": ["delete"],
         FILE + "/undeprecate": ["put"],
         "/v1/orgs": ["get"],
-        "/v1/orgs/{label}": ["get"],
+        "/v1/orgs/{label}": ["delete", "get", "put"],
         "/v1/projects": ["get"],
         "/v1/projects/{org}": ["get"],
-        "/v1/projects/{org}/{label}": ["get"],
+        "/v1/projects/{org}/{label}": ["delete", "get", "put"],
+        "/v1/storages/{org}/{project}": ["get"],
+        "/v1/storages/{org}/{project}/{id}": ["get"],
         "/v1/acls": ["get"],
         "/v1/acls/{org}": ["get"],
         "/v1/acls/{org}/{project}": ["get"],
@@ -60,7 +62,7 @@ def test_the_real_delta_paths_are_documented_and_no_catch_all(document):
     operation_ids = [
         op["operationId"] for p, item in document["paths"].items() if p.startswith("/v1/") for op in item.values()
     ]
-    assert len(operation_ids) == len(set(operation_ids)) == 18
+    assert len(operation_ids) == len(set(operation_ids)) == 24
     for path, item in document["paths"].items():
         if path.startswith("/v1/"):
             for operation in item.values():
@@ -235,6 +237,38 @@ def test_orgs_projects_and_acls(document):
     assert statuses(paths["/v1/acls"]["get"]) == {200: {LD: REF + "DeltaAclListing"}, **error(400, 401, 429, 500, 503)}
     assert params(acls)["query", "ancestors"]["schema"] == {"type": "boolean", "default": False}
     assert "OrganizationNotFound" in paths["/v1/orgs/{label}"]["get"]["responses"]["404"]["description"]
+
+
+def test_org_project_writes_and_storages(document):
+    paths = document["paths"]
+    org_put = paths["/v1/orgs/{label}"]["put"]
+    assert statuses(org_put) == {
+        200: {LD: REF + "DeltaOrganizationMetadata"},
+        201: {LD: REF + "DeltaOrganizationMetadata"},
+        **error(400, 401, 403, 404, 409, 429, 500, 503),
+    }
+    assert org_put["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": REF + "DeltaOrganizationPayloadRequest"
+    }
+    assert "`OrganizationAlreadyExists`" in org_put["responses"]["409"]["description"]
+    org_delete = paths["/v1/orgs/{label}"]["delete"]
+    assert params(org_delete)["query", "rev"]["required"] is True
+    assert statuses(org_delete) == {
+        200: {LD: REF + "DeltaOrganizationMetadata"},
+        **error(400, 401, 403, 404, 409, 429, 500, 503),
+    }
+    project_put = paths["/v1/projects/{org}/{label}"]["put"]
+    assert project_put["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": REF + "DeltaProjectPayloadRequest"
+    }
+    assert "`ProjectAlreadyExists`" in project_put["responses"]["409"]["description"]
+    assert "`OrganizationIsDeprecated`" in project_put["responses"]["400"]["description"]
+    assert statuses(paths["/v1/projects/{org}/{label}"]["delete"])[200] == {LD: REF + "DeltaProjectMetadata"}
+    assert statuses(paths["/v1/storages/{org}/{project}"]["get"]) == {
+        200: {LD: REF + "DeltaStorageListing"},
+        **error(400, 401, 403, 404, 429, 500, 503),
+    }
+    assert statuses(paths["/v1/storages/{org}/{project}/{id}"]["get"])[200] == {LD: REF + "DeltaStorage"}
 
 
 def test_no_component_is_named_after_a_json_ld_keyword(document):

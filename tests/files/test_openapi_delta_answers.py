@@ -125,3 +125,34 @@ def test_orgs_projects_and_acls_answer_as_documented(client, check, admin, proje
     check(client.get("/v1/acls/org?ancestors=true", **h), "get", "/v1/acls/org?ancestors=true", 200)
     check(client.get("/v1/acls/org/proj", **h), "get", "/v1/acls/org/proj", 200)
     check(client.get("/v1/acls/org/proj", HTTP_AUTHORIZATION="Bearer nope"), "get", "/v1/acls/org/proj", 401)
+
+
+def test_org_project_writes_and_storages_answer_as_documented(client, check, admin):
+    acl_grant(path="/", permissions=["orgs/create"], identity=IdentityKind.AUTHENTICATED)
+    h = auth(admin)
+
+    def put(url, body):
+        return client.put(url, json.dumps(body), content_type="application/json", **h)
+
+    check(put("/v1/orgs/lab", {"description": "A lab"}), "put", "/v1/orgs/lab", 201)
+    check(put("/v1/orgs/lab", {}), "put", "/v1/orgs/lab", 409)
+    check(put("/v1/orgs/lab?rev=1", {"description": "B"}), "put", "/v1/orgs/lab?rev=1", 200)
+    check(put("/v1/orgs/lab?rev=1", {}), "put", "/v1/orgs/lab?rev=1", 409)
+    check(put("/v1/orgs/a.b", {}), "put", "/v1/orgs/a.b", 400)
+    check(client.get("/v1/orgs/lab?rev=1", **h), "get", "/v1/orgs/lab?rev=1", 200)
+    check(client.get("/v1/orgs/lab?rev=5", **h), "get", "/v1/orgs/lab?rev=5", 404)
+    mappings = [{"prefix": "ex", "namespace": "https://example.org/"}]
+    url = "/v1/projects/lab/data"
+    check(put(url, {"description": "D", "apiMappings": mappings}), "put", url, 201)
+    check(put(url, {}), "put", url, 409)
+    check(put(url + "?rev=1", {"vocab": "https://schema.org/"}), "put", url + "?rev=1", 200)
+    check(put(url + "?rev=2", {"base": "nope"}), "put", url + "?rev=2", 400)
+    check(client.get(url + "?rev=1", **h), "get", url + "?rev=1", 200)
+    check(put("/v1/projects/nope/data", {}), "put", "/v1/projects/nope/data", 403)
+    check(client.get("/v1/storages/lab/data", **h), "get", "/v1/storages/lab/data", 200)
+    check(client.get("/v1/storages/lab/data/defaultStorage", **h), "get", "/v1/storages/lab/data/defaultStorage", 200)
+    check(client.get("/v1/storages/lab/data/nxv:nope", **h), "get", "/v1/storages/lab/data/nxv:nope", 404)
+    check(client.delete(url + "?rev=2", **h), "delete", url + "?rev=2", 200)
+    check(client.delete(url + "?rev=3", **h), "delete", url + "?rev=3", 400)
+    check(client.delete("/v1/orgs/lab?rev=2", **h), "delete", "/v1/orgs/lab?rev=2", 200)
+    check(client.delete("/v1/orgs/lab", **h), "delete", "/v1/orgs/lab", 400)

@@ -1,11 +1,15 @@
-"""The seed's curl examples against the live server and the demo world (`seed_demo`), with the demo
-token as Bearer: the seed's keys, the reference statuses."""
+"""The seed's curl examples and the README's client workflow against the live server and the demo world
+(`seed_demo`), with the demo token as Bearer: the seed's keys, the reference statuses."""
 
 import json
+import os
+import re
+import subprocess
+from pathlib import Path
 
 import pytest
 
-from files.models import File
+from files.models import File, Org, Project
 from tests.support.accounts import DEMO_TOKEN
 from tests.support.stack import curl
 
@@ -168,3 +172,49 @@ def test_seed_examples_on_s3(live_server, s3_storage, demo, files_dir):
     client.put_object(Bucket=bucket, Key="links/myorg/myproj/relative/path/to/myfile.png", Body=b"changed")
     code, content = curl("-H", f"Authorization: Bearer {TOKEN}", f"{url}/nxv:myfile.png")
     assert (code, content) == (200, b"\x89PNG linked")
+
+
+def readme_block(marker: str) -> str:
+    """The README's ```sh block that contains `marker`, as written."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", readme, flags=re.S)
+    (block,) = [b for b in blocks if marker in b]
+    return block
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_readme_client_workflow_runs_as_written(live_server, demo, files_dir):
+    """The README's org -> project -> files block, as written, with the demo token: each line's status."""
+    script = readme_block('"$D/orgs/mylab"')
+    script = script.replace("http://127.0.0.1:8000", live_server.url).replace("/path/to/", f"{files_dir}/")
+    # Each curl prints only its status, one a line.
+    shell = 'curl() { command curl -s -o /dev/null -w "%{http_code}\\n" "$@"; }\n' + script
+    result = subprocess.run(
+        ["bash", "-c", shell], capture_output=True, check=True, timeout=120, env={**os.environ, "TOKEN": TOKEN}
+    )
+    assert result.stdout.decode().split() == [
+        "201",
+        "201",
+        "201",
+        "201",
+        "200",
+        "200",
+        "200",
+        "200",
+        "200",
+        "200",
+        "200",
+    ]
+    org, project = Org.objects.get(label="mylab"), Project.objects.get(label="data")
+    assert (org.rev, org.deprecated, org.description, org.created_by) == (
+        3,
+        True,
+        "Our lab",
+        "realms/local/users/supplier",
+    )
+    assert (project.rev, project.deprecated, project.api_mappings) == (2, True, {"lab": "https://lab.example.org/"})
+    assert (
+        sorted(File.objects.filter(project=project).values_list("iri", flat=True))[-1]
+        == "https://lab.example.org/myfile"
+    )
+    assert File.objects.filter(project=project).count() == 2
