@@ -142,3 +142,27 @@ def test_tuspy_is_killed_at_half_and_resumes(live_server, catalog, storage_kind,
     assert lines[-1]["done"] is True and lines[-1]["offset"] == SIZE
     _ingested_once(live_server, catalog, big_file)
     assert Upload.objects.get().blob.sha256 == _sha256(big_file)
+
+
+def test_tus_js_client_is_killed_at_half_and_resumes(
+    live_server, catalog, storage_kind, ingesting, big_file, tmp_path
+):
+    assert (JS_DIR / "node_modules" / "tus-js-client").exists(), "make test installs tests/js (npm ci)"
+    args = {
+        "url": f"{live_server.url}/api/v1/uploads/tus/",
+        "token": catalog.token,
+        "path": str(big_file),
+        "chunkSize": 2 * MIB,
+        "metadata": {"filename": big_file.name, "datasource": str(catalog.documents.pk)},
+        "store": str(tmp_path / "tus-urls.json"),
+    }
+    command = ["node", str(JS_DIR / "tus_upload.js"), json.dumps(args)]
+    offset = _killed_at_half(command)
+    result = subprocess.run(command, capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr.decode()[-3000:]
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    tus = TusUpload.objects.get()
+    url = f"{live_server.url}/api/v1/uploads/tus/{tus.pk}/"
+    assert lines == [{"url": url, "offset": offset}, {"url": url, "done": True}]
+    _ingested_once(live_server, catalog, big_file)
+    assert Upload.objects.get().blob.sha256 == _sha256(big_file)
