@@ -144,9 +144,7 @@ def test_tuspy_is_killed_at_half_and_resumes(live_server, catalog, storage_kind,
     assert Upload.objects.get().blob.sha256 == _sha256(big_file)
 
 
-def test_tus_js_client_is_killed_at_half_and_resumes(
-    live_server, catalog, storage_kind, ingesting, big_file, tmp_path
-):
+def test_tus_js_client_is_killed_at_half_and_resumes(live_server, catalog, storage_kind, ingesting, big_file, tmp_path):
     assert (JS_DIR / "node_modules" / "tus-js-client").exists(), "make test installs tests/js (npm ci)"
     args = {
         "url": f"{live_server.url}/api/v1/uploads/tus/",
