@@ -90,6 +90,13 @@ lint: install lock-check
 		{ $$(command -v sudo) apt-get update -qq && $$(command -v sudo) apt-get install -y -qq chromium; }
 test: /usr/bin/chromium
 
+# tus-js-client, which the resumable-upload tests run under Node (tests/js, from its lock).
+JS_CLIENTS = tests/js/node_modules/.installed
+$(JS_CLIENTS): tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+test: $(JS_CLIENTS)
+
 # The whole suite, against whatever DATABASE_URL / CELERY_BROKER_URL say (SQLite and the
 # filesystem broker when unset). Tests that need PostgreSQL are deselected on SQLite, never skipped.
 test: lint $(CLIENTS)/.installed

@@ -1,5 +1,5 @@
 """`make bench`: every case against the full stack, each beside its baseline; BENCH_SCALE=small|full,
-BENCH_CASES=upload,reads,small_uploads,ingest,hostile,events to choose. One JSON object per case goes to
+BENCH_CASES=upload,tus_upload,reads,small_uploads,ingest,hostile,events to choose. One JSON object per case goes to
 bench/results/<time>.jsonl (and latest.jsonl); a table is printed."""
 
 import json
@@ -11,11 +11,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import events, hostile, ingest, reads, small_uploads, stack, upload
+from . import events, hostile, ingest, reads, small_uploads, stack, tus_upload, upload
 
 RESULTS = Path(__file__).parent / "results"
 CASES = {
     "upload": upload.run,
+    "tus_upload": tus_upload.run,
     "reads": reads.run,
     "small_uploads": small_uploads.run,
     "ingest": ingest.run,

@@ -90,6 +90,19 @@ def run_lock_held(*, run_id: int):
         yield
 
 
+# Namespace of the resumable-upload locks (one PATCH or DELETE of an upload at a time).
+RESUMABLE_LOCK_NAMESPACE = 7304
+
+
+@contextmanager
+def resumable_lock_held(*, key: int):
+    """Held while a request appends to (or terminates) one resumable upload, across the commits of
+    its progress: a second request of the same upload finds it taken (LockBusy); a dead holder's
+    lock goes with its connection (PostgreSQL) or its process (the flock on SQLite)."""
+    with _session_lock(RESUMABLE_LOCK_NAMESPACE, key, f"resumable-{key}"):
+        yield
+
+
 @contextmanager
 def _session_lock(namespace: int, key: int, file_name: str):
     if connection.vendor != "postgresql":

@@ -49,6 +49,14 @@ ROUTES = {
     "nexus": {
         "upload-list": ("api/v1/uploads/", {}, ["GET", "POST"], ["token"]),
         "upload-detail": ("api/v1/uploads/{pk}/", {"pk": "1"}, ["GET"], ["token"]),
+        "upload-tus": ("api/v1/uploads/tus/", {}, ["POST"], ["token"]),
+        "upload-tus-detail": (
+            "api/v1/uploads/tus/{upload_id}/",
+            {"upload_id": "0b6f8a52-8c1e-4a53-9d55-8c3a2a1f4e10"},
+            # HEAD is answered like these, without a body to check the shape of.
+            ["PATCH", "DELETE"],
+            ["token"],
+        ),
         "synctask-upload": ("api/v1/sync_tasks_new/{pk}/upload/", {"pk": "1"}, ["POST"], ["token"]),
         "synctask-list": (
             "api/v1/sync_tasks_new/",
@@ -189,7 +197,7 @@ def _names_of(module: str) -> set[str]:
 
 
 DIALECT_MODULES = {
-    "nexus": ["uploads.apis", "synctasks.apis", "harvest.apis"],
+    "nexus": ["uploads.apis", "uploads.tus.apis", "synctasks.apis", "harvest.apis"],
     "cdg": ["datasets.cdg.apis"],
     "dataverse": ["datasets.dataverse.apis"],
     "delta": ["files.api.views"],

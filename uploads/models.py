@@ -68,3 +68,34 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner} {self.key!r} ({self.status or 'in flight'})"
+
+
+class TusUpload(models.Model):
+    """A resumable (tus) upload: its bytes arrive over several requests into a blobs session; when
+    the last one arrives it becomes an ordinary Upload (`upload`), and the session is gone."""
+
+    # The upload URL's id: random, so that an upload URL cannot be guessed from another.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    data_source = models.ForeignKey("synctasks.DataSource", on_delete=models.CASCADE, related_name="+")
+    # Set when the upload names a sync task: it completes through that task, as its upload endpoint does.
+    sync_task_id = models.BigIntegerField(null=True, blank=True)
+    filename = models.CharField(max_length=255)  # as the client named it; sanitised when it completes
+    media_type = models.CharField(max_length=255, default="application/octet-stream")
+    # Upload-Metadata as sent (decoded), answered again on HEAD.
+    metadata = models.JSONField(default=dict, blank=True)
+    length = models.BigIntegerField(null=True, blank=True)  # null while the client defers it
+    offset = models.BigIntegerField(default=0)
+    # The bytes so far; None once completed (or when the blob sweep aborted it at its expiry).
+    session = models.OneToOneField(
+        "blobs.MultipartUpload", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    upload = models.OneToOneField(Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created"]
+
+    def __str__(self) -> str:
+        return f"tus {self.id} → {self.data_source_id} ({self.offset}/{self.length})"

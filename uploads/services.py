@@ -68,6 +68,17 @@ def _check_zip(*, staged: StagedBlob, data_source: DataSource, check_format: boo
             )
 
 
+def upload_check_filename(*, filename: str, data_source: DataSource) -> None:
+    """The file's name says the data source's format, or a zip (whose members are checked later)."""
+    ext = extension_of(filename)
+    if ext != "zip" and not same_format(ext, data_source.ext):
+        raise InvalidInput(
+            f"File format '{ext or 'none'}' of '{filename}' does not match data source "
+            f"'{data_source.name}', which expects '{data_source.ext}'.",
+            field="upload_file",
+        )
+
+
 def upload_check_file(*, filename: str, staged: StagedBlob, data_source: DataSource) -> None:
     """The file is of the data source's format (or a zip of it) and within the format's limits.
     Every zip is checked for safe paths and sizes, even where it is kept whole as a document."""
@@ -75,12 +86,7 @@ def upload_check_file(*, filename: str, staged: StagedBlob, data_source: DataSou
     if ext == "zip":
         _check_zip(staged=staged, data_source=data_source, check_format=not same_format("zip", data_source.ext))
         return
-    if not same_format(ext, data_source.ext):
-        raise InvalidInput(
-            f"File format '{ext or 'none'}' of '{filename}' does not match data source "
-            f"'{data_source.name}', which expects '{data_source.ext}'.",
-            field="upload_file",
-        )
+    upload_check_filename(filename=filename, data_source=data_source)
     if ext in JSON_FORMATS and staged.size > settings.NEXUS_MAX_JSON_BYTES:
         raise PayloadTooLarge(
             f"JSON file '{filename}' is {staged.size} bytes; the maximum is {settings.NEXUS_MAX_JSON_BYTES} bytes."
@@ -99,9 +105,7 @@ def upload_create(
     """Records an upload whose bytes are staged: 404 unknown source, 403 no right, 400 not uploadable
     or wrong format. The Upload row and its Blob commit together; the ingest is queued on commit.
     `recorded(upload)` runs inside that transaction (an Idempotency-Key's answer commits with it)."""
-    data_source = DataSource.objects.select_related("organization").filter(pk=data_source_id).first()
-    if data_source is None:
-        raise NotFound(f"Data source {data_source_id} does not exist.")
+    data_source = upload_source(data_source_id=data_source_id)
     return _upload_into(
         user=user,
         data_source=data_source,
@@ -125,6 +129,19 @@ def upload_create_for_task(
     """The same upload through a sync task: only a data_source task that is uploadable takes one.
     With `uploadable_first` (the platform's /api/v1/sync_tasks/{id}/upload/), a visible data source
     that takes no uploads is a 400 whoever asks, before the caller's right to upload is looked at."""
+    source = upload_task_source(user=user, task_id=task_id, uploadable_first=uploadable_first)
+    return _upload_into(
+        user=user,
+        data_source=source,
+        client_filename=client_filename,
+        staged=staged,
+        media_type=media_type,
+        recorded=recorded,
+    )
+
+
+def upload_task_source(*, user: User, task_id: int, uploadable_first: bool = False) -> DataSource:
+    """The data source a sync task's upload goes to: 404 unknown task, 400 not a data_source task."""
     task = SyncTask.objects.select_related("data_source__organization").filter(pk=task_id).first()
     if task is None:
         raise NotFound(f"Sync task {task_id} does not exist.")
@@ -133,21 +150,23 @@ def upload_create_for_task(
     source = task.data_source
     if uploadable_first and not source.uploadable and data_source_visible_to(user=user, data_source=source):
         raise _not_uploadable(source)
-    return _upload_into(
-        user=user,
-        data_source=task.data_source,
-        client_filename=client_filename,
-        staged=staged,
-        media_type=media_type,
-        recorded=recorded,
-    )
+    return source
+
+
+def upload_source(*, data_source_id: int) -> DataSource:
+    """The data source an upload names: 404 when there is none."""
+    data_source = DataSource.objects.select_related("organization").filter(pk=data_source_id).first()
+    if data_source is None:
+        raise NotFound(f"Data source {data_source_id} does not exist.")
+    return data_source
 
 
 def _not_uploadable(data_source: DataSource) -> InvalidInput:
     return InvalidInput(f"Data source {data_source.pk} ('{data_source.name}') does not accept uploads.")
 
 
-def _upload_into(*, user, data_source, client_filename, staged, media_type, recorded=None) -> Upload:
+def upload_check_target(*, user: User, data_source: DataSource) -> None:
+    """The user may upload to the data source and it takes uploads: 404 (not visible), 403, 400."""
     if not data_source_can_upload(user=user, data_source=data_source):
         if not data_source_visible_to(user=user, data_source=data_source):
             # A private source of another organization is not revealed, not even its name.
@@ -155,6 +174,10 @@ def _upload_into(*, user, data_source, client_filename, staged, media_type, reco
         raise Forbidden(f"You may not upload to data source {data_source.pk} ('{data_source.name}').")
     if not data_source.uploadable:
         raise _not_uploadable(data_source)
+
+
+def _upload_into(*, user, data_source, client_filename, staged, media_type, recorded=None) -> Upload:
+    upload_check_target(user=user, data_source=data_source)
     filename = sanitize_filename(client_filename)
     upload_check_file(filename=filename, staged=staged, data_source=data_source)
     with transaction.atomic():

@@ -4,3 +4,4 @@
 UPLOADS_INGEST = "uploads.ingest"
 UPLOADS_REQUEUE_STALLED = "uploads.requeue_stalled"
 UPLOADS_REQUEUE_UNDISPATCHED = "uploads.requeue_undispatched"
+UPLOADS_TUS_SWEEP = "uploads.tus_sweep"

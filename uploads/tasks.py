@@ -16,7 +16,8 @@ from .services import (
     upload_requeue_stalled,
     upload_requeue_undispatched,
 )
-from .task_names import UPLOADS_INGEST, UPLOADS_REQUEUE_STALLED, UPLOADS_REQUEUE_UNDISPATCHED
+from .task_names import UPLOADS_INGEST, UPLOADS_REQUEUE_STALLED, UPLOADS_REQUEUE_UNDISPATCHED, UPLOADS_TUS_SWEEP
+from .tus.services import tus_sweep_expired
 
 
 @shared_task(bind=True, name=UPLOADS_INGEST, acks_late=True, max_retries=None)
@@ -55,3 +56,9 @@ def requeue_stalled() -> int:
 def requeue_undispatched() -> int:
     # Harvest runs too: one task, sent at each reconnection of the worker and by beat.
     return upload_requeue_undispatched() + harvest_requeue_undispatched()
+
+
+@shared_task(name=UPLOADS_TUS_SWEEP)
+def tus_sweep() -> int:
+    # Resumable uploads past their expiry, with the parts they hold.
+    return tus_sweep_expired()

@@ -29,6 +29,23 @@ class Sink(Protocol):
     def abort(self) -> None: ...
 
 
+@runtime_checkable
+class Appender(Protocol):
+    """Bytes appended to a resumable upload: `checkpoint` makes what was written durable (the new
+    `base`), `rollback` returns to `base`; `offset` counts the bytes written, `parts` the parts sent."""
+
+    offset: int
+    parts: int
+
+    def write(self, chunk: bytes) -> None: ...
+
+    def checkpoint(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class BlobBackend(Protocol):
     """Where blob bytes live. Missing objects are FileNotFoundError whatever the storage."""
 
@@ -87,6 +104,18 @@ class BlobBackend(Protocol):
 
     def multipart_abort(self, key: str, *, upload_id: str) -> None:
         """Removes every part; aborting twice is harmless."""
+        ...
+
+    # --- resumable uploads whose bytes this server appends as they arrive (tus)
+
+    def open_append(self, key: str, *, upload_id: str, offset: int, parts: int, spool) -> Appender:
+        """Appends after the `offset` bytes recorded (`parts` of them already sent as parts);
+        whatever is stored past `offset` (a killed request's) is dropped. `spool` is a local
+        directory of the upload's own for a part being filled."""
+        ...
+
+    def append_complete(self, key: str, *, upload_id: str, offset: int, parts: int, spool) -> None:
+        """The `offset` bytes appended become the object under `key`."""
         ...
 
     # --- housekeeping

@@ -135,6 +135,23 @@ class LocalBackend:
     def multipart_abort(self, key: str, *, upload_id: str) -> None:
         self._delete_tree(_parts_prefix(key))
 
+    # --- resumable (tus) uploads: bytes appended as they arrive
+
+    def open_append(self, key: str, *, upload_id: str, offset: int, parts: int, spool: Path) -> LocalAppender:
+        # Local storage needs no spool: the part file itself survives a restart.
+        return LocalAppender(self._path(_part_key(key, 1)), offset)
+
+    def append_complete(self, key: str, *, upload_id: str, offset: int, parts: int, spool: Path) -> None:
+        """The part file becomes the object under `key` (a rename, no copy)."""
+        path = self._path(_part_key(key, 1))
+        if not path.exists() and self.exists(key):
+            return  # a completion that ended before its upload was recorded: done already
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a+b") as part:
+            part.truncate(offset)
+        self.move(_part_key(key, 1), key)
+        self._delete_tree(_parts_prefix(key))
+
     # --- housekeeping
 
     def iter_stale(self, *, before: float, keep: frozenset[str] = frozenset()) -> Iterator[str]:
@@ -160,3 +177,35 @@ class LocalBackend:
         self.root.mkdir(parents=True, exist_ok=True)
         if not os.access(self.root, os.W_OK):
             raise OSError(f"{self.root} is not writable")
+
+
+class LocalAppender:
+    """Appends a resumable upload's bytes to its one part file (`<key>.parts/00001`). The bytes from
+    `base` on are this request's: `rollback` cuts them off again, `checkpoint` makes them durable."""
+
+    def __init__(self, path: Path, offset: int):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(path, "a+b")  # noqa: SIM115 (closed in close)
+        if os.fstat(self._file.fileno()).st_size < offset:
+            self._file.close()
+            raise MultipartRefused(f"The stored part holds fewer than the {offset} bytes recorded.")
+        # Bytes past the recorded offset are a killed request's, never acknowledged: dropped.
+        self._file.truncate(offset)
+        self.base = self.offset = offset
+        self.parts = 0
+
+    def write(self, chunk: bytes) -> None:
+        self._file.write(chunk)
+        self.offset += len(chunk)
+
+    def checkpoint(self) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self.base = self.offset
+
+    def rollback(self) -> None:
+        self._file.truncate(self.base)
+        self.offset = self.base
+
+    def close(self) -> None:
+        self._file.close()

@@ -4,9 +4,12 @@ module that speaks boto."""
 from __future__ import annotations
 
 import io
+import os
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 
 import boto3
 from botocore.config import Config
@@ -67,6 +70,76 @@ class S3Sink:
         if self._upload_id is not None:
             self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self._upload_id)
             self._upload_id = None
+
+
+class S3Appender:
+    """Appends a resumable upload's bytes as parts of one S3 multipart upload. The bytes of the part
+    being filled wait in a spool file on local disk (`<spool>/<part number>`), never in memory; a full
+    part is sent and its file dropped. The first spool file of a request is kept until `checkpoint`,
+    so that `rollback` (a chunk whose checksum failed) can return to where the request began: at
+    most two parts are on disk. Parts sent after the last checkpoint are simply sent again later
+    under the same numbers (S3 keeps the last part sent under a number)."""
+
+    def __init__(self, client, bucket, key, *, upload_id, offset, parts, part_size, spool: Path):
+        self.client, self.bucket, self.key, self.upload_id = client, bucket, key, upload_id
+        self.part_size, self.spool = part_size, spool
+        spool.mkdir(parents=True, exist_ok=True)
+        tail = offset - parts * part_size
+        path = self._path(parts + 1)
+        if not 0 <= tail < part_size or (tail and (not path.exists() or path.stat().st_size < tail)):
+            raise MultipartRefused(f"The spooled part holds fewer than the {tail} bytes recorded.")
+        self._file = open(path, "a+b")  # noqa: SIM115 (closed in close)
+        self._file.truncate(tail)  # a killed request's unacknowledged bytes are dropped
+        self._filled = tail
+        self.base, self.base_parts = offset, parts
+        self.offset, self.parts = offset, parts
+
+    def _path(self, number: int) -> Path:
+        return self.spool / f"{number:05d}"
+
+    def write(self, chunk: bytes) -> None:
+        view = memoryview(chunk)
+        while view:
+            piece = view[: self.part_size - self._filled]
+            self._file.write(piece)
+            self._filled += len(piece)
+            self.offset += len(piece)
+            view = view[len(piece) :]
+            if self._filled == self.part_size:
+                self._send_part()
+
+    def _send_part(self) -> None:
+        number = self.parts + 1
+        self._file.flush()
+        self._file.seek(0)
+        self.client.upload_part(
+            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=self._file
+        )
+        self._file.close()
+        if number != self.base_parts + 1:
+            self._path(number).unlink(missing_ok=True)
+        self.parts = number
+        self._file = open(self._path(number + 1), "w+b")  # noqa: SIM115 (closed in close)
+        self._filled = 0
+
+    def checkpoint(self) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        for number in range(self.base_parts + 1, self.parts + 1):
+            self._path(number).unlink(missing_ok=True)
+        self.base, self.base_parts = self.offset, self.parts
+
+    def rollback(self) -> None:
+        self._file.close()
+        for number in range(self.base_parts + 2, self.parts + 2):
+            self._path(number).unlink(missing_ok=True)
+        self._file = open(self._path(self.base_parts + 1), "a+b")  # noqa: SIM115 (closed in close)
+        self._filled = self.base - self.base_parts * self.part_size
+        self._file.truncate(self._filled)
+        self.offset, self.parts = self.base, self.base_parts
+
+    def close(self) -> None:
+        self._file.close()
 
 
 class S3RangeReader(io.RawIOBase):
@@ -211,6 +284,49 @@ class S3Backend:
         except ClientError as error:
             if _code(error) != "NoSuchUpload":
                 raise
+
+    # --- resumable (tus) uploads: bytes appended as they arrive
+
+    def open_append(self, key: str, *, upload_id: str, offset: int, parts: int, spool: Path) -> S3Appender:
+        return S3Appender(
+            self.client,
+            self.bucket,
+            key,
+            upload_id=upload_id,
+            offset=offset,
+            parts=parts,
+            part_size=S3_PART_SIZE,
+            spool=spool,
+        )
+
+    def append_complete(self, key: str, *, upload_id: str, offset: int, parts: int, spool: Path) -> None:
+        """Sends the spooled last part and assembles the object (one PUT when no part was sent)."""
+        tail = spool / f"{parts + 1:05d}"
+        size = offset - parts * S3_PART_SIZE
+        with open(tail, "a+b") as last:
+            last.truncate(size)
+            last.seek(0)
+            if parts == 0:
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=last)
+                self.multipart_abort(key, upload_id=upload_id)
+            else:
+                if size:
+                    self.client.upload_part(
+                        Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=parts + 1, Body=last
+                    )
+                    parts += 1
+                etags = {}
+                pages = self.client.get_paginator("list_parts").paginate(
+                    Bucket=self.bucket, Key=key, UploadId=upload_id
+                )
+                for page in pages:
+                    for part in page.get("Parts", []):
+                        etags[part["PartNumber"]] = part["ETag"]
+                listed = [{"PartNumber": n, "ETag": etags[n]} for n in range(1, parts + 1)]
+                self.client.complete_multipart_upload(
+                    Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": listed}
+                )
+        shutil.rmtree(spool, ignore_errors=True)
 
     # --- housekeeping
 

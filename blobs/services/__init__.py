@@ -16,6 +16,17 @@ from .direct import (
     multipart_get,
     multipart_sweep_expired,
 )
+from .resumable import (
+    CHECKSUM_ALGORITHMS,
+    Appended,
+    ChecksumMismatch,
+    StreamInterrupted,
+    resumable_abort,
+    resumable_append,
+    resumable_complete,
+    resumable_forget,
+    resumable_start,
+)
 from .sweep import blob_sweep_orphans
 from .writes import (
     DEFAULT_MEDIA_TYPE,
@@ -38,15 +49,19 @@ from .writes import (
 )
 
 __all__ = [
+    "CHECKSUM_ALGORITHMS",
     "DEFAULT_MEDIA_TYPE",
     "MEDIA_TYPE_MAX",
     "Adopted",
+    "Appended",
     "BlobTooLarge",
     "BlobWriter",
+    "ChecksumMismatch",
     "DirectTicket",
     "PutRefused",
     "StagedBlob",
     "StagingScope",
+    "StreamInterrupted",
     "blob_bytes_delete",
     "blob_delete",
     "blob_discard_staged",
@@ -69,4 +84,9 @@ __all__ = [
     "multipart_complete",
     "multipart_get",
     "multipart_sweep_expired",
+    "resumable_abort",
+    "resumable_append",
+    "resumable_complete",
+    "resumable_forget",
+    "resumable_start",
 ]

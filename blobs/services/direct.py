@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+import shutil
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -44,6 +45,7 @@ __all__ = [
     "multipart_abort",
     "multipart_complete",
     "multipart_get",
+    "multipart_spool",
     "multipart_sweep_expired",
 ]
 
@@ -173,9 +175,15 @@ def multipart_complete(*, upload: MultipartUpload, etags: dict) -> None:
         locked.delete()
 
 
+def multipart_spool(token: str):
+    """The local directory where a resumable upload's part being filled waits (blobs.services.resumable)."""
+    return settings.VAR_DIR / "spool" / "multipart" / token
+
+
 def multipart_abort(*, upload: MultipartUpload) -> None:
-    """Removes every part and the record; aborting twice is harmless."""
+    """Removes every part (a spooled one included) and the record; aborting twice is harmless."""
     get_backend().multipart_abort(upload.key, upload_id=upload.s3_upload_id)
+    shutil.rmtree(multipart_spool(upload.token), ignore_errors=True)
     MultipartUpload.objects.filter(pk=upload.pk).delete()
 
 

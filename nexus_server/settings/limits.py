@@ -123,3 +123,14 @@ elif CACHE_URL:
     CACHES = {"default": env.cache_url_config(CACHE_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "nexus"}}
+
+# --- Resumable uploads (tus, /api/v1/uploads/tus/) ------------------------------------------------
+# An incomplete upload untouched this long is gone (swept with its bytes); each PATCH moves it on.
+NEXUS_TUS_EXPIRY_SECONDS = env.int("NEXUS_TUS_EXPIRY_SECONDS", default=24 * 3600)
+# The Upload-Metadata header, in characters (it names a file and a data source).
+NEXUS_TUS_MAX_METADATA_CHARS = env.int("NEXUS_TUS_MAX_METADATA_CHARS", default=4096)
+# A PATCH without a checksum makes its bytes durable and records its offset every this many bytes, so
+# that a client or server gone mid-request loses at most this much.
+NEXUS_TUS_CHECKPOINT_BYTES = env.int("NEXUS_TUS_CHECKPOINT_BYTES", default=8 * MIB)
+# How long a PATCH waits for another PATCH of the same upload to end (then 423).
+NEXUS_TUS_LOCK_WAIT_SECONDS = env.float("NEXUS_TUS_LOCK_WAIT_SECONDS", default=10.0)

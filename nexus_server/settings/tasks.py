@@ -52,4 +52,5 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("NEXUS_REQUEUE_UNDISPATCHED_SECONDS", default=30.0),
     },
     "harvest-retention": {"task": "harvest.retention", "schedule": 24 * 3600.0},
+    "uploads-tus-sweep": {"task": "uploads.tus_sweep", "schedule": 3600.0},
 }
