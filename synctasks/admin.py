@@ -101,9 +101,13 @@ INGEST_KEPT = ("n_features", "oldest_time", "newest_time")
 
 
 class DataConnectionInline(admin.TabularInline):
+    """A task's connections in brief (the page stays within a screen's width); the join type and
+    the output lists are edited on a connection's own page."""
+
     model = DataConnection
     fk_name = "sync_task"
     extra = 0
+    fields = ("feature_type", "name", "join_to", "join_prop", *INGEST_KEPT)
     readonly_fields = INGEST_KEPT
     show_change_link = True
 

@@ -120,6 +120,8 @@ def test_sync_task_page_lists_latest_runs_and_keeps_harvest_last_success_read_on
     page = html(admin_client.get(f"/admin/synctasks/synctask/{task.pk}/change/"))
     assert f'<a href="/admin/harvest/harvestrun/{world.good_run.pk}/change/">{world.good_run.pk}</a>' in page
     assert f'<a href="/admin/harvest/harvestrun/?sync_task__id__exact={task.pk}">all runs</a>' in page
+    runs = html(admin_client.get(f"/admin/harvest/harvestrun/?sync_task__id__exact={task.pk}"))
+    assert runs.count('<td class="field-source">KNMI daily</td>') == 2
     assert 'name="harvest_last_success' not in page
     assert 'name="dataconnections-0-n_features"' not in page and 'name="dataconnections-0-oldest_time"' not in page
 
@@ -191,3 +193,22 @@ def test_data_source_description_is_edited_one_field_per_locale(admin_client, wo
     source = DataSource.objects.get(pk=source.pk)
     assert source.description == {"nl-NL": "Metingen per uur", "en-IE": "Hourly measurements"}
     assert source.sync_last_finished is None
+
+
+def test_harvest_now_button_on_a_sync_task_page_queues_one_run(admin_client, world, django_capture_on_commit_callbacks):
+    task = world.knmi["task"]
+    page = html(admin_client.get(f"/admin/synctasks/synctask/{task.pk}/change/"))
+    assert f'<form method="post" action="/admin/synctasks/synctask/{task.pk}/harvest/" class="harvest-now">' in page
+    # Only a POST queues a run.
+    assert admin_client.get(f"/admin/synctasks/synctask/{task.pk}/harvest/").status_code == 405
+    before = set(HarvestRun.objects.values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = admin_client.post(f"/admin/synctasks/synctask/{task.pk}/harvest/")
+    assert (response.status_code, response["Location"]) == (302, f"/admin/synctasks/synctask/{task.pk}/change/")
+    (run,) = HarvestRun.objects.exclude(pk__in=before)
+    assert (run.sync_task_id, run.status, run.requested_by_id) == (task.pk, RunStatus.QUEUED, world.admin.pk)
+    assert len(callbacks) == 1
+    # A data source without an endpoint (uploads only) has no button.
+    uploadable = SyncTask.objects.get(data_source=world.sources.timeseries)
+    other = html(admin_client.get(f"/admin/synctasks/synctask/{uploadable.pk}/change/"))
+    assert 'class="harvest-now"' not in other
