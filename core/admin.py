@@ -3,6 +3,7 @@
 import json
 import re
 
+from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
@@ -37,6 +38,19 @@ class ReadOnlyAdmin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReportDisplay:
+    """A ModelAdmin mixin for rows with an ingest `report`: the list column `error` (its first error)
+    and the field `ingest_report` (the report as tables)."""
+
+    @admin.display(description="first error")
+    def error(self, obj):
+        return first_error(obj.report)
+
+    @admin.display(description="ingest report")
+    def ingest_report(self, obj):
+        return report_table(obj.report)
 
 
 def report_errors(report: dict | None) -> list[str]:

@@ -15,7 +15,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from blobs.selectors import blob_download_url
-from core.admin import ReadOnlyAdmin, first_error, report_table
+from core.admin import ReadOnlyAdmin, ReportDisplay, first_error
 from core.errors import NexusError
 from synctasks import admin as catalog_admin
 from synctasks.models import DataConnection, FeatureKind, SyncTask
@@ -47,11 +47,23 @@ def _pretty_json(value) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True))
 
 
+def _queue_each(request, items, queue) -> None:
+    """`queue(item)` (a service that queues a harvest run) for each item; a refusal is a warning,
+    and one message names the runs queued."""
+    queued = []
+    for item in items:
+        try:
+            queued.append(queue(item).pk)
+        except NexusError as refused:
+            messages.warning(request, refused.message)
+    messages.success(request, f"Queued {len(queued)} harvest run(s): {', '.join(map(str, queued)) or 'none'}.")
+
+
 # --- harvest runs ---------------------------------------------------------------------------------------
 
 
 @admin.register(HarvestRun)
-class HarvestRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class HarvestRunAdmin(ReadOnlyAdmin, ReportDisplay, admin.ModelAdmin):
     """Runs are written by the harvest only; an admin reads them and re-runs a failed one."""
 
     # Fits a 1400 px screen beside the filters: the task is named by its data source (and filtered by).
@@ -72,7 +84,7 @@ class HarvestRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "bytes",
         "deliveries_lost",
         "dispatch_failed",
-        "run_report",
+        "ingest_report",
     )
     readonly_fields = fields
     actions = ["rerun"]
@@ -81,23 +93,10 @@ class HarvestRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     def source(self, run: HarvestRun):
         return run.sync_task.data_source
 
-    @admin.display(description="first error")
-    def error(self, run: HarvestRun):
-        return first_error(run.report)
-
-    @admin.display(description="report")
-    def run_report(self, run: HarvestRun):
-        return report_table(run.report)
-
     @admin.action(description="Re-run the selected failed harvests (a new run of each one's task)")
     def rerun(self, request, queryset):
-        queued = []
-        for run in queryset.select_related("sync_task__data_source").order_by("pk"):
-            try:
-                queued.append(harvest_rerun(run=run, user=request.user).pk)
-            except NexusError as refused:
-                messages.warning(request, refused.message)
-        messages.success(request, f"Queued {len(queued)} harvest run(s): {', '.join(map(str, queued)) or 'none'}.")
+        runs = queryset.select_related("sync_task__data_source").order_by("pk")
+        _queue_each(request, runs, lambda run: harvest_rerun(run=run, user=request.user))
 
 
 # --- stored data ----------------------------------------------------------------------------------------
@@ -241,21 +240,13 @@ class SyncTaskAdmin(catalog_admin.SyncTaskAdmin):
         task = get_object_or_404(SyncTask.objects.select_related("data_source"), pk=task_id)
         if not self.has_change_permission(request, task):
             raise PermissionDenied
-        self._queue(request, [task])
+        _queue_each(request, [task], lambda task: harvest_queue(task=task, user=request.user))
         return HttpResponseRedirect(reverse("admin:synctasks_synctask_change", args=[task.pk]))
 
     @admin.action(description="Harvest now (queue a harvest run of each selected data source task)")
     def harvest_now(self, request, queryset):
-        self._queue(request, queryset.select_related("data_source").order_by("pk"))
-
-    def _queue(self, request, tasks) -> None:
-        queued = []
-        for task in tasks:
-            try:
-                queued.append(harvest_queue(task=task, user=request.user).pk)
-            except NexusError as refused:
-                messages.warning(request, refused.message)
-        messages.success(request, f"Queued {len(queued)} harvest run(s): {', '.join(map(str, queued)) or 'none'}.")
+        tasks = queryset.select_related("data_source").order_by("pk")
+        _queue_each(request, tasks, lambda task: harvest_queue(task=task, user=request.user))
 
     @admin.display(description=f"latest {RUNS_SHOWN} harvest runs")
     def latest_runs(self, task: SyncTask):

@@ -58,6 +58,15 @@ def shot(page, name: str) -> None:
     assert width <= SCREEN, f"{name}: {width} px wide"
 
 
+def queued_run(page) -> int:
+    """The id of the run that the page's success message says was queued."""
+    message = page.locator(".messagelist .success")
+    message.wait_for()
+    queued = re.fullmatch(r"Queued 1 harvest run\(s\): (\d+)\.", message.text_content().strip())
+    assert queued, message.text_content()
+    return int(queued.group(1))
+
+
 def assert_read_only(page) -> None:
     assert page.locator('input[name="_save"], input[name="_continue"], input[name="_addanother"]').count() == 0
     assert page.locator("a.deletelink").count() == 0
@@ -136,21 +145,13 @@ def test_every_changelist_fits_1400_px_and_the_pages_show_what_landed(live_serve
         page.check(f'input[name="_selected_action"][value="{task.pk}"]')
         page.select_option('select[name="action"]', "harvest_now")
         page.click('button[name="index"]')
-        message = page.locator(".messagelist .success")
-        message.wait_for()
         # (The database is read after the browser's session: playwright's loop runs in this thread.)
-        queued = re.fullmatch(r"Queued 1 harvest run\(s\): (\d+)\.", message.text_content().strip())
-        assert queued, message.text_content()
-        run_id = int(queued.group(1))
+        run_id = queued_run(page)
         shot(page, "synctask-harvest-now")
         # And the "Harvest now" button on the task's page: one more run, shown among its latest.
         page.goto(f"{base}/admin/synctasks/synctask/{task.pk}/change/")
         page.click("form.harvest-now button")
-        message = page.locator(".messagelist .success")
-        message.wait_for()
-        queued = re.fullmatch(r"Queued 1 harvest run\(s\): (\d+)\.", message.text_content().strip())
-        assert queued, message.text_content()
-        button_run_id = int(queued.group(1))
+        button_run_id = queued_run(page)
         assert page.url == f"{base}/admin/synctasks/synctask/{task.pk}/change/"
         shot(page, "synctask")
         assert [row[:4] for row in cells(page, "table.latest-runs tbody tr")] == [

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from blobs.selectors import blob_download_url
-from core.admin import ReadOnlyAdmin, first_error, report_table
+from core.admin import ReadOnlyAdmin, ReportDisplay
 from core.errors import NexusError
 
 from .models import Upload
@@ -12,7 +12,7 @@ from .services import upload_requeue
 
 
 @admin.register(Upload)
-class UploadAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class UploadAdmin(ReadOnlyAdmin, ReportDisplay, admin.ModelAdmin):
     """Uploads are written by the API and the ingest only: the pages show them (no Save), and the
     one thing an admin does is the re-run of a failed ingest (the action)."""
 
@@ -35,14 +35,6 @@ class UploadAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     )
     readonly_fields = fields
     actions = ["rerun_ingest"]
-
-    @admin.display(description="first error")
-    def error(self, upload: Upload):
-        return first_error(upload.report)
-
-    @admin.display(description="ingest report")
-    def ingest_report(self, upload: Upload):
-        return report_table(upload.report)
 
     @admin.display(description="file")
     def download(self, upload: Upload):

@@ -212,3 +212,17 @@ def test_harvest_now_button_on_a_sync_task_page_queues_one_run(admin_client, wor
     uploadable = SyncTask.objects.get(data_source=world.sources.timeseries)
     other = html(admin_client.get(f"/admin/synctasks/synctask/{uploadable.pk}/change/"))
     assert 'class="harvest-now"' not in other
+
+
+def test_an_analysis_name_is_given_per_locale_and_needs_the_default_one(admin_client, settings):
+    from synctasks.models import Analysis
+
+    settings.NEXUS_DEFAULT_LOCALE = "nl-NL"
+    form = {"name__nl_NL": "", "name__en_IE": "Flooding", "description__nl_NL": "", "description__en_IE": ""}
+    refused = admin_client.post("/admin/synctasks/analysis/add/", form)
+    assert refused.status_code == 200 and not Analysis.objects.exists()
+    assert "This field is required." in refused.content.decode()
+    created = admin_client.post("/admin/synctasks/analysis/add/", {**form, "name__nl_NL": "Overstroming"})
+    assert created.status_code == 302
+    analysis = Analysis.objects.get()
+    assert (analysis.name, analysis.description) == ({"nl-NL": "Overstroming", "en-IE": "Flooding"}, {})
