@@ -10,10 +10,15 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from accounts import demo as accounts_demo
+from blobs.services import blob_stage
 from datasets import demo as datasets_demo
+from datasets.models import DatasetVersion
+from datasets.services import dataset_file_put
 from files import demo as files_demo
 from harvest.admin import LAST_VALUES
 from harvest.models import HarvestRun, RunStatus
+from synctasks import demo as synctasks_demo
 from tests.support.admin import ADMIN_PASSWORD, HOSTILE, admin_world
 from tests.support.browser import ARTIFACTS, chromium_page
 
@@ -30,6 +35,7 @@ MEASURED_WITH_ROWS = (
     "harvest-document",
     "synctasks-synctask",
     "synctasks-dataconnection",
+    "datasets-filechange",
 )
 # What overflows: the page itself, the changelist's table past the window, or the table inside its
 # scrolling box (Django's `.results` scrolls sideways rather than widen the page).
@@ -75,9 +81,21 @@ def assert_read_only(page) -> None:
 @pytest.fixture
 def world(db):
     made = admin_world()
-    # Rows for the datasets' and the Delta files' lists too (the demo's, as seed_demo makes them).
-    datasets_demo.seed()
-    files_demo.seed()
+    # Rows for the other lists too (worlds, calculations, scenarios, datasets, Delta files...): the
+    # demo's, as seed_demo makes them beside the world's (each seed is idempotent).
+    for seed in (accounts_demo.seed, synctasks_demo.seed, datasets_demo.seed, files_demo.seed):
+        seed()
+    # A dataset file, so that the file changes list has a row.
+    version = DatasetVersion.objects.get(dataset__short_name="ncl.630.0", identifier="1.0")
+    staged = blob_stage(chunks=[b"read me\n"])
+    dataset_file_put(
+        user=made.sources.user,
+        dataset=version.dataset,
+        version=version,
+        client_filename="readme.txt",
+        staged=staged,
+        media_type="text/plain",
+    )
     return made
 
 
