@@ -39,6 +39,8 @@ class LocalizedTextsForm(forms.ModelForm):
 
     localized: tuple[str, ...] = ()
     locales: tuple[str, ...] = ()
+    # Of `localized`, those the model requires (not blank): they need a text in one locale at least.
+    required_texts: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,7 +53,10 @@ class LocalizedTextsForm(forms.ModelForm):
         cleaned = super().clean()
         for name in self.localized:
             texts = {locale: cleaned.get(_locale_field(name, locale), "").strip() for locale in self.locales}
-            setattr(self.instance, name, {locale: text for locale, text in texts.items() if text})
+            texts = {locale: text for locale, text in texts.items() if text}
+            if name in self.required_texts and not texts:
+                self.add_error(_locale_field(name, self.locales[0]), f"Give the {name} in one locale at least.")
+            setattr(self.instance, name, texts)
         return cleaned
 
 
@@ -62,15 +67,13 @@ class LocalizedAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         locales = _locales(*(getattr(obj, name, None) for name in self.localized))
-        attrs = {"localized": self.localized, "locales": tuple(locales)}
+        required = tuple(name for name in self.localized if not self.model._meta.get_field(name).blank)
+        attrs = {"localized": self.localized, "locales": tuple(locales), "required_texts": required}
         for name in self.localized:
-            required = not self.model._meta.get_field(name).blank
             for locale in locales:
                 widget = forms.Textarea(attrs={"rows": 2, "cols": 80})
                 label = f"{name} ({locale})"
-                # A required text needs one locale, not each: the model's check is left to the default one.
-                needed = required and locale == settings.NEXUS_DEFAULT_LOCALE
-                attrs[_locale_field(name, locale)] = forms.CharField(label=label, required=needed, widget=widget)
+                attrs[_locale_field(name, locale)] = forms.CharField(label=label, required=False, widget=widget)
         kwargs["form"] = type(f"{self.model.__name__}LocalizedForm", (LocalizedTextsForm,), attrs)
         return super().get_form(request, obj, change=change, **kwargs)
 

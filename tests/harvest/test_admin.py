@@ -214,14 +214,15 @@ def test_harvest_now_button_on_a_sync_task_page_queues_one_run(admin_client, wor
     assert 'class="harvest-now"' not in other
 
 
-def test_an_analysis_name_is_given_per_locale_and_needs_the_default_one(admin_client, settings):
+def test_an_analysis_name_is_given_per_locale_and_needs_one_at_least(admin_client, settings):
     from synctasks.models import Analysis
 
-    settings.NEXUS_DEFAULT_LOCALE = "nl-NL"
-    form = {"name__nl_NL": "", "name__en_IE": "Flooding", "description__nl_NL": "", "description__en_IE": ""}
+    settings.NEXUS_LOCALES = ["nl-NL", "en-IE"]
+    form = {"name__nl_NL": " ", "name__en_IE": "", "description__nl_NL": "", "description__en_IE": ""}
     refused = admin_client.post("/admin/synctasks/analysis/add/", form)
     assert refused.status_code == 200 and not Analysis.objects.exists()
-    assert "This field is required." in refused.content.decode()
+    assert "Give the name in one locale at least." in refused.content.decode()
+    form = {**form, "name__en_IE": "Flooding"}
     created = admin_client.post("/admin/synctasks/analysis/add/", {**form, "name__nl_NL": "Overstroming"})
     assert created.status_code == 302
     analysis = Analysis.objects.get()
