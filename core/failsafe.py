@@ -3,6 +3,9 @@ shape: an outage is a 503 naming the component, anything else a logged 500; neve
 
 import sys
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
 from .dialects import NOT_FOUND, UNEXPECTED, dialect_for_path, error_response
 from .exceptions import error_headers, log_unexpected, project_error_for
 
@@ -31,6 +34,10 @@ class ErrorShapeMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        # Django's own refusals (the admin's PermissionDenied for a read-only page, a view's
+        # Http404) go to handler403 / handler404 below: a 403 or 404 in the shape, not a 500.
+        if isinstance(exception, PermissionDenied | Http404):
+            return None
         return exception_response(request, exception)
 
 

@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 
+from core.admin import ReadOnlyAdmin
 from core.errors import NexusError
 
 from .models import Dataset, DatasetFile, DatasetLock, DatasetVersion, FileChange, WriteGrant
@@ -83,13 +84,14 @@ class DatasetVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(FileChange)
-class FileChangeAdmin(admin.ModelAdmin):
+class FileChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The change history: written by the file services only."""
+
     list_display = ("at", "version", "action", "name", "user")
     list_filter = ("action",)
+    list_select_related = ("version__dataset", "user")
+    show_full_result_count = False
     readonly_fields = ("version", "action", "name", "user", "at", "blob", "previous_blob")
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(DatasetLock)
@@ -100,4 +102,7 @@ class DatasetLockAdmin(admin.ModelAdmin):
     readonly_fields = ("dataset", "lock_type", "user", "message", "created")
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -53,6 +53,14 @@ def harvest_queue(*, task, user=None) -> HarvestRun:
     return run
 
 
+def harvest_rerun(*, run: HarvestRun, user=None) -> HarvestRun:
+    """The admin's re-run of a failed run: its task is harvested again by a new run (queued once this
+    commits); the failed run stays as it was, as history. A run that did not fail is refused."""
+    if run.status != RunStatus.FAILED:
+        raise InvalidInput(f"Harvest run {run.pk} is {run.status}; only failed runs are re-run.")
+    return harvest_queue(task=run.sync_task, user=user)
+
+
 def harvest_mark_undispatched(*, run_id: int) -> None:
     try:
         HarvestRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(dispatch_failed=True)

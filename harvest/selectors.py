@@ -1,7 +1,10 @@
-"""Reads of stored data: a feature's timeseries for the events CSV, and a task's harvest runs."""
+"""Reads of stored data: a feature's timeseries for the events CSV, series' counts and last values,
+and a task's harvest runs."""
 
 from collections.abc import Iterator
 from datetime import datetime
+
+from django.db.models import Count, Max, Min
 
 from core.errors import NotFound
 from core.formats import utc_z
@@ -40,6 +43,25 @@ def events_csv_lines(
 def series_of(*, dc: DataConnection):
     """The connection's stored series, by feature and parameter."""
     return Series.objects.filter(data_connection=dc).order_by("feature_key", "parameter", "pk")
+
+
+def series_stats(*, series_ids) -> dict[int, dict]:
+    """For each of the given series (a page of them, never a whole table): its number of
+    measurements and its oldest and newest timestamp, in one aggregate query on the (series,
+    timestamp) key. A series without measurements has no entry."""
+    rows = (
+        Measurement.objects.filter(series_id__in=list(series_ids))
+        .values("series_id")
+        .annotate(count=Count("timestamp"), oldest=Min("timestamp"), newest=Max("timestamp"))
+        .order_by()
+    )
+    return {row["series_id"]: row for row in rows}
+
+
+def series_last_values(*, series: Series, limit: int) -> list[tuple[datetime, float]]:
+    """The series' newest `limit` measurements as (timestamp, value), newest first."""
+    rows = Measurement.objects.filter(series=series).order_by("-timestamp").values_list("timestamp", "value")
+    return list(rows[:limit])
 
 
 def harvest_runs_of(*, task):

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from blobs.selectors import blob_download_url
+from core.admin import ReadOnlyAdmin, ReportDisplay
 from core.errors import NexusError
 
 from .models import Upload
@@ -11,28 +12,29 @@ from .services import upload_requeue
 
 
 @admin.register(Upload)
-class UploadAdmin(admin.ModelAdmin):
-    list_display = ("id", "filename", "data_source", "uploader", "upload_date", "sync_status", "download")
+class UploadAdmin(ReadOnlyAdmin, ReportDisplay, admin.ModelAdmin):
+    """Uploads are written by the API and the ingest only: the pages show them (no Save), and the
+    one thing an admin does is the re-run of a failed ingest (the action)."""
+
+    list_display = ("id", "filename", "data_source", "uploader", "upload_date", "sync_status", "error", "download")
     list_filter = ("sync_status", "data_source")
     search_fields = ("filename", "data_source__name", "uploader__username")
     date_hierarchy = "upload_date"
     list_select_related = ("data_source", "uploader", "blob")
-    readonly_fields = (
+    show_full_result_count = False
+    fields = (
         "data_source",
         "uploader",
         "filename",
-        "blob",
+        "download",
         "upload_date",
         "sync_status",
-        "report",
         "ingest_started",
         "ingest_finished",
-        "download",
+        "ingest_report",
     )
+    readonly_fields = fields
     actions = ["rerun_ingest"]
-
-    def has_add_permission(self, request):
-        return False
 
     @admin.display(description="file")
     def download(self, upload: Upload):

@@ -12,15 +12,16 @@ ARTIFACTS = ROOT / "var" / "test" / "artifacts"
 
 
 @contextlib.contextmanager
-def chromium_page(*, timeout_ms: int = 15_000):
-    """A page of a headless chromium; every wait on it gives up after `timeout_ms`. The page's
-    JavaScript errors are collected in `page.errors`, for the assertion messages."""
+def chromium_page(*, timeout_ms: int = 15_000, width: int = 1280, height: int = 900):
+    """A page of a headless chromium with a `width` x `height` viewport; every wait on it gives up
+    after `timeout_ms`. The page's JavaScript errors are collected in `page.errors`, for the
+    assertion messages."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page = browser.new_page(viewport={"width": width, "height": height})
             page.set_default_timeout(timeout_ms)
             page.errors = []
             page.on("pageerror", lambda error: page.errors.append(str(error)))
