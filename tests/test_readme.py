@@ -87,9 +87,16 @@ def test_readme_blocks_answer_the_statuses_they_state(tmp_path):
     (var / "demo_token").write_text(TOKEN + "\n")  # as `make run` keeps it
     for name in (".venv", "manage.py"):  # `.venv/bin/python manage.py ...` works from the work directory
         (work / name).symlink_to(ROOT / name)
-    env = seeded_embedded_env(var, token=TOKEN)
+    # make run's embedded stack whatever the suite runs on (DATABASE_URL, CELERY_*, STORAGE_* are left
+    # out by seeded_embedded_env; a shared cache too), and no proxy of the machine's.
+    env = {
+        k: v
+        for k, v in seeded_embedded_env(var, token=TOKEN).items()
+        if k != "CACHE_URL" and k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+    }
     # Nothing leaves the machine: a harvest's fetch of KNMI goes to a closed port and fails there.
-    server_env = {**env, "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}
+    closed = "http://127.0.0.1:9"
+    server_env = {**env, "HTTP_PROXY": closed, "HTTPS_PROXY": closed, "http_proxy": closed, "https_proxy": closed}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     stack = start_runstack(env=server_env, log=tmp_path / "stack.log", port=port)
@@ -106,11 +113,10 @@ def test_readme_blocks_answer_the_statuses_they_state(tmp_path):
         script, expected, ran = script_and_expectations(README.read_text(), base)
         record = tmp_path / "statuses"
         record.touch()
-        run_env = {k: v for k, v in env.items() if not k.endswith(("_proxy", "_PROXY"))}
         result = subprocess.run(
             ["bash", "-c", script],
             cwd=work,
-            env={**run_env, "README_TEST_RECORD": str(record)},
+            env={**env, "README_TEST_RECORD": str(record)},
             capture_output=True,
             timeout=240,
         )
@@ -129,11 +135,13 @@ def test_readme_blocks_answer_the_statuses_they_state(tmp_path):
         for number, status in expected.items()
         if got.get(number) != {status}
     ]
-    assert wrong == [], "README line, command, stated status, answered:\n" + "\n".join(map(str, wrong)) + (
-        f"\nbash exited {result.returncode}; stderr ends:\n{result.stderr[-3000:].decode(errors='replace')}"
+    assert wrong == [], (
+        "README line, command, stated status, answered:\n"
+        + "\n".join(map(str, wrong))
+        + (f"\nbash exited {result.returncode}; stderr ends:\n{result.stderr[-3000:].decode(errors='replace')}")
     )
     assert result.returncode == 0, result.stderr[-3000:].decode(errors="replace")
-    assert (ran >= MIN_BLOCKS, len(expected) >= MIN_CURLS) == (True, True), (ran, len(expected))
+    assert ran >= MIN_BLOCKS and len(expected) >= MIN_CURLS, (ran, len(expected))
 
 
 def test_skip_marks_name_a_reason_and_a_runnable_block():
@@ -144,3 +152,18 @@ def test_skip_marks_name_a_reason_and_a_runnable_block():
     following = [next(line for line in lines[i + 1 :] if line.strip()) for i in marks]
     assert all(FENCE.match(line) and FENCE.match(line).group(1) in RUN_LANGS for line in following), following
 
+
+def test_readme_points_only_inside_the_repository_and_overwrites_no_file():
+    """Paths named in the README exist in this repository (nothing under seeds/, reference/, ../ or a
+    DESIGN.md kept elsewhere); no example saves under a name taken from the URL (`curl -O` would
+    overwrite a reader's file of that name, with an error body if it fails) or opens a browser."""
+    text = README.read_text()
+    top = {path.name for path in ROOT.iterdir() if not path.name.startswith(".")} - {"var"}
+    # A file (its last segment has an extension) or a directory (a trailing slash), not `files/write`.
+    named = re.findall(r"`([\w.-]+(?:/[\w-]+)*(?:/[\w-]+\.\w+|/))`", text)
+    missing = [path for path in named if path.split("/")[0] in top and not (ROOT / path).exists()]
+    assert missing == []
+    assert re.findall(r"(?<![\w/.])(?:\.\./|seeds/|reference/|DESIGN\.md)", text) == []
+    commands = [line for _, lang, lines, _ in readme_blocks(text) if lang in RUN_LANGS for line in lines]
+    assert [line for line in commands if re.search(r"\bcurl\b.*\s(-[A-Za-z]*O|--remote-name(-all)?)(\s|$)", line)] == []
+    assert [line for line in commands if re.match(r"\s*(open|xdg-open|start)\s", line)] == []
