@@ -141,6 +141,9 @@ def test_readme_blocks_answer_the_statuses_they_state(tmp_path):
         + (f"\nbash exited {result.returncode}; stderr ends:\n{result.stderr[-3000:].decode(errors='replace')}")
     )
     assert result.returncode == 0, result.stderr[-3000:].decode(errors="replace")
+    # The examples run from the checkout: what they write must not be a file the checkout has.
+    written = {path.name for path in work.iterdir()} - {"var", ".venv", "manage.py"}
+    assert written and [name for name in sorted(written) if (ROOT / name).exists()] == []
     assert ran >= MIN_BLOCKS and len(expected) >= MIN_CURLS, (ran, len(expected))
 
 
