@@ -1,5 +1,7 @@
 """The accounts part of `seed_demo`: the seeds' organizations and the data supplier with a token."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.db import transaction
 
@@ -13,17 +15,28 @@ ORGANIZATIONS = ("Organization Y", "Organization Z")
 DEMO_TOKEN_NAME = "demo"  # noqa: S105 (a label, not a secret)
 
 
+def _demo_token() -> str | None:
+    """NEXUS_DEMO_TOKEN, else the token `make run` chose and keeps in `var/demo_token` (the documented
+    default), so that a later `seed_demo --json` shows the token instead of null."""
+    if settings.NEXUS_DEMO_TOKEN:
+        return settings.NEXUS_DEMO_TOKEN
+    kept = Path(settings.VAR_DIR) / "demo_token"
+    if not kept.is_file():
+        return None
+    return kept.read_text().strip() or None
+
+
 @transaction.atomic
 def seed() -> dict:
-    """Idempotent. The token is shown when it is created or given by NEXUS_DEMO_TOKEN; an existing
-    demo token cannot be shown again (only its hash is kept), so `token` is then None."""
+    """Idempotent. The token is shown when it is created or given (NEXUS_DEMO_TOKEN, `var/demo_token`);
+    an existing demo token cannot be shown again otherwise (only its hash is kept), so it is then None."""
     organizations = {name: organization_get_or_create(name=name) for name in ORGANIZATIONS}
     supplier, _ = User.objects.get_or_create(username=SUPPLIER_USERNAME, defaults={"name": SUPPLIER_NAME})
     for organization in organizations.values():
         membership_ensure(user=supplier, organization=organization, role=Role.MEMBER)
         membership_ensure(user=supplier, organization=organization, role=Role.UPLOADER)
 
-    raw = settings.NEXUS_DEMO_TOKEN
+    raw = _demo_token()
     live = supplier.api_tokens.filter(name=DEMO_TOKEN_NAME, revoked_at__isnull=True)
     if raw:
         if not ApiToken.objects.filter(key_hash=token_hash(raw)).exists():

@@ -1,5 +1,6 @@
 """The catalog part of `seed_demo`: the uploads seed's data sources and the sync tasks seed's example
-(KNMI daily data, world `sandbox`), plus a calculation and a scenario so that every filter shows something."""
+(KNMI daily data, world `sandbox`, harvestable by the demo supplier), plus a calculation and a scenario so
+that every filter shows something."""
 
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -18,6 +19,7 @@ from .models import (
     SyncTask,
     TaskType,
     TriggerKind,
+    UploadGrant,
     UserPreference,
     World,
 )
@@ -73,7 +75,7 @@ def _free(model, pk: int) -> int | None:
     return None if model.objects.filter(pk=pk).exists() else pk
 
 
-def _knmi(world: World) -> dict:
+def _knmi(world: World, supplier: User) -> dict:
     organization = organization_get_or_create(name=KNMI_ORG)
     source = DataSource.objects.filter(name=KNMI_NAME, organization=organization).first()
     if source is None:
@@ -116,6 +118,9 @@ def _knmi(world: World) -> dict:
             # Explicit ids leave PostgreSQL's sequences behind; move them past the ids just used.
             for statement in connection.ops.sequence_reset_sql(no_style(), [SyncTask, DataConnection]):
                 cursor.execute(statement)
+    # The README's harvest example is the demo supplier's: a harvest needs the right to upload to the
+    # source (its data is written as an upload's), and KNMI's organization is not the supplier's.
+    UploadGrant.objects.get_or_create(data_source=source, user=supplier)
     return {"knmi_task": source.sync_task.pk}
 
 
@@ -173,5 +178,5 @@ def seed() -> dict:
     organization_y = Organization.objects.get(name="Organization Y")
     membership_ensure(user=supplier, organization=organization_y, role=Role.SCENARIO_ANALYST)
     UserPreference.objects.update_or_create(user=supplier, defaults={"default_world": world})
-    tasks = {**_knmi(world), **_calculation_and_scenario(organization_y, supplier)}
+    tasks = {**_knmi(world, supplier), **_calculation_and_scenario(organization_y, supplier)}
     return {"data_sources": data_sources, "sync_tasks": tasks, "worlds": {"sandbox": world.pk}}

@@ -126,7 +126,10 @@ def test_seed_demo_is_idempotent_and_uses_the_given_token(settings, capsys, clie
         "Measurements export": ("Organization Z", "csv", True, ["timeseries"]),
     }
     assert DataSource.objects.count() == 3  # and the KNMI source of the sync tasks seed
-    assert data_sources_uploadable_by(user=supplier).count() == 2
+    # The two exports as their organizations' uploader, KNMI through its grant (the README's harvest).
+    assert sorted(data_sources_uploadable_by(user=supplier).values_list("name", flat=True)) == [
+        "Dataset export", "Klimatologie - Daggegevens meteostations", "Measurements export"
+    ]  # fmt: skip
 
 
 def test_seed_demo_without_a_given_token_shows_a_new_one_once(settings, capsys):
@@ -137,6 +140,18 @@ def test_seed_demo_without_a_given_token_shows_a_new_one_once(settings, capsys):
     second = _seed_json(capsys)
     assert second["tokens"] == {"supplier": None}
     assert ApiToken.objects.count() == 1
+
+
+def test_seed_demo_without_a_given_token_shows_the_one_make_run_keeps(settings, capsys, tmp_path):
+    """`make run` keeps its token in var/demo_token: a later `seed_demo --json` (no NEXUS_DEMO_TOKEN)
+    shows that token, every time, and stores no other."""
+    settings.NEXUS_DEMO_TOKEN = None
+    settings.VAR_DIR = tmp_path
+    kept = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+    (tmp_path / "demo_token").write_text(kept + "\n")
+    first, second = _seed_json(capsys), _seed_json(capsys)
+    assert (first["tokens"], second["tokens"]) == ({"supplier": kept}, {"supplier": kept})
+    assert list(ApiToken.objects.values_list("key_hash", flat=True)) == [hashlib.sha256(kept.encode()).hexdigest()]
 
 
 def _variables_read_by_the_server() -> set[str]:
