@@ -186,11 +186,16 @@ def readme_block(marker: str) -> str:
 def test_the_readme_client_workflow_runs_as_written(live_server, demo, files_dir):
     """The README's org -> project -> files block, as written, with the demo token: each line's status."""
     script = readme_block('"$D/orgs/mylab"')
-    script = script.replace("http://127.0.0.1:8000", live_server.url).replace("/path/to/", f"{files_dir}/")
+    script = script.replace("http://127.0.0.1:8000", live_server.url)
     # Each curl prints only its status, one a line.
     shell = 'curl() { command curl -s -o /dev/null -w "%{http_code}\\n" "$@"; }\n' + script
     result = subprocess.run(
-        ["bash", "-c", shell], capture_output=True, check=True, timeout=120, env={**os.environ, "TOKEN": TOKEN}
+        ["bash", "-c", shell],
+        capture_output=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "TOKEN": TOKEN},
+        cwd=files_dir,  # where the files the block names are, as the seed's block before it makes them
     )
     assert result.stdout.decode().split() == [
         "201",
