@@ -182,9 +182,18 @@ def _optional_str(payload: dict, name: str) -> str:
     value = payload.get(name)
     if value is None:
         return ""
-    if not isinstance(value, str):
-        raise errors.malformed_content(f"'{name}' is a string.")
+    # NUL and lone surrogates are valid JSON but no text PostgreSQL (or UTF-8) can hold.
+    if not isinstance(value, str) or "\x00" in value or _unencodable(value):
+        raise errors.malformed_content(f"'{name}' is a string (without NUL or lone surrogates).")
     return value
+
+
+def _unencodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 PREFIX_IRI_MAX = Project._meta.get_field("base").max_length

@@ -175,3 +175,11 @@ def test_illegal_label_body(client, alice):
         "MissingQueryParam",
         "Request is missing required query parameter 'rev'.",
     )
+
+
+@pytest.mark.parametrize("description", ["a\\u0000b", "\\ud800"])
+def test_a_description_no_database_can_hold_is_refused(client, alice, description):
+    before = registry_counts()
+    response = put(client, "/v1/orgs/neworg", None, alice, raw='{"description": "' + description + '"}')
+    assert (response.status_code, response.json()["@type"]) == (400, "MalformedRequestContentRejection")
+    assert registry_counts() == before
