@@ -25,6 +25,7 @@ from uploads.idempotency import (
 )
 from uploads.models import IdempotencyKey, SyncStatus, Upload
 from uploads.services import upload_create
+from uploads.tasks import requeue_stalled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -148,6 +149,10 @@ def test_an_expired_key_makes_a_new_upload_and_the_sweep_frees_old_keys(live_ser
     assert row.expires_at - row.created_at == timedelta(hours=24)
     IdempotencyKey.objects.create(owner="token:0", key="old", fingerprint="0" * 64, expires_at=timezone.now())
     assert idempotency_keys_sweep() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == [KEY]
+    # The periodic maintenance task (beat, every 5 minutes) sweeps them too.
+    IdempotencyKey.objects.create(owner="token:0", key="old", fingerprint="0" * 64, expires_at=timezone.now())
+    requeue_stalled()
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == [KEY]
 
 
