@@ -2,6 +2,7 @@
 keys of an upload as the seeds show it, curl-like multipart posts, and a generated multipart stream."""
 
 import hashlib
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -146,3 +147,14 @@ class GeneratedMultipart:
         yield self.head
         yield from self.file_chunks()
         yield self.tail
+
+
+# One row of the measurements source's timeseries CSV (feature, parameter, timestamp, value).
+MEASUREMENT_CSV = b"feature,parameter,timestamp,value\nA,p,2021-01-01T00:00:00Z,1.5\n"
+
+
+def get_upload_waiting(base_url, token, upload_id, wait):
+    """`GET /api/v1/uploads/{id}/?wait=N`: the answer, and how many seconds it took to come."""
+    started = time.monotonic()
+    answer = requests.get(f"{base_url}/api/v1/uploads/{upload_id}/?token={token}&wait={wait}", timeout=90)
+    return answer, time.monotonic() - started

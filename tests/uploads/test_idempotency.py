@@ -11,16 +11,21 @@ from django.utils import timezone
 
 from accounts.services import token_create
 from blobs.models import Blob
+from blobs.services import blob_stage
+from core.errors import Conflict
 from tests.support.hostile import media_files, stored_counts
 from tests.support.stack import wait_for
 from tests.support.uploads import post_upload
 from uploads.idempotency import (
+    idempotency_answer,
     idempotency_fingerprint,
     idempotency_key_parse,
     idempotency_keys_sweep,
     idempotency_reserve,
 )
 from uploads.models import IdempotencyKey, SyncStatus, Upload
+from uploads.services import upload_create
+from uploads.tasks import requeue_stalled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -144,6 +149,10 @@ def test_an_expired_key_makes_a_new_upload_and_the_sweep_frees_old_keys(live_ser
     assert row.expires_at - row.created_at == timedelta(hours=24)
     IdempotencyKey.objects.create(owner="token:0", key="old", fingerprint="0" * 64, expires_at=timezone.now())
     assert idempotency_keys_sweep() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == [KEY]
+    # The periodic maintenance task (beat, every 5 minutes) sweeps them too.
+    IdempotencyKey.objects.create(owner="token:0", key="old", fingerprint="0" * 64, expires_at=timezone.now())
+    requeue_stalled()
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == [KEY]
 
 
@@ -271,3 +280,29 @@ def test_two_requests_racing_with_one_key_record_one_upload(live_server, catalog
 
 def media_files_of(root):
     return [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_a_slow_holder_whose_key_was_taken_over_records_nothing(catalog, local_storage, settings):
+    fingerprint = _fingerprint("/api/v1/uploads/", catalog.measurements)
+    slow = idempotency_reserve(owner="token:1", key=KEY, fingerprint=fingerprint)
+    IdempotencyKey.objects.update(
+        created_at=timezone.now() - timedelta(seconds=settings.NEXUS_IDEMPOTENCY_LEASE_SECONDS + 1)
+    )
+    retry = idempotency_reserve(owner="token:1", key=KEY, fingerprint=fingerprint)
+    assert retry.pk == slow.pk and retry.lease != slow.lease
+    staged = blob_stage(chunks=[CSV])
+    with pytest.raises(Conflict) as refused:
+        upload_create(
+            user=catalog.supplier,
+            data_source_id=catalog.measurements.pk,
+            client_filename="dataset.csv",
+            staged=staged,
+            media_type="text/csv",
+            recorded=lambda upload: idempotency_answer(reservation=slow, upload=upload, status=201, body={}),
+        )
+    assert refused.value.message == (
+        "The Idempotency-Key of this request was taken over by a retry; this request recorded nothing."
+    )
+    assert (Upload.objects.count(), Blob.objects.count()) == (0, 0)
+    row = IdempotencyKey.objects.get()
+    assert (row.lease, row.status, row.upload_id) == (retry.lease, None, None)

@@ -1,23 +1,12 @@
 """GET /api/v1/uploads/{id}/?wait=N with a real worker: the answer comes within a second of the ingest's end."""
 
-import time
-
 import pytest
-import requests
 from django.utils import timezone
 
-from tests.support.uploads import post_upload
+from tests.support.uploads import MEASUREMENT_CSV, get_upload_waiting, post_upload
 from uploads.models import SyncStatus, Upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-CSV = b"feature,parameter,timestamp,value\nA,p,2021-01-01T00:00:00Z,1.5\n"
-
-
-def _detail(base, token, upload_id, wait):
-    started = time.monotonic()
-    answer = requests.get(f"{base}/api/v1/uploads/{upload_id}/?token={token}&wait={wait}", timeout=90)
-    return answer, time.monotonic() - started
 
 
 def test_the_answer_comes_within_a_second_of_the_ingests_end(
@@ -26,9 +15,9 @@ def test_the_answer_comes_within_a_second_of_the_ingests_end(
     # A look at the row only every 30 s: on the full stack only the ingest's wake-up (Redis pub/sub)
     # answers in time; without Redis the wait looks every NEXUS_UPLOAD_WAIT_POLL_SECONDS (0.5 s).
     settings.NEXUS_UPLOAD_WAIT_RECHECK_SECONDS = 30
-    created = post_upload(live_server.url, catalog.token, datasource=catalog.measurements.pk, content=CSV)
+    created = post_upload(live_server.url, catalog.token, datasource=catalog.measurements.pk, content=MEASUREMENT_CSV)
     assert (created.status_code, created.json()["sync_status"]) == (201, "harvesting")
-    answer, _ = _detail(live_server.url, catalog.token, created.json()["id"], 30)
+    answer, _ = get_upload_waiting(live_server.url, catalog.token, created.json()["id"], 30)
     answered = timezone.now()
     upload = Upload.objects.get(pk=created.json()["id"])
     assert upload.sync_status == SyncStatus.SUCCESSFUL
@@ -38,6 +27,6 @@ def test_the_answer_comes_within_a_second_of_the_ingests_end(
     assert 0 <= (answered - upload.ingest_finished).total_seconds() < 1.0
     # A failed ingest ends the wait too.
     bad = post_upload(live_server.url, catalog.token, datasource=catalog.measurements.pk, content=b"feature,x\nA,1\n")
-    failed, _ = _detail(live_server.url, catalog.token, bad.json()["id"], 30)
+    failed, _ = get_upload_waiting(live_server.url, catalog.token, bad.json()["id"], 30)
     assert (failed.status_code, failed.json()["sync_status"]) == (200, "failed")
     assert failed.json()["report"]["errors"] == Upload.objects.get(pk=bad.json()["id"]).report["errors"] != []
