@@ -26,14 +26,8 @@ from core.errors import Conflict, InvalidInput, NexusError, NotFound, PayloadToo
 from harvest.locks import LockBusy, resumable_lock_held
 
 from ..models import TusUpload
-from ..services import (
-    upload_check_filename,
-    upload_check_target,
-    upload_create,
-    upload_create_for_task,
-    upload_source,
-    upload_task_source,
-)
+from ..services import upload_check_filename, upload_create, upload_create_for_task
+from ..targets import upload_check_target, upload_source, upload_task_source
 
 logger = logging.getLogger(__name__)
 
