@@ -4,6 +4,7 @@ completion into an ordinary upload, on local storage and on S3 (moto)."""
 import base64
 import hashlib
 import io
+import time
 import zipfile
 from datetime import timedelta
 
@@ -221,3 +222,43 @@ def test_expired_uploads_are_swept_with_their_bytes(tus, storage_kind, storage_o
     assert tus_sweep_expired() == 1
     assert storage_objects() == []
     assert not TusUpload.objects.exists() and not MultipartUpload.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_patches_of_one_upload_are_serialized(live_server, catalog, settings):
+    import threading
+
+    import requests
+
+    from harvest.locks import resumable_lock_held
+
+    headers = {"Tus-Resumable": "1.0.0", "Authorization": f"Token {catalog.token}"}
+    created = requests.post(
+        f"{live_server.url}/api/v1/uploads/tus/",
+        headers={
+            **headers,
+            "Upload-Length": "6",
+            "Upload-Metadata": meta(filename="a.bin", datasource=catalog.documents.pk),
+        },
+        timeout=10,
+    )
+    location = created.headers["Location"]
+    tus = TusUpload.objects.get()
+    patch = {**headers, "Upload-Offset": "0", "Content-Type": OCTETS}
+    settings.NEXUS_TUS_LOCK_WAIT_SECONDS = 0.3
+    # Another request holds the upload (here: this test, as a PATCH in progress would).
+    with resumable_lock_held(key=tus.pk.int % 2**31):
+        busy = requests.patch(location, data=b"abc", headers=patch, timeout=10)
+        assert busy.status_code == 423
+        assert busy.json() == {"detail": "Another request is writing to this upload; try again."}
+        assert TusUpload.objects.get().offset == 0
+        settings.NEXUS_TUS_LOCK_WAIT_SECONDS = 10
+        answers = []
+        waiting = threading.Thread(
+            target=lambda: answers.append(requests.patch(location, data=b"abc", headers=patch, timeout=20))
+        )
+        waiting.start()
+        time.sleep(0.5)
+        assert not answers  # it waits for the lock
+    waiting.join(timeout=20)
+    assert (answers[0].status_code, answers[0].headers["Upload-Offset"]) == (204, "3")
