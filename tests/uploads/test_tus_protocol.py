@@ -262,3 +262,18 @@ def test_patches_of_one_upload_are_serialized(live_server, catalog, settings):
         assert not answers  # it waits for the lock
     waiting.join(timeout=20)
     assert (answers[0].status_code, answers[0].headers["Upload-Offset"]) == (204, "3")
+
+
+def test_another_users_upload_is_not_found(tus, client, catalog):
+    from accounts.services import token_create
+    from tests.support.accounts import member_create
+
+    location = tus.create(length=6)["Location"]
+    other, _org = member_create("other", "Organization Y")
+    tus.token = token_create(user=other).raw
+    assert tus.head(location).status_code == 404
+    answer = tus.patch(location, b"abc", 0)
+    assert answer.status_code == 404
+    assert answer.json() == {"detail": "No such upload: it was terminated, has expired, or never existed."}
+    assert client.delete(tus.url(location), **V).status_code == 404
+    assert TusUpload.objects.get().offset == 0
