@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from blobs.models import Blob, MultipartUpload
+from blobs.services.direct import multipart_spool
 from tests.support.data import pattern
 from uploads.models import SyncStatus, TusUpload, Upload
 from uploads.tus.services import tus_sweep_expired
@@ -92,6 +93,7 @@ def test_upload_in_chunks_becomes_one_ordinary_upload(tus, catalog, storage_kind
     created = tus.create(length=len(data))
     assert created.status_code == 201, created.content
     location = created["Location"]
+    spool = multipart_spool(MultipartUpload.objects.get().token)
     assert location.startswith("http://testserver/api/v1/uploads/tus/") and location.endswith("/")
     assert created["Upload-Offset"] == "0"
     assert created["Tus-Resumable"] == "1.0.0"
@@ -116,6 +118,7 @@ def test_upload_in_chunks_becomes_one_ordinary_upload(tus, catalog, storage_kind
     assert (upload.blob.size, upload.blob.sha256) == (len(data), _sha(data))
     assert storage_objects() == [upload.blob.key]
     assert not MultipartUpload.objects.exists()
+    assert not spool.exists()  # the part S3 was filling waited there; nothing is left
     # A client that lost the last answer asks again and learns the upload it became.
     again = tus.head(location)
     assert (again["Upload-Offset"], again["Nexus-Upload-Id"]) == (str(len(data)), str(upload.pk))
@@ -170,13 +173,18 @@ def test_creation_with_upload_and_deferred_length(tus, client, catalog):
 
 def test_delete_terminates_and_leaves_nothing(tus, client, storage_kind, storage_objects):
     location = tus.create(length=20 * MIB)["Location"]
+    spool = multipart_spool(MultipartUpload.objects.get().token)
     assert tus.patch(location, pattern(9 * MIB), 0).status_code == 204
     assert storage_objects()  # a part (or the part file) is stored
+    # On S3, the 1 MiB past the first 8 MiB part waits in the spool, alone.
+    spooled = [p.stat().st_size for p in spool.iterdir()] if spool.exists() else []
+    assert spooled == ([MIB] if storage_kind == "s3" else [])
     answer = client.delete(tus.url(location), **V)
     assert answer.status_code == 204
     assert answer["Tus-Resumable"] == "1.0.0"
     assert tus.head(location).status_code == 404
     assert storage_objects() == []
+    assert not spool.exists()
     assert not TusUpload.objects.exists() and not MultipartUpload.objects.exists()
 
 
