@@ -203,6 +203,9 @@ class LocalAppender:
         os.fsync(self._file.fileno())
         self.base = self.offset
 
+    def settle(self) -> None:
+        pass  # one file: nothing to drop once a checkpoint is recorded
+
     def rollback(self) -> None:
         self._file.truncate(self.base)
         self.offset = self.base

@@ -93,6 +93,7 @@ class S3Appender:
         self._filled = tail
         self.base, self.base_parts = offset, parts
         self.offset, self.parts = offset, parts
+        self._settled = parts
 
     def _path(self, number: int) -> Path:
         return self.spool / f"{number:05d}"
@@ -125,9 +126,14 @@ class S3Appender:
     def checkpoint(self) -> None:
         self._file.flush()
         os.fsync(self._file.fileno())
-        for number in range(self.base_parts + 1, self.parts + 1):
+        self._settled, self.base, self.base_parts = self.base_parts, self.offset, self.parts
+
+    def settle(self) -> None:
+        # Once the checkpoint is recorded: the spool files of parts sent before it are not needed
+        # any more (until then, a failed record leaves the upload where those files are needed).
+        for number in range(self._settled + 1, self.base_parts + 1):
             self._path(number).unlink(missing_ok=True)
-        self.base, self.base_parts = self.offset, self.parts
+        self._settled = self.base_parts
 
     def rollback(self) -> None:
         self._file.close()

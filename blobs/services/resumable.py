@@ -86,6 +86,7 @@ def resumable_append(
         with transaction.atomic():
             MultipartUpload.objects.filter(pk=session.pk).update(part_count=appender.parts, expires_at=expires_at)
             recorded(appender.offset)
+        appender.settle()
         session.part_count = appender.parts
 
     interrupted = False

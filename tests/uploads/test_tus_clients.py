@@ -27,21 +27,21 @@ SIZE = 64 * MIB
 
 @pytest.fixture
 def ingesting(request, storage_kind, tmp_path, settings):
-    """A real worker that sees the same storage as the live server: the module's worker on local
-    storage; on S3 one of this test's own, on the test's bucket."""
+    """A real worker of this test's own that sees the same storage as the live server (a worker shared
+    with tests on another storage could take this test's ingest and not find its bytes)."""
     if storage_kind == "local":
-        request.getfixturevalue("celery_worker")
-        request.getfixturevalue("worker_storage")
-        yield
-        return
-    env = {
-        "STORAGE_BACKEND": "s3",
-        "AWS_S3_ENDPOINT_URL": settings.AWS_S3_ENDPOINT_URL,
-        "AWS_STORAGE_BUCKET_NAME": settings.AWS_STORAGE_BUCKET_NAME,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
-    process = start_celery_worker(log=tmp_path / "worker.log", media=tmp_path / "media", extra_env=env)
+        media = request.getfixturevalue("worker_storage")
+        env = None
+    else:
+        media = tmp_path / "media"
+        env = {
+            "STORAGE_BACKEND": "s3",
+            "AWS_S3_ENDPOINT_URL": settings.AWS_S3_ENDPOINT_URL,
+            "AWS_STORAGE_BUCKET_NAME": settings.AWS_STORAGE_BUCKET_NAME,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }
+    process = start_celery_worker(log=tmp_path / "worker.log", media=media, extra_env=env)
     yield
     process.terminate()
     try:
@@ -106,7 +106,7 @@ def _ingested_once(live_server, catalog, big_file) -> None:
         SyncStatus.SUCCESSFUL,
         "readings.bin",
         catalog.documents.pk,
-    )
+    ), upload.report
     assert upload.blob.size == SIZE
     assert upload.deliveries == 1
     assert TusUpload.objects.get().upload_id == upload.pk

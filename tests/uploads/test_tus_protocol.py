@@ -4,6 +4,7 @@ completion into an ordinary upload, on local storage and on S3 (moto)."""
 import base64
 import hashlib
 import io
+import time
 import zipfile
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from blobs.models import Blob, MultipartUpload
+from blobs.services.direct import multipart_spool
 from tests.support.data import pattern
 from uploads.models import SyncStatus, TusUpload, Upload
 from uploads.tus.services import tus_sweep_expired
@@ -91,6 +93,7 @@ def test_upload_in_chunks_becomes_one_ordinary_upload(tus, catalog, storage_kind
     created = tus.create(length=len(data))
     assert created.status_code == 201, created.content
     location = created["Location"]
+    spool = multipart_spool(MultipartUpload.objects.get().token)
     assert location.startswith("http://testserver/api/v1/uploads/tus/") and location.endswith("/")
     assert created["Upload-Offset"] == "0"
     assert created["Tus-Resumable"] == "1.0.0"
@@ -115,6 +118,7 @@ def test_upload_in_chunks_becomes_one_ordinary_upload(tus, catalog, storage_kind
     assert (upload.blob.size, upload.blob.sha256) == (len(data), _sha(data))
     assert storage_objects() == [upload.blob.key]
     assert not MultipartUpload.objects.exists()
+    assert not spool.exists()  # the part S3 was filling waited there; nothing is left
     # A client that lost the last answer asks again and learns the upload it became.
     again = tus.head(location)
     assert (again["Upload-Offset"], again["Nexus-Upload-Id"]) == (str(len(data)), str(upload.pk))
@@ -169,13 +173,18 @@ def test_creation_with_upload_and_deferred_length(tus, client, catalog):
 
 def test_delete_terminates_and_leaves_nothing(tus, client, storage_kind, storage_objects):
     location = tus.create(length=20 * MIB)["Location"]
+    spool = multipart_spool(MultipartUpload.objects.get().token)
     assert tus.patch(location, pattern(9 * MIB), 0).status_code == 204
     assert storage_objects()  # a part (or the part file) is stored
+    # On S3, the 1 MiB past the first 8 MiB part waits in the spool, alone.
+    spooled = [p.stat().st_size for p in spool.iterdir()] if spool.exists() else []
+    assert spooled == ([MIB] if storage_kind == "s3" else [])
     answer = client.delete(tus.url(location), **V)
     assert answer.status_code == 204
     assert answer["Tus-Resumable"] == "1.0.0"
     assert tus.head(location).status_code == 404
     assert storage_objects() == []
+    assert not spool.exists()
     assert not TusUpload.objects.exists() and not MultipartUpload.objects.exists()
 
 
@@ -221,3 +230,58 @@ def test_expired_uploads_are_swept_with_their_bytes(tus, storage_kind, storage_o
     assert tus_sweep_expired() == 1
     assert storage_objects() == []
     assert not TusUpload.objects.exists() and not MultipartUpload.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_patches_of_one_upload_are_serialized(live_server, catalog, settings):
+    import threading
+
+    import requests
+
+    from harvest.locks import resumable_lock_held
+
+    headers = {"Tus-Resumable": "1.0.0", "Authorization": f"Token {catalog.token}"}
+    created = requests.post(
+        f"{live_server.url}/api/v1/uploads/tus/",
+        headers={
+            **headers,
+            "Upload-Length": "6",
+            "Upload-Metadata": meta(filename="a.bin", datasource=catalog.documents.pk),
+        },
+        timeout=10,
+    )
+    location = created.headers["Location"]
+    tus = TusUpload.objects.get()
+    patch = {**headers, "Upload-Offset": "0", "Content-Type": OCTETS}
+    settings.NEXUS_TUS_LOCK_WAIT_SECONDS = 0.3
+    # Another request holds the upload (here: this test, as a PATCH in progress would).
+    with resumable_lock_held(key=tus.pk.int % 2**31):
+        busy = requests.patch(location, data=b"abc", headers=patch, timeout=10)
+        assert busy.status_code == 423
+        assert busy.json() == {"detail": "Another request is writing to this upload; try again."}
+        assert TusUpload.objects.get().offset == 0
+        settings.NEXUS_TUS_LOCK_WAIT_SECONDS = 10
+        answers = []
+        waiting = threading.Thread(
+            target=lambda: answers.append(requests.patch(location, data=b"abc", headers=patch, timeout=20))
+        )
+        waiting.start()
+        time.sleep(0.5)
+        assert not answers  # it waits for the lock
+    waiting.join(timeout=20)
+    assert (answers[0].status_code, answers[0].headers["Upload-Offset"]) == (204, "3")
+
+
+def test_another_users_upload_is_not_found(tus, client, catalog):
+    from accounts.services import token_create
+    from tests.support.accounts import member_create
+
+    location = tus.create(length=6)["Location"]
+    other, _org = member_create("other", "Organization Y")
+    tus.token = token_create(user=other).raw
+    assert tus.head(location).status_code == 404
+    answer = tus.patch(location, b"abc", 0)
+    assert answer.status_code == 404
+    assert answer.json() == {"detail": "No such upload: it was terminated, has expired, or never existed."}
+    assert client.delete(tus.url(location), **V).status_code == 404
+    assert TusUpload.objects.get().offset == 0
