@@ -83,7 +83,12 @@ def dataset_version_create(
     if DatasetVersion.objects.filter(dataset=dataset, identifier=identifier).exists():
         raise Conflict(f"Dataset '{dataset.short_name}' already has a version '{identifier}'.")
     previous = source or DatasetVersion.objects.filter(dataset=dataset).order_by("-created", "-id").first()
-    version = DatasetVersion.objects.create(dataset=dataset, identifier=identifier, state=VersionState.DRAFT)
+    version = DatasetVersion.objects.create(
+        dataset=dataset,
+        identifier=identifier,
+        state=VersionState.DRAFT,
+        metadata_blocks=previous.metadata_blocks if previous is not None else {},
+    )
     if previous is not None:
         DatasetFile.objects.bulk_create(
             DatasetFile(

@@ -1,5 +1,6 @@
 """Fixtures and helpers of the Dataverse tests: the seed's dataset and token, its draft's files,
-curl and test-client calls, payloads, zips, and the real clients run as separate processes."""
+curl and test-client calls, payloads, zips, a dataset's native JSON, and the real clients run as
+separate processes."""
 
 import hashlib
 import io
@@ -95,3 +96,65 @@ def zip_of(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def native(title="Rain 2024", **extra_fields) -> dict:
+    """A native JSON with Dataverse's required citation fields (as in the guides' dataset-finch1.json)."""
+    fields = [
+        {"typeName": "title", "multiple": False, "typeClass": "primitive", "value": title},
+        {
+            "typeName": "author",
+            "multiple": True,
+            "typeClass": "compound",
+            "value": [
+                {
+                    "authorName": {
+                        "typeName": "authorName",
+                        "multiple": False,
+                        "typeClass": "primitive",
+                        "value": "Finch, Fiona",
+                    }
+                }
+            ],
+        },
+        {
+            "typeName": "datasetContact",
+            "multiple": True,
+            "typeClass": "compound",
+            "value": [
+                {
+                    "datasetContactEmail": {
+                        "typeName": "datasetContactEmail",
+                        "multiple": False,
+                        "typeClass": "primitive",
+                        "value": "finch@mailinator.com",
+                    }
+                }
+            ],
+        },
+        {
+            "typeName": "dsDescription",
+            "multiple": True,
+            "typeClass": "compound",
+            "value": [
+                {
+                    "dsDescriptionValue": {
+                        "typeName": "dsDescriptionValue",
+                        "multiple": False,
+                        "typeClass": "primitive",
+                        "value": "Daily rain.",
+                    }
+                }
+            ],
+        },
+        {
+            "typeName": "subject",
+            "multiple": True,
+            "typeClass": "controlledVocabulary",
+            "value": ["Earth and Environmental Sciences"],
+        },
+    ]
+    fields += [
+        {"typeName": k, "multiple": False, "typeClass": "primitive", "value": v} for k, v in extra_fields.items()
+    ]
+    return {"datasetVersion": {"metadataBlocks": {"citation": {"displayName": "Citation Metadata", "fields": fields}}}}

@@ -1,0 +1,337 @@
+"""The Dataverse lifecycle around the files: collections, a dataset created from native JSON under a new
+persistent id, its metadata edited, its draft published as major and minor versions, versions and
+their files, the draft or the dataset deleted, files downloaded, and direct upload by collection."""
+
+import hashlib
+import json
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.services import token_create
+from blobs.models import Blob
+from datasets.models import Collection, Dataset, DatasetFile, DatasetVersion, FileChange, WriteGrant
+from tests.datasets.conftest import TOKEN, native
+from tests.support.accounts import member_create
+
+pytestmark = pytest.mark.django_db
+KEY = {"HTTP_X_DATAVERSE_KEY": TOKEN}
+
+
+def create(client, body, alias="root", **headers):
+    return client.post(f"/api/dataverses/{alias}/datasets", json.dumps(body), "application/json", **headers)
+
+
+def created_pid(client) -> str:
+    response = create(client, native(), **KEY)
+    assert response.status_code == 201, response.content
+    return response.json()["data"]["persistentId"]
+
+
+def ds(pid: str, tail: str = "", query: str = "") -> str:
+    return f"/api/datasets/:persistentId/{tail}?persistentId={pid}{query}"
+
+
+def add(client, pid: str, name: str, content: bytes, json_data=None) -> dict:
+    body = {"file": SimpleUploadedFile(name, content, "text/plain"), "jsonData": json.dumps(json_data or {})}
+    response = client.post(ds(pid, "add"), body, **KEY)
+    assert response.status_code == 200, response.content
+    return response.json()["data"]["files"][0]["dataFile"]
+
+
+def counts():
+    return (Dataset.objects.count(), DatasetVersion.objects.count(), DatasetFile.objects.count(), Blob.objects.count())
+
+
+def test_a_dataset_is_created_in_root_under_a_new_persistent_id(client, demo):
+    response = create(client, native(), **KEY)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "OK" and set(body["data"]) == {"id", "persistentId"}
+    pid = body["data"]["persistentId"]
+    assert re.fullmatch(r"doi:10\.5072/FK2/[A-Z0-9]{6}", pid)
+    dataset = Dataset.objects.get(pk=body["data"]["id"])
+    assert (dataset.persistent_id, dataset.title, dataset.collection.alias) == (pid, "Rain 2024", "root")
+    assert dataset.organization is None
+    assert [(v.identifier, v.state) for v in dataset.versions.all()] == [("1.0", "draft")]
+    assert WriteGrant.objects.filter(dataset=dataset, user__username="supplier").exists()
+    got = client.get(ds(pid), **KEY).json()["data"]
+    assert got["publisher"] == "Root"
+    assert got["latestVersion"]["versionState"] == "DRAFT"
+    blocks = got["latestVersion"]["metadataBlocks"]
+    assert list(blocks) == ["citation"]
+    assert blocks["citation"]["name"] == "citation"
+    assert blocks["citation"]["fields"] == native()["datasetVersion"]["metadataBlocks"]["citation"]["fields"]
+    # A second dataset gets another identifier; `:root` and `Root` name the same collection.
+    other = create(client, native(), alias=":root", **KEY).json()["data"]["persistentId"]
+    assert other != pid and create(client, native(), alias="Root", **KEY).status_code == 201
+
+
+def test_persistent_ids_follow_the_settings_and_avoid_taken_ones(client, demo, settings, monkeypatch):
+    settings.NEXUS_DATAVERSE_PID_AUTHORITY, settings.NEXUS_DATAVERSE_PID_SHOULDER = "10.1234", "ABC/"
+    draws = iter("AAAAAA" + "AAAAAA" + "BBBBBB")
+    monkeypatch.setattr("datasets.dataverse.lifecycle.secrets.choice", lambda alphabet: next(draws))
+    assert created_pid(client) == "doi:10.1234/ABC/AAAAAA"
+    assert created_pid(client) == "doi:10.1234/ABC/BBBBBB"  # AAAAAA was taken: drawn again
+
+
+def test_creating_needs_a_key_and_the_right(client, demo):
+    before = counts()
+    response = create(client, native())
+    assert (response.status_code, response.json()) == (
+        401,
+        {"status": "ERROR", "message": "Only authenticated users can perform the requested operation"},
+    )
+    outsider, _ = member_create("outsider", "Elsewhere")
+    raw = token_create(user=outsider, name="t").raw
+    response = create(client, native(), HTTP_X_DATAVERSE_KEY=raw)
+    assert (response.status_code, response.json()) == (
+        403,
+        {"status": "ERROR", "message": "User outsider is not permitted to add a dataset in dataverse root."},
+    )
+    # An admin of a collection below root may create there, not in root.
+    child = Collection.objects.create(alias="rain", name="Rain", parent=Collection.objects.get(alias="root"))
+    child.admins.add(outsider)
+    assert create(client, native(), alias="rain", HTTP_X_DATAVERSE_KEY=raw).status_code == 201
+    assert counts()[0] == before[0] + 1
+    assert create(client, native(), alias="nowhere", **KEY).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("not json", "Error parsing Json: the body is not JSON."),
+        ({"datasetVersion": {}}, "Error parsing Json: 'datasetVersion.metadataBlocks.citation' is missing."),
+        (
+            {"datasetVersion": {"metadataBlocks": {"citation": {"fields": [{"typeName": "title", "value": "x"}]}}}},
+            "Validation Failed: required citation fields are missing: author, datasetContact, dsDescription, subject.",
+        ),
+        (
+            {"datasetVersion": {"metadataBlocks": {"citation": {"fields": [{"value": "x"}]}}}},
+            "Error parsing Json: each of 'metadataBlocks.citation.fields' needs 'typeName' and 'value'.",
+        ),
+        ({"a": [[[[[[[[[[[[[[1]]]]]]]]]]]]]]}, "Error parsing Json: nested deeper than 12 levels."),
+    ],
+)
+def test_a_bad_native_json_is_refused_and_nothing_is_created(client, demo, body, message):
+    before = counts()
+    data = body if isinstance(body, str) else json.dumps(body)
+    response = client.post("/api/dataverses/root/datasets", data, "application/json", **KEY)
+    assert (response.status_code, response.json()) == (400, {"status": "ERROR", "message": message})
+    assert counts() == before
+
+
+def test_a_native_json_over_the_limit_is_a_413(client, demo, settings):
+    settings.NEXUS_DATAVERSE_MAX_METADATA_BYTES = 200
+    before = counts()
+    response = create(client, native(), **KEY)
+    assert (response.status_code, response.json()["message"]) == (413, "The dataset's JSON is larger than 200 bytes.")
+    assert counts() == before
+
+
+def test_collections_are_read_created_and_list_their_contents(client, demo):
+    root = client.get("/api/dataverses/:root").json()["data"]
+    assert {k: root[k] for k in ("alias", "name", "permissionRoot")} == {
+        "alias": "root",
+        "name": "Root",
+        "permissionRoot": True,
+    }
+    assert client.get("/api/v1/dataverses/root").json()["data"]["id"] == root["id"]
+    response = client.post(
+        "/api/dataverses/root", json.dumps({"alias": "rain", "name": "Rain"}), "application/json", **KEY
+    )
+    assert response.status_code == 201, response.content
+    assert {k: response.json()["data"][k] for k in ("alias", "name", "ownerId")} == {
+        "alias": "rain",
+        "name": "Rain",
+        "ownerId": root["id"],
+    }
+    again = client.post(
+        "/api/dataverses/root", json.dumps({"alias": "rain", "name": "Rain"}), "application/json", **KEY
+    )
+    assert (again.status_code, again.json()["message"]) == (409, "A dataverse with alias rain already exists.")
+    assert Collection.objects.filter(alias="rain").count() == 1
+    pid = created_pid(client)
+    contents = client.get("/api/dataverses/root/contents", **KEY).json()["data"]
+    assert [(c["type"], c.get("title") or c.get("identifier")) for c in contents] == [
+        ("dataverse", "Rain"),
+        ("dataset", pid.split("/", 1)[1]),
+    ]
+    # Unpublished, the dataset is its writers' only.
+    assert [c["type"] for c in client.get("/api/dataverses/root/contents").json()["data"]] == ["dataverse"]
+    missing = client.get("/api/dataverses/nowhere")
+    assert (missing.status_code, missing.json()) == (
+        404,
+        {"status": "ERROR", "message": "Can't find dataverse with identifier='nowhere'"},
+    )
+
+
+def test_publishing_numbers_versions_as_dataverse_does(client, demo):
+    pid = created_pid(client)
+    minor = client.post(ds(pid, "actions/:publish", "&type=minor"), **KEY)
+    assert (minor.status_code, minor.json()["message"]) == (
+        400,
+        "Cannot release as minor version. Re-try as major release.",
+    )
+    assert client.post(ds(pid, "actions/:publish", "&type=major")).status_code == 401
+    first = client.post(ds(pid, "actions/:publish", "&type=major"), **KEY)
+    assert first.status_code == 200, first.content
+    latest = first.json()["data"]["latestVersion"]
+    assert (latest["versionNumber"], latest["versionMinorNumber"], latest["versionState"]) == (1, 0, "RELEASED")
+    nothing = client.post(ds(pid, "actions/:publish", "&type=major"), **KEY)
+    assert (nothing.status_code, nothing.json()["message"]) == (
+        400,
+        "Cannot publish: the dataset has no draft version.",
+    )
+    add(client, pid, "a.txt", b"one\n")
+    client.post(ds(pid, "actions/:publish", "&type=minor"), **KEY)
+    add(client, pid, "b.txt", b"two\n")
+    client.post(ds(pid, "actions/:publish", "&type=major"), **KEY)
+    add(client, pid, "c.txt", b"three\n")
+    versions = client.get(ds(pid, "versions"), **KEY).json()["data"]
+    assert [(v["versionState"], v.get("versionNumber"), v.get("versionMinorNumber")) for v in versions] == [
+        ("DRAFT", None, None),
+        ("RELEASED", 2, 0),
+        ("RELEASED", 1, 1),
+        ("RELEASED", 1, 0),
+    ]
+    # The anonymous user sees the released ones only.
+    assert len(client.get(ds(pid, "versions")).json()["data"]) == 3
+
+    def names(version, **headers):
+        response = client.get(ds(pid, f"versions/{version}/files"), **headers)
+        assert response.status_code == 200, response.content
+        return [f["dataFile"]["filename"] for f in response.json()["data"]]
+
+    assert names(":latest", **KEY) == ["a.txt", "b.txt", "c.txt"]
+    assert names(":draft", **KEY) == ["a.txt", "b.txt", "c.txt"]
+    assert names(":latest") == ["a.txt", "b.txt"]
+    assert names(":latest-published", **KEY) == ["a.txt", "b.txt"]
+    assert names("1.1") == ["a.txt"]
+    assert names("1") == []
+    assert client.get(ds(pid, "versions/:draft/files")).status_code == 404
+    assert client.get(ds(pid, "versions/7.0/files")).status_code == 404
+    assert client.get(ds(pid, "versions/2.0"), **KEY).json()["data"]["versionNumber"] == 2
+
+
+def test_edit_metadata_sets_fields_in_the_draft(client, demo):
+    pid = created_pid(client)
+    body = json.dumps({"fields": [{"typeName": "title", "value": "Rain 2024, corrected"}]})
+    refused = client.put(ds(pid, "editMetadata"), body, "application/json", **KEY)
+    assert refused.status_code == 400
+    assert refused.json()["message"].startswith("You may not add data to a field that already has data")
+    assert Dataset.objects.get(persistent_id=pid).title == "Rain 2024"
+    client.post(ds(pid, "actions/:publish", "&type=major"), **KEY)
+    response = client.put(ds(pid, "editMetadata", "&replace=true"), body, "application/json", **KEY)
+    assert response.status_code == 200, response.content
+    assert response.json()["data"]["versionState"] == "DRAFT"
+    fields = response.json()["data"]["metadataBlocks"]["citation"]["fields"]
+    assert [f["value"] for f in fields if f["typeName"] == "title"] == ["Rain 2024, corrected"]
+    assert Dataset.objects.get(persistent_id=pid).title == "Rain 2024, corrected"
+    # The released version keeps its title.
+    released = client.get(ds(pid, "versions/1.0")).json()["data"]["metadataBlocks"]["citation"]["fields"]
+    assert [f["value"] for f in released if f["typeName"] == "title"] == ["Rain 2024"]
+    anonymous = client.put(ds(pid, "editMetadata", "&replace=true"), body, "application/json")
+    assert anonymous.status_code == 401
+
+
+def test_a_draft_only_dataset_is_deleted_with_its_files_and_bytes(client, demo, settings):
+    before = counts()
+    pid = created_pid(client)
+    add(client, pid, "a.txt", b"one\n")
+    assert client.delete(ds(pid)).status_code == 401
+    response = client.delete(ds(pid), **KEY)
+    assert (response.status_code, response.json()) == (
+        200,
+        {"status": "OK", "data": {"message": f"Dataset {pid} deleted"}},
+    )
+    assert counts() == before
+    assert client.get(ds(pid), **KEY).status_code == 404
+
+
+def test_a_published_dataset_keeps_its_releases_and_loses_only_its_draft(client, demo):
+    pid = created_pid(client)
+    add(client, pid, "a.txt", b"one\n")
+    client.post(ds(pid, "actions/:publish", "&type=major"), **KEY)
+    released_blobs = Blob.objects.count()
+    add(client, pid, "b.txt", b"two\n")
+    refused = client.delete(ds(pid), **KEY)
+    assert refused.status_code == 403
+    assert Dataset.objects.filter(persistent_id=pid).exists()
+    response = client.delete(ds(pid, "versions/:draft"), **KEY)
+    assert response.status_code == 200, response.content
+    assert [v.identifier for v in DatasetVersion.objects.filter(dataset__persistent_id=pid)] == ["1.0"]
+    assert Blob.objects.count() == released_blobs
+    assert FileChange.objects.filter(version__dataset__persistent_id=pid).count() == 1
+    assert client.delete(ds(pid, "versions/:draft"), **KEY).status_code == 404
+    assert client.delete(ds(pid, "versions/1.0"), **KEY).status_code == 400
+
+
+def test_a_draft_deleted_from_a_dataset_with_nothing_else_takes_the_dataset(client, demo):
+    before = counts()
+    pid = created_pid(client)
+    assert client.delete(ds(pid, "versions/:draft"), **KEY).status_code == 200
+    assert counts() == before
+
+
+def test_access_streams_the_bytes_to_those_who_may_see_them(client, demo):
+    pid = created_pid(client)
+    data = b"a,b\n1,2\n" * 1000
+    opened = add(client, pid, "table.txt", data)
+    secret = add(client, pid, "secret.txt", b"secret\n", {"restrict": True})
+    response = client.get(f"/api/access/datafile/{opened['id']}", **KEY)
+    assert response.status_code == 200
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == hashlib.sha256(data).hexdigest()
+    assert (response["Content-Disposition"], response["Content-Length"]) == (
+        'attachment; filename="table.txt"',
+        str(len(data)),
+    )
+    # A draft's file is its writers' only; the error names the URL without the key sent in it.
+    outsider, _ = member_create("outsider", "Elsewhere")
+    raw = token_create(user=outsider, name="t").raw
+    hidden = client.get(f"/api/v1/access/datafile/{opened['id']}?key={raw}&format=original")
+    assert hidden.status_code == 404
+    assert hidden.json() == {
+        "status": "ERROR",
+        "code": 404,
+        "message": f"Could not find datafile with id {opened['id']}",
+        "requestUrl": f"http://testserver/api/v1/access/datafile/{opened['id']}?format=original",
+        "requestMethod": "GET",
+    }
+    client.post(ds(pid, "actions/:publish", "&type=major"), **KEY)
+    assert b"".join(client.get(f"/api/access/datafile/{opened['id']}").streaming_content) == data
+    bad_key = client.get(f"/api/access/datafile/{opened['id']}?key=s3cr3t")
+    assert (bad_key.status_code, bad_key.json()["message"]) == (401, "Bad API key")
+    assert "s3cr3t" not in bad_key.json()["requestUrl"]
+    assert client.get(f"/api/access/datafile/{secret['id']}").status_code == 404
+    assert b"".join(client.get(f"/api/access/datafile/{secret['id']}", **KEY).streaming_content) == b"secret\n"
+    by_pid = client.get("/api/access/datafile/:persistentId/?persistentId=doi:10.5072/FK2/NOPE/1")
+    assert (by_pid.status_code, by_pid.json()["message"]) == (
+        404,
+        "Datafile with Persistent ID doi:10.5072/FK2/NOPE/1 not found.",
+    )
+
+
+def test_direct_upload_follows_the_collections_store(client, demo, settings):
+    pid = created_pid(client)
+    url = ds(pid, "uploadurls", "&size=10")
+    dataset = Dataset.objects.get(persistent_id=pid)
+    response = client.get(url, **KEY)
+    assert (response.status_code, response.json()["message"]) == (
+        404,
+        f"Direct upload not supported for files in this dataset: {dataset.pk}",
+    )
+    settings.NEXUS_DATAVERSE_DIRECT_UPLOAD = True
+    assert client.get(url, **KEY).status_code == 200
+    Collection.objects.filter(alias="root").update(direct_upload=False)
+    assert client.get(url, **KEY).status_code == 404
+    # A collection below follows its parent unless it says otherwise.
+    root = Collection.objects.get(alias="root")
+    child = Collection.objects.create(alias="rain", name="Rain", parent=root)
+    dataset.collection = child
+    dataset.save()
+    assert client.get(url, **KEY).status_code == 404
+    child.direct_upload = True
+    child.save()
+    assert client.get(url, **KEY).status_code == 200
