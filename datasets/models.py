@@ -111,6 +111,10 @@ class DatasetFile(models.Model):
     checksum_type = models.CharField(max_length=10, default="MD5")
     checksum_value = models.CharField(max_length=128, blank=True)
     storage_identifier = models.CharField(max_length=300, blank=True)
+    # A tabular file Dataverse ingested: `blob` holds the `.tab`, these the upload as it was sent.
+    original_blob = models.ForeignKey("blobs.Blob", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    original_name = models.CharField(max_length=255, blank=True)
+    original_media_type = models.CharField(max_length=255, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -123,7 +123,11 @@ def file_visible(*, user, file: DatasetFile, can_write: bool | None = None) -> b
 
 def version_files(*, version: DatasetVersion, user):
     """The version's files the user may see: restricted ones for the dataset's writers only."""
-    files = DatasetFile.objects.select_related("blob").filter(version=version).order_by("directory_label", "name")
+    files = (
+        DatasetFile.objects.select_related("blob", "original_blob")
+        .filter(version=version)
+        .order_by("directory_label", "name")
+    )
     if not dataset_can_write(user=user, dataset=version.dataset):
         files = files.filter(restricted=False)
     return files

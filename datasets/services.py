@@ -103,6 +103,9 @@ def dataset_version_create(
                 checksum_type=f.checksum_type,
                 checksum_value=f.checksum_value,
                 storage_identifier=f.storage_identifier,
+                original_blob_id=f.original_blob_id,
+                original_name=f.original_name,
+                original_media_type=f.original_media_type,
             )
             for f in previous.files.all()
         )

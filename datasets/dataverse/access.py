@@ -65,7 +65,7 @@ def dataset_file_find(*, file_id) -> DatasetFile | None:
         if not is_number(file_id):
             return None
         file_id = int(file_id)
-    return DatasetFile.objects.select_related("blob", "version__dataset").filter(pk=file_id).first()
+    return DatasetFile.objects.select_related("blob", "original_blob", "version__dataset").filter(pk=file_id).first()
 
 
 def dataset_file_to_replace(*, file_id) -> DatasetFile:

@@ -387,7 +387,7 @@ class AccessDatafileApi(DataverseView):
         file = datafile_for_access(
             user=request.user, ident=ident, persistent_id=request.query_params.get("persistentId")
         )
-        return datafile_response(file)
+        return datafile_response(file, original=request.query_params.get("format") == "original")
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)

@@ -25,7 +25,7 @@ def ok(data, status: int = 200, message: str | None = None) -> Response:
 
 
 def checksum_json(file: DatasetFile) -> dict:
-    value = file.checksum_value or (file.blob.md5 if file.checksum_type == "MD5" else "")
+    value = file.checksum_value or ((file.original_blob or file.blob).md5 if file.checksum_type == "MD5" else "")
     return {"type": file.checksum_type, "value": value}  # `type` first: dvuploader reads them in order
 
 
@@ -43,9 +43,17 @@ def file_metadata_json(file: DatasetFile) -> dict:
         data_file["categories"] = file.categories
     if file.storage_identifier:
         data_file["storageIdentifier"] = file.storage_identifier
+    if file.original_blob_id is not None:
+        # An ingested table: Dataverse names the upload as sent; its checksum is the original's.
+        data_file |= {
+            "originalFileFormat": file.original_media_type,
+            "originalFormatLabel": file.original_media_type.rsplit("/", 1)[-1].upper(),
+            "originalFileSize": file.original_blob.size,
+            "originalFileName": file.original_name,
+        }
     data_file |= {
         "rootDataFileId": -1,
-        "md5": file.blob.md5,
+        "md5": (file.original_blob or file.blob).md5,
         "checksum": checksum_json(file),
         "creationDate": file.created.date().isoformat(),
     }

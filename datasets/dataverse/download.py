@@ -4,9 +4,9 @@ negotiation that leaves its `format` parameter to it."""
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-from django.http import StreamingHttpResponse
+from django.http import FileResponse
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from blobs.selectors import blob_open
@@ -35,35 +35,22 @@ class FirstRenderer(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class _Chunks:
-    """A stream's bytes in chunks; Django closes it (via `close`) when the response is done."""
-
-    size = 1024 * 1024
-
-    def __init__(self, reader):
-        self.reader = reader
-
-    def __iter__(self):
-        return iter(lambda: self.reader.read(self.size), b"")
-
-    def close(self):
-        self.reader.close()
+class _Download(FileResponse):
+    # Read in chunks of 1 MiB (FileResponse's own 4 KiB means many small writes for a large file).
+    block_size = 1024 * 1024
 
 
-def content_disposition(name: str) -> str:
-    """`attachment; filename="..."` as Dataverse sends it, with RFC 6266's UTF-8 form for other names."""
-    ascii_name = name.encode("ascii", "replace").decode("ascii").replace('"', "_").replace("\\", "_")
-    if ascii_name == name:
-        return f'attachment; filename="{name}"'
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def datafile_response(file: DatasetFile) -> StreamingHttpResponse:
+def datafile_response(file: DatasetFile, *, original: bool = False) -> FileResponse:
+    """The bytes; with `original`, an ingested table's upload as it was sent (other files are their
+    own original)."""
+    blob, name, media_type = file.blob, file.name, file.media_type
+    if original and file.original_blob_id is not None:
+        blob, name, media_type = file.original_blob, file.original_name, file.original_media_type
     # Opened before the response starts, so that missing bytes are an error body, not a cut reply.
-    reader = blob_open(blob=file.blob)
-    response = StreamingHttpResponse(_Chunks(reader), content_type=file.media_type)
-    response["Content-Length"] = str(file.blob.size)
-    response["Content-Disposition"] = content_disposition(file.name)
+    # Content-Disposition as Dataverse sends it (`attachment; filename="..."`, RFC 6266's UTF-8 form
+    # for other names).
+    response = _Download(blob_open(blob=blob), content_type=media_type, as_attachment=True, filename=name)
+    response["Content-Length"] = str(blob.size)
     return response
 
 

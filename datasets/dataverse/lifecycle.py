@@ -208,7 +208,11 @@ def _versions_remove(versions) -> None:
     version_ids = list(versions.values_list("pk", flat=True))
     files = DatasetFile.objects.filter(version_id__in=version_ids)
     changes = FileChange.objects.filter(version_id__in=version_ids)
-    blobs = {f.blob_id: f.blob for f in files.select_related("blob").iterator()}
+    blobs = {}
+    for file in files.select_related("blob", "original_blob").iterator():
+        for blob in (file.blob, file.original_blob):
+            if blob is not None:
+                blobs[blob.pk] = blob
     for change in changes.select_related("blob", "previous_blob").iterator():
         for blob in (change.blob, change.previous_blob):
             if blob is not None:
@@ -218,6 +222,7 @@ def _versions_remove(versions) -> None:
     DatasetVersion.objects.filter(pk__in=version_ids).delete()
     ids = set(blobs)
     kept = set(DatasetFile.objects.filter(blob_id__in=ids).values_list("blob_id", flat=True))
+    kept |= set(DatasetFile.objects.filter(original_blob_id__in=ids).values_list("original_blob_id", flat=True))
     kept |= set(FileChange.objects.filter(blob_id__in=ids).values_list("blob_id", flat=True))
     kept |= set(FileChange.objects.filter(previous_blob_id__in=ids).values_list("previous_blob_id", flat=True))
     for pk in ids - kept:

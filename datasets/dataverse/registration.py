@@ -19,6 +19,7 @@ from ..services import file_name_clean
 from .access import dataset_file_find, dataverse_require_write
 from .drafts import dataset_draft_for_write, dataset_locked, file_in_draft
 from .identifiers import _upload_key
+from .ingest import TAB_TYPE, ingestible, original_type, tab_discard, tab_ingest, tab_name
 from .jsondata import HASHES_NEEDING_A_READ, FileParams
 
 DEFAULT_TYPE = "application/octet-stream"
@@ -43,6 +44,8 @@ class Entry:
     file: DatasetFile | None = None
     # A replacement with the bytes the file has already: its metadata is applied, nothing else.
     unchanged: bool = False
+    # The `.tab` a tabular ingest made of the staged bytes (which are then kept as the original).
+    tab: StagedBlob | None = None
 
     @property
     def storage_identifier(self) -> str:
@@ -127,6 +130,12 @@ def file_metadata_apply(file: DatasetFile, params: FileParams) -> None:
         file.restricted = params.restrict
 
 
+def _ingests(entry: Entry, draft: DatasetVersion) -> bool:
+    """Whether a new file is ingested as Dataverse does: sent natively, without `tabIngest: false`,
+    into a dataset of a collection (the seed's dataset, in none, keeps files as they were sent)."""
+    return entry.adopted_from is None and entry.params.tab_ingest and draft.dataset.collection_id is not None
+
+
 def _record(entry: Entry, *, user, draft: DatasetVersion) -> DatasetFile:
     params = entry.params
     name = file_name_clean(params.file_name or entry.client_name, refused=NO_NAME)
@@ -165,9 +174,20 @@ def _record(entry: Entry, *, user, draft: DatasetVersion) -> DatasetFile:
         )
         return target
     directory = params.directory_label or ""
-    blob = blob_record(staged=entry.staged, media_type=media_type, discard_on_error=False)
+    original = {}
+    ext = ingestible(name) if _ingests(entry, draft) else None
+    if ext is not None:
+        entry.tab = tab_ingest(staged=entry.staged, ext=ext)
+    if entry.tab is not None:
+        kept = blob_record(staged=entry.staged, media_type=original_type(ext), discard_on_error=False)
+        original = {"original_blob": kept, "original_name": name, "original_media_type": original_type(ext)}
+        name, media_type, staged = tab_name(name), TAB_TYPE, entry.tab
+    else:
+        staged = entry.staged
+    blob = blob_record(staged=staged, media_type=media_type, discard_on_error=False)
     upload_stored_on_commit(dialect=DATAVERSE, size=blob.size)
     file = DatasetFile.objects.create(
+        **original,
         version=draft,
         name=_free_name(version=draft, directory=directory, name=name),
         directory_label=directory,
@@ -224,9 +244,14 @@ def files_register(*, user, dataset: Dataset, entries: list[Entry]) -> bool:
 
 
 def _undo(entries: list[Entry]) -> None:
-    recorded = blob_recorded_keys(keys=[e.staged.key for e in entries if e.staged])
+    recorded = blob_recorded_keys(
+        keys=[e.staged.key for e in entries if e.staged] + [e.tab.key for e in entries if e.tab]
+    )
     for entry in entries:
         entry.file = None
+        if entry.tab is not None and entry.tab.key not in recorded:
+            tab_discard(entry.tab)
+        entry.tab = None
         if entry.staged is None or entry.staged.key in recorded:
             continue
         if entry.adopted_from:

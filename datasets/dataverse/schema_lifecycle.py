@@ -235,7 +235,15 @@ ACCESS_DATAFILE_ROUTES = _routes(
         "description": "The bytes, streamed, with `Content-Disposition: attachment; filename=...`. A file of a draft, "
         "or a restricted one, for the dataset's writers only. Errors carry Dataverse's Access API keys "
         "`code`, `requestUrl` (without any key) and `requestMethod`.",
-        "parameters": [FILE_ID],
+        "parameters": [
+            FILE_ID,
+            OpenApiParameter(
+                "format",
+                {"type": "string", "enum": ["original"]},
+                OpenApiParameter.QUERY,
+                description="`original`: an ingested table's upload as it was sent (the `.csv`), not its `.tab`.",
+            ),
+        ],
         "responses": {
             (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file's bytes."),
             **_errors(404, e404="No such file, or none the caller may see."),

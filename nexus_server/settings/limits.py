@@ -40,6 +40,9 @@ NEXUS_DATAVERSE_LOCK_STALE_SECONDS = env.int("NEXUS_DATAVERSE_LOCK_STALE_SECONDS
 # Dataverse: a dataset's native JSON (create, editMetadata): its size, and how deep it may nest.
 NEXUS_DATAVERSE_MAX_METADATA_BYTES = env.int("NEXUS_DATAVERSE_MAX_METADATA_BYTES", default=MIB)
 NEXUS_DATAVERSE_MAX_METADATA_DEPTH = env.int("NEXUS_DATAVERSE_MAX_METADATA_DEPTH", default=12)
+# Dataverse: the longest row (in characters, as tab-separated) a tabular ingest writes; a longer one
+# ends the ingest and the file stays as uploaded.
+NEXUS_DATAVERSE_MAX_TAB_LINE_CHARS = env.int("NEXUS_DATAVERSE_MAX_TAB_LINE_CHARS", default=MIB)
 
 # --- Archives (blobs/archives.py) -----------------------------------------------------------------
 # A zip's members may add up to this many bytes once uncompressed, and hold at most this many entries.

@@ -335,3 +335,40 @@ def test_direct_upload_follows_the_collections_store(client, demo, settings):
     child.direct_upload = True
     child.save()
     assert client.get(url, **KEY).status_code == 200
+
+
+def test_a_table_sent_natively_is_ingested_as_dataverse_does(client, demo):
+    before = counts()
+    pid = created_pid(client)
+    csv_bytes = b'day,note\n2024-01-01,"dry, sunny"\n2024-01-02,rain\n'
+    body = {"file": SimpleUploadedFile("rain.csv", csv_bytes, "text/csv"), "jsonData": "{}"}
+    answer = client.post(ds(pid, "add"), body, **KEY).json()["data"]["files"][0]
+    tab = b"day\tnote\n2024-01-01\tdry, sunny\n2024-01-02\train\n"
+    assert answer["label"] == "rain.tab"
+    data_file = answer["dataFile"]
+    assert {
+        k: data_file[k] for k in ("filename", "contentType", "filesize", "originalFileFormat", "originalFileName")
+    } == {
+        "filename": "rain.tab",
+        "contentType": "text/tab-separated-values",
+        "filesize": len(tab),
+        "originalFileFormat": "text/csv",
+        "originalFileName": "rain.csv",
+    }
+    assert data_file["originalFileSize"] == len(csv_bytes)
+    assert data_file["md5"] == hashlib.md5(csv_bytes).hexdigest()
+    got = client.get(f"/api/access/datafile/{data_file['id']}", **KEY)
+    assert (b"".join(got.streaming_content), got["Content-Disposition"]) == (tab, 'attachment; filename="rain.tab"')
+    original = client.get(f"/api/access/datafile/{data_file['id']}?format=original", **KEY)
+    assert (b"".join(original.streaming_content), original["Content-Type"]) == (csv_bytes, "text/csv")
+    assert original["Content-Disposition"] == 'attachment; filename="rain.csv"'
+    # A .tsv too; `tabIngest: false`, and a file that is no UTF-8 CSV, stay as they were sent.
+    tsv = client.post(ds(pid, "add"), {"file": SimpleUploadedFile("t.tsv", b"a\tb\n1\t2\n", "text/plain")}, **KEY)
+    assert tsv.json()["data"]["files"][0]["label"] == "t.tab"
+    kept = {"file": SimpleUploadedFile("keep.csv", b"a,b\n", "text/csv"), "jsonData": '{"tabIngest": false}'}
+    assert client.post(ds(pid, "add"), kept, **KEY).json()["data"]["files"][0]["label"] == "keep.csv"
+    latin = {"file": SimpleUploadedFile("latin.csv", b"caf\xe9,1\n", "text/csv")}
+    assert client.post(ds(pid, "add"), latin, **KEY).json()["data"]["files"][0]["label"] == "latin.csv"
+    assert Blob.objects.count() == before[3] + 6  # two per ingested table, one per other file
+    client.delete(ds(pid), **KEY)
+    assert counts() == before
