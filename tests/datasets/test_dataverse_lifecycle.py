@@ -14,6 +14,8 @@ from blobs.models import Blob
 from datasets.models import Collection, Dataset, DatasetFile, DatasetVersion, FileChange, WriteGrant
 from tests.datasets.conftest import TOKEN, native
 from tests.support.accounts import member_create
+from tests.support.openapi import openapi_document
+from tests.support.openapi_shapes import answer_problems
 
 pytestmark = pytest.mark.django_db
 KEY = {"HTTP_X_DATAVERSE_KEY": TOKEN}
@@ -372,3 +374,52 @@ def test_a_table_sent_natively_is_ingested_as_dataverse_does(client, demo):
     assert Blob.objects.count() == before[3] + 6  # two per ingested table, one per other file
     client.delete(ds(pid), **KEY)
     assert counts() == before
+
+
+def test_lifecycle_answers_match_their_schemas_key_for_key(client, demo):
+    doc = openapi_document()
+    checks = []
+
+    def check(path, method, response, status):
+        assert response.status_code == status, (path, response.content)
+        checks.append((path, method, response))
+        return response.json()
+
+    collection = json.dumps({"alias": "rain", "name": "Rain", "description": "Rain gauges"})
+    check(
+        "/api/dataverses/{alias}",
+        "post",
+        client.post("/api/dataverses/root", collection, "application/json", **KEY),
+        201,
+    )
+    check("/api/dataverses/{alias}", "get", client.get("/api/dataverses/rain"), 200)
+    check(
+        "/api/dataverses/{alias}",
+        "post",
+        client.post("/api/dataverses/root", collection, "application/json", **KEY),
+        409,
+    )
+    created = check("/api/dataverses/{alias}/datasets", "post", create(client, native(), **KEY), 201)
+    check("/api/dataverses/{alias}/datasets", "post", create(client, native()), 401)
+    pid = created["data"]["persistentId"]
+    body = {"file": SimpleUploadedFile("rain.csv", b"a,b\n1,2\n", "text/csv")}
+    check("/api/datasets/{ident}/add", "post", client.post(ds(pid, "add"), body, **KEY), 200)
+    check("/api/dataverses/{alias}/contents", "get", client.get("/api/dataverses/root/contents", **KEY), 200)
+    edit = json.dumps({"fields": [{"typeName": "title", "value": "Rain, edited"}]})
+    path = "/api/datasets/{ident}/editMetadata"
+    check(path, "put", client.put(ds(pid, "editMetadata", "&replace=true"), edit, "application/json", **KEY), 200)
+    publish = "/api/datasets/{ident}/actions/:publish"
+    check(publish, "post", client.post(ds(pid, "actions/:publish", "&type=minor"), **KEY), 400)
+    check(publish, "post", client.post(ds(pid, "actions/:publish", "&type=major"), **KEY), 200)
+    check("/api/datasets/{ident}/versions", "get", client.get(ds(pid, "versions")), 200)
+    check("/api/datasets/{ident}/versions/{version}", "get", client.get(ds(pid, "versions/1.0")), 200)
+    check("/api/datasets/{ident}/versions/{version}/files", "get", client.get(ds(pid, "versions/:latest/files")), 200)
+    check("/api/datasets/{ident}/", "delete", client.delete(ds(pid), **KEY), 403)
+    check("/api/datasets/{ident}/", "get", client.get(ds(pid)), 200)
+    add(client, pid, "b.txt", b"b\n")
+    check("/api/datasets/{ident}/versions/{version}", "delete", client.delete(ds(pid, "versions/:draft"), **KEY), 200)
+    check("/api/access/datafile/{ident}", "get", client.get("/api/access/datafile/999999"), 404)
+    other = created_pid(client)
+    check("/api/datasets/{ident}/", "delete", client.delete(ds(other), **KEY), 200)
+    for path, method, response in checks:
+        assert answer_problems(doc, path, method, response) == [], (path, method, response.content)
