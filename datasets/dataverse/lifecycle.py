@@ -4,6 +4,7 @@ its metadata edited, its draft published as a major or minor version, its draft 
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import string
 
@@ -46,13 +47,27 @@ def native_json_read(stream) -> object:
 
 
 def _depth_check(value, allowed: int) -> None:
-    if isinstance(value, dict | list):
+    """Refuses nesting past `allowed` levels, and what the database cannot hold: NUL, lone surrogates,
+    and numbers past a float's range (1e400, NaN), which JSON columns refuse."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidInput("Error parsing Json: a number is out of range.")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidInput("Error parsing Json: text may not contain NUL characters.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInput("Error parsing Json: text is not valid Unicode.") from None
+    elif isinstance(value, dict | list):
         if allowed <= 0:
             raise InvalidInput(
                 f"Error parsing Json: nested deeper than {settings.NEXUS_DATAVERSE_MAX_METADATA_DEPTH} levels."
             )
         for item in value.values() if isinstance(value, dict) else value:
             _depth_check(item, allowed - 1)
+        if isinstance(value, dict):
+            for key in value:
+                _depth_check(key, allowed)
 
 
 def _fields_check(fields, where: str) -> list[dict]:

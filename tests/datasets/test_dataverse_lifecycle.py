@@ -423,3 +423,22 @@ def test_lifecycle_answers_match_their_schemas_key_for_key(client, demo):
     check("/api/datasets/{ident}/", "delete", client.delete(ds(other), **KEY), 200)
     for path, method, response in checks:
         assert answer_problems(doc, path, method, response) == [], (path, method, response.content)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('"Rain\\u0000"', "Error parsing Json: text may not contain NUL characters."),
+        ('"Rain\\ud800"', "Error parsing Json: text is not valid Unicode."),
+        ("1e400", "Error parsing Json: a number is out of range."),
+        ("NaN", "Error parsing Json: a number is out of range."),
+    ],
+)
+def test_text_the_database_cannot_hold_is_refused(client, demo, text, message):
+    before = counts()
+    body = json.dumps(native()).replace('"Rain 2024"', text)
+    response = client.post("/api/dataverses/root/datasets", body, "application/json", **KEY)
+    assert (response.status_code, response.json()["message"]) == (400, message)
+    key = json.dumps({"alias": "x", "name": "n", "descr\\u0000": 1}).replace("\\\\u0000", "\\u0000")
+    assert client.post("/api/dataverses/root", key, "application/json", **KEY).status_code == 400
+    assert counts() == before and not Collection.objects.filter(alias="x").exists()
