@@ -50,7 +50,20 @@ def dataset_file_put(
             existing.blob, existing.media_type = blob, media_type
             # The checksum is the new bytes' MD5 (read from the blob) and no direct upload is behind it.
             existing.checksum_type, existing.checksum_value, existing.storage_identifier = "MD5", "", ""
-            existing.save(update_fields=["blob", "media_type", "checksum_type", "checksum_value", "storage_identifier"])
+            # Nor is it a Dataverse-ingested table any more: no original beside the new bytes.
+            existing.original_blob, existing.original_name, existing.original_media_type = None, "", ""
+            existing.save(
+                update_fields=[
+                    "blob",
+                    "media_type",
+                    "checksum_type",
+                    "checksum_value",
+                    "storage_identifier",
+                    "original_blob",
+                    "original_name",
+                    "original_media_type",
+                ]
+            )
             FileChange.objects.create(
                 version=version, action=ChangeAction.REPLACE, name=name, user=user, blob=blob, previous_blob=previous
             )

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from blobs.selectors import blob_digests, blob_recorded_keys
-from blobs.services import StagedBlob, blob_discard_staged, blob_record, direct_adopt, direct_restore
+from blobs.services import (
+    StagedBlob,
+    blob_delete,
+    blob_discard_staged,
+    blob_record,
+    direct_adopt,
+    direct_restore,
+)
 from core.dialects import DATAVERSE
 from core.errors import InvalidInput, NexusError
 from core.metrics import upload_stored_on_commit
@@ -158,12 +165,17 @@ def _record(entry: Entry, *, user, draft: DatasetVersion) -> DatasetFile:
         blob = blob_record(staged=entry.staged, media_type=media_type, discard_on_error=False)
         upload_stored_on_commit(dialect=DATAVERSE, size=blob.size)
         target.blob, target.media_type = blob, media_type
+        # A replacement is not ingested: an ingested file's original goes with its old bytes.
+        old_original = target.original_blob
+        target.original_blob, target.original_name, target.original_media_type = None, "", ""
         target.name = _free_name(version=draft, directory=directory, name=name, skip=target.pk)
         target.directory_label = directory
         file_metadata_apply(target, params)
         target.checksum_type, target.checksum_value = entry.checksum
         target.storage_identifier = entry.storage_identifier
         target.save()
+        if old_original is not None and not DatasetFile.objects.filter(original_blob=old_original).exists():
+            blob_delete(blob=old_original)  # no other version holds it
         FileChange.objects.create(
             version=draft,
             action=ChangeAction.REPLACE,

@@ -372,6 +372,16 @@ def test_a_table_sent_natively_is_ingested_as_dataverse_does(client, demo):
     latin = {"file": SimpleUploadedFile("latin.csv", b"caf\xe9,1\n", "text/csv")}
     assert client.post(ds(pid, "add"), latin, **KEY).json()["data"]["files"][0]["label"] == "latin.csv"
     assert Blob.objects.count() == before[3] + 6  # two per ingested table, one per other file
+    # A replacement is not ingested, and the file's original goes with the bytes it replaces.
+    replaced = client.post(
+        f"/api/files/{data_file['id']}/replace",
+        {"file": SimpleUploadedFile("rain.tab", b"day\tnote\n", "text/tab-separated-values")},
+        **KEY,
+    )
+    assert replaced.status_code == 200, replaced.content
+    assert "originalFileName" not in replaced.json()["data"]["files"][0]["dataFile"]
+    again = client.get(f"/api/access/datafile/{data_file['id']}?format=original", **KEY)
+    assert b"".join(again.streaming_content) == b"day\tnote\n"
     client.delete(ds(pid), **KEY)
     assert counts() == before
 
