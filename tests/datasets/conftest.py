@@ -11,8 +11,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from datasets.models import DatasetFile
+from blobs.models import Blob
+from datasets.models import Dataset, DatasetFile, DatasetVersion
 from tests.support.accounts import DEMO_TOKEN
 from tests.support.stack import curl
 
@@ -158,3 +160,31 @@ def native(title="Rain 2024", **extra_fields) -> dict:
         {"typeName": k, "multiple": False, "typeClass": "primitive", "value": v} for k, v in extra_fields.items()
     ]
     return {"datasetVersion": {"metadataBlocks": {"citation": {"displayName": "Citation Metadata", "fields": fields}}}}
+
+
+KEY = {"HTTP_X_DATAVERSE_KEY": TOKEN}
+
+
+def create(client, body, alias="root", **headers):
+    return client.post(f"/api/dataverses/{alias}/datasets", json.dumps(body), "application/json", **headers)
+
+
+def created_pid(client) -> str:
+    response = create(client, native(), **KEY)
+    assert response.status_code == 201, response.content
+    return response.json()["data"]["persistentId"]
+
+
+def ds(pid: str, tail: str = "", query: str = "") -> str:
+    return f"/api/datasets/:persistentId/{tail}?persistentId={pid}{query}"
+
+
+def add(client, pid: str, name: str, content: bytes, json_data=None) -> dict:
+    body = {"file": SimpleUploadedFile(name, content, "text/plain"), "jsonData": json.dumps(json_data or {})}
+    response = client.post(ds(pid, "add"), body, **KEY)
+    assert response.status_code == 200, response.content
+    return response.json()["data"]["files"][0]["dataFile"]
+
+
+def counts():
+    return (Dataset.objects.count(), DatasetVersion.objects.count(), DatasetFile.objects.count(), Blob.objects.count())
