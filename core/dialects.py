@@ -45,11 +45,16 @@ NOT_FOUND = {
 _DATAVERSE_INFO = re.compile(r"/api/+(?:v1/+)?info(?:/|$)")
 
 
+_DATAVERSE_ROOTS = tuple(
+    f"/api/{v}{root}/" for v in ("", "v1/") for root in ("datasets", "files", "dataverses", "access")
+)
+
+
 def dialect_for_path(path: str) -> str:
     """The dialect a URL belongs to, by its root (see DESIGN.md's table)."""
     if path.startswith("/v1/"):
         return DELTA
-    if path.startswith(("/api/datasets/", "/api/v1/datasets/", "/api/files/", "/api/v1/files/")):
+    if path.startswith(_DATAVERSE_ROOTS):
         return DATAVERSE
     if _DATAVERSE_INFO.match(path):
         return DATAVERSE

@@ -100,8 +100,15 @@ ERROR_SCHEMAS = {
     },
     "DataverseError": {
         "type": "object",
-        "description": "Dataverse's error body.",
-        "properties": {"status": {"$ref": "#/components/schemas/DataverseErrorStatus"}, "message": {"type": "string"}},
+        "description": "Dataverse's error body; the Access API's (`/api/access/...`) adds `code`, `requestUrl` "
+        "(without any key) and `requestMethod`.",
+        "properties": {
+            "status": {"$ref": "#/components/schemas/DataverseErrorStatus"},
+            "code": {"type": "integer"},
+            "message": {"type": "string"},
+            "requestUrl": {"type": "string"},
+            "requestMethod": {"type": "string"},
+        },
         "required": ["status", "message"],
     },
 }

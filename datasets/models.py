@@ -5,6 +5,31 @@ from django.db import models
 from django.db.models import Q
 
 
+class Collection(models.Model):
+    """A Dataverse collection (`dataverse`): datasets are created in one; `root` is the top one."""
+
+    alias = models.SlugField(max_length=100, unique=True, help_text="e.g. root; in /api/dataverses/{alias}")
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    description = models.TextField(blank=True)
+    # Its datasets' owner (their organization's uploaders may write to them); none for the root.
+    organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="collections"
+    )
+    # Who may create datasets and collections in it (and in those below), and write to their datasets.
+    admins = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="dataverse_collections")
+    # Whether its store takes direct uploads (Dataverse's `upload-redirect`); unset, the parent's,
+    # and for the root the server's NEXUS_DATAVERSE_DIRECT_UPLOAD.
+    direct_upload = models.BooleanField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["alias"]
+
+    def __str__(self) -> str:
+        return self.alias
+
+
 class Dataset(models.Model):
     short_name = models.CharField(max_length=200, unique=True, help_text="e.g. ncl.630.0")
     persistent_id = models.CharField(
@@ -13,7 +38,12 @@ class Dataset(models.Model):
     title = models.CharField(max_length=500, blank=True)
     # Dataverse direct upload (pre-signed PUTs); off, `uploadurls` answers 404 and clients upload natively.
     direct_upload = models.BooleanField(default=True)
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="datasets")
+    # None for a dataset created in a collection that has no organization (the root's).
+    organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="datasets"
+    )
+    # The Dataverse collection it was created in; none for datasets made in the admin or by seed_demo.
+    collection = models.ForeignKey(Collection, null=True, blank=True, on_delete=models.PROTECT, related_name="datasets")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -54,6 +84,8 @@ class DatasetVersion(models.Model):
     state = models.CharField(max_length=20, choices=VersionState.choices, default=VersionState.DRAFT)
     created = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Dataverse's `metadataBlocks` of the version (the citation block's title, authors...), as sent.
+    metadata_blocks = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["dataset", "created", "id"]
@@ -79,6 +111,10 @@ class DatasetFile(models.Model):
     checksum_type = models.CharField(max_length=10, default="MD5")
     checksum_value = models.CharField(max_length=128, blank=True)
     storage_identifier = models.CharField(max_length=300, blank=True)
+    # A tabular file Dataverse ingested: `blob` holds the `.tab`, these the upload as it was sent.
+    original_blob = models.ForeignKey("blobs.Blob", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    original_name = models.CharField(max_length=255, blank=True)
+    original_media_type = models.CharField(max_length=255, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,12 +1,15 @@
-"""Reads of datasets shared by both dialects: write rights, the version a request means, the next
-version's identifier, the draft, a version's files and who sees them."""
+"""Reads of datasets shared by both dialects: write rights (collections' admins included), the version
+a request means, the next version's identifier, the draft, a version's files and who sees them."""
 
 from django.db.models import Q
 
 from accounts.models import Membership, Role
 from core.errors import Forbidden, NotAuthenticated, NotFound
 
-from .models import Dataset, DatasetFile, DatasetVersion, VersionState, WriteGrant
+from .models import Collection, Dataset, DatasetFile, DatasetVersion, VersionState, WriteGrant
+
+# Collections nest; a parent chain longer than this is refused (and ends every walk up it).
+COLLECTION_MAX_DEPTH = 50
 
 
 def dataset_get(*, short_name: str) -> Dataset:
@@ -16,11 +19,30 @@ def dataset_get(*, short_name: str) -> Dataset:
     return dataset
 
 
+def collection_chain(collection: Collection | None) -> list[Collection]:
+    """The collection and those above it, nearest first (at most COLLECTION_MAX_DEPTH)."""
+    chain, seen, current = [], set(), collection
+    while current is not None and current.pk not in seen and len(chain) < COLLECTION_MAX_DEPTH:
+        chain.append(current)
+        seen.add(current.pk)
+        current = current.parent
+    return chain
+
+
+def collection_admin_of(*, user, collection: Collection | None) -> bool:
+    """Whether the (authenticated) user administers the collection or one above it."""
+    ids = [c.pk for c in collection_chain(collection)]
+    return bool(ids) and Collection.objects.filter(pk__in=ids, admins=user).exists()
+
+
 def dataset_can_write(*, user, dataset: Dataset) -> bool:
-    """Uploaders of the owning organization, users and organizations granted write, superusers."""
+    """Uploaders of the owning organization, users and organizations granted write, admins of its
+    Dataverse collection (or one above), superusers."""
     if not user.is_authenticated:
         return False
     if user.is_superuser:
+        return True
+    if dataset.collection_id is not None and collection_admin_of(user=user, collection=dataset.collection):
         return True
     if Membership.objects.filter(user=user, organization_id=dataset.organization_id, role=Role.UPLOADER).exists():
         return True
@@ -101,7 +123,11 @@ def file_visible(*, user, file: DatasetFile, can_write: bool | None = None) -> b
 
 def version_files(*, version: DatasetVersion, user):
     """The version's files the user may see: restricted ones for the dataset's writers only."""
-    files = DatasetFile.objects.select_related("blob").filter(version=version).order_by("directory_label", "name")
+    files = (
+        DatasetFile.objects.select_related("blob", "original_blob")
+        .filter(version=version)
+        .order_by("directory_label", "name")
+    )
     if not dataset_can_write(user=user, dataset=version.dataset):
         files = files.filter(restricted=False)
     return files

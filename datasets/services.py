@@ -50,7 +50,20 @@ def dataset_file_put(
             existing.blob, existing.media_type = blob, media_type
             # The checksum is the new bytes' MD5 (read from the blob) and no direct upload is behind it.
             existing.checksum_type, existing.checksum_value, existing.storage_identifier = "MD5", "", ""
-            existing.save(update_fields=["blob", "media_type", "checksum_type", "checksum_value", "storage_identifier"])
+            # Nor is it a Dataverse-ingested table any more: no original beside the new bytes.
+            existing.original_blob, existing.original_name, existing.original_media_type = None, "", ""
+            existing.save(
+                update_fields=[
+                    "blob",
+                    "media_type",
+                    "checksum_type",
+                    "checksum_value",
+                    "storage_identifier",
+                    "original_blob",
+                    "original_name",
+                    "original_media_type",
+                ]
+            )
             FileChange.objects.create(
                 version=version, action=ChangeAction.REPLACE, name=name, user=user, blob=blob, previous_blob=previous
             )
@@ -83,7 +96,12 @@ def dataset_version_create(
     if DatasetVersion.objects.filter(dataset=dataset, identifier=identifier).exists():
         raise Conflict(f"Dataset '{dataset.short_name}' already has a version '{identifier}'.")
     previous = source or DatasetVersion.objects.filter(dataset=dataset).order_by("-created", "-id").first()
-    version = DatasetVersion.objects.create(dataset=dataset, identifier=identifier, state=VersionState.DRAFT)
+    version = DatasetVersion.objects.create(
+        dataset=dataset,
+        identifier=identifier,
+        state=VersionState.DRAFT,
+        metadata_blocks=previous.metadata_blocks if previous is not None else {},
+    )
     if previous is not None:
         DatasetFile.objects.bulk_create(
             DatasetFile(
@@ -98,6 +116,9 @@ def dataset_version_create(
                 checksum_type=f.checksum_type,
                 checksum_value=f.checksum_value,
                 storage_identifier=f.storage_identifier,
+                original_blob_id=f.original_blob_id,
+                original_name=f.original_name,
+                original_media_type=f.original_media_type,
             )
             for f in previous.files.all()
         )

@@ -65,7 +65,7 @@ def dataset_file_find(*, file_id) -> DatasetFile | None:
         if not is_number(file_id):
             return None
         file_id = int(file_id)
-    return DatasetFile.objects.select_related("blob", "version__dataset").filter(pk=file_id).first()
+    return DatasetFile.objects.select_related("blob", "original_blob", "version__dataset").filter(pk=file_id).first()
 
 
 def dataset_file_to_replace(*, file_id) -> DatasetFile:
@@ -93,3 +93,34 @@ def dataset_locks_current(*, dataset: Dataset):
     one was left by a process that died)."""
     since = timezone.now() - timedelta(seconds=settings.NEXUS_DATAVERSE_LOCK_STALE_SECONDS)
     return DatasetLock.objects.filter(dataset=dataset, created__gte=since).select_related("user")
+
+
+def dataset_versions_visible(*, user, dataset: Dataset) -> list[DatasetVersion]:
+    """Its versions newest first, as Dataverse lists them: the draft for its writers only."""
+    versions = DatasetVersion.objects.filter(dataset=dataset).order_by("-created", "-id")
+    if not dataset_can_write(user=user, dataset=dataset):
+        versions = versions.filter(state=VersionState.PUBLISHED)
+    found = list(versions)
+    if not found:
+        raise NotFound(f"Dataset with Persistent ID {dataset.persistent_id} not found.")
+    return found
+
+
+def dataset_version_named(*, user, dataset: Dataset, name: str) -> DatasetVersion:
+    """`:latest` (what the caller sees as latestVersion), `:draft` (for writers), `:latest-published`,
+    or a released version by its number (`1.0`, or `1` for 1.0)."""
+    if name == ":latest":
+        return dataset_latest_visible(user=user, dataset=dataset)
+    if name == ":draft":
+        draft = dataset_draft(dataset=dataset) if dataset_can_write(user=user, dataset=dataset) else None
+        if draft is None:
+            raise NotFound(f"Dataset version {name} of dataset {dataset.pk} not found")
+        return draft
+    released = DatasetVersion.objects.filter(dataset=dataset, state=VersionState.PUBLISHED)
+    if name == ":latest-published":
+        found = released.order_by("-published_at", "-id").first()
+    else:
+        found = released.filter(identifier=name if "." in name else f"{name}.0").first()
+    if found is None:
+        raise NotFound(f"Dataset version {name} of dataset {dataset.pk} not found")
+    return found

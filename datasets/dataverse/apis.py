@@ -1,9 +1,11 @@
-"""HTTP endpoints of the Dataverse dialect: server info, dataset and locks, direct-upload tickets, complete and
-abort, add / addFiles / replace / replaceFiles (direct or native), file metadata."""
+"""HTTP endpoints of the Dataverse dialect: server info, collections, dataset creation, metadata, publishing,
+versions and deletion, locks, direct-upload tickets, complete and abort, add / addFiles / replace /
+replaceFiles (direct or native), file metadata, file access."""
 
 import json
 
 from django.conf import settings
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -14,14 +16,16 @@ from core.errors import InvalidInput, NotFound
 from core.parsers import StreamingMultiPartParser
 
 from ..models import Dataset
-from ..selectors import is_number
-from . import schema
+from ..selectors import is_number, version_files
+from . import schema, schema_lifecycle
 from .access import (
     dataset_by_dataverse_id,
     dataset_file_to_replace,
     dataset_file_visible,
     dataset_latest_visible,
     dataset_locks_current,
+    dataset_version_named,
+    dataset_versions_visible,
     dataverse_require_write,
 )
 from .bodies import (
@@ -33,19 +37,29 @@ from .bodies import (
     refusal_message,
     registration_report,
     server_version_json,
+    version_json,
 )
+from .collections import (
+    collection_contents,
+    collection_create,
+    collection_get,
+    collection_json,
+    collection_require_admin,
+)
+from .download import FirstRenderer, access_error_response, datafile_for_access, datafile_response
 from .jsondata import json_data_list, json_data_object
+from .lifecycle import (
+    dataset_create,
+    dataset_delete,
+    dataset_draft_delete,
+    dataset_metadata_edit,
+    dataset_publish,
+    native_json_read,
+)
 from .metadata import file_metadata_update
-from .native import native_entries
+from .native import native_or_direct_entries
 from .registration import Entry, files_register, replace_entries
-from .tickets import dataverse_abort, dataverse_complete, dataverse_multipart, dataverse_ticket
-
-MIB = 1024 * 1024
-
-
-def _complete_limit_text(limit: int) -> str:
-    """The completion body's bound as its refusal states it ("1 MiB" at the default)."""
-    return f"{limit // MIB} MiB" if limit % MIB == 0 else f"{limit} bytes"
+from .tickets import complete_limit_text, dataverse_abort, dataverse_complete, dataverse_multipart, dataverse_ticket
 
 
 class DataverseView(APIView):
@@ -82,6 +96,32 @@ class DatasetApi(DataverseView):
     def get(self, request, ident: str):
         dataset = self.dataset(ident)
         return ok(dataset_json(dataset, dataset_latest_visible(user=request.user, dataset=dataset), request.user))
+
+
+class DatasetDeleteApi(DataverseView):
+    """`DELETE` of the dataset path (described with DatasetApi's routes, see `dataset_view`)."""
+
+    openapi_routes = ()
+
+    def delete(self, request, ident: str):
+        dataset = self.dataset(ident)
+        pid = dataset.persistent_id
+        dataset_delete(user=request.user, dataset=dataset)
+        return ok({"message": f"Dataset {pid} deleted"})
+
+
+_dataset_get, _dataset_delete = DatasetApi.as_view(), DatasetDeleteApi.as_view()
+
+
+@csrf_exempt
+def dataset_view(request, *args, **kwargs):
+    """The dataset path: DELETE to DatasetDeleteApi, the rest to DatasetApi. Two views, so that a read's
+    `Allow` names the reads only, as it did before deletion was served (clients' recorded answers)."""
+    view = _dataset_delete if request.method == "DELETE" else _dataset_get
+    return view(request, *args, **kwargs)
+
+
+dataset_view.cls, dataset_view.initkwargs = DatasetApi, {}  # the schema generator documents DatasetApi's routes
 
 
 class LocksApi(DataverseView):
@@ -143,7 +183,7 @@ class MultipartApi(DataverseView):
         if len(body) > limit:
             raise InvalidInput(
                 "The body of a complete call is a JSON object of part numbers to ETags "
-                f"(at most {_complete_limit_text(limit)})."
+                f"(at most {complete_limit_text(limit)})."
             )
         try:
             etags = json.loads(body or b"null")
@@ -162,14 +202,6 @@ def _one_file(request) -> tuple:
     return upload, json_data_object(request.data.get("jsonData"))
 
 
-def _entries_for(upload, params) -> list[Entry]:
-    if upload is None:
-        return [Entry(params=params)]
-    return native_entries(
-        staged=upload.staged, client_name=upload.name or "", content_type=upload.content_type or "", params=params
-    )
-
-
 class AddApi(DataverseView):
     """One file: native (a `file` part; a zip is unpacked) or direct (`storageIdentifier`)."""
 
@@ -179,7 +211,7 @@ class AddApi(DataverseView):
         dataset = self.dataset(ident)
         upload, params = _one_file(request)
         dataverse_require_write(user=request.user, dataset=dataset)  # before a zip is unpacked
-        entries = _entries_for(upload, params)
+        entries = native_or_direct_entries(upload, params)
         if not files_register(user=request.user, dataset=dataset, entries=entries):
             raise InvalidInput(refusal_message(entries))
         return ok({"files": [file_metadata_json(e.file) for e in entries]})
@@ -251,3 +283,112 @@ class UnknownApi(DataverseView):
         raise NotFound(f"API endpoint does not exist on this server: {request.method} {request.path}")
 
     get = post = put = delete = _unknown
+
+
+# --- The lifecycle around the files: collections, dataset creation, metadata, publishing, deleting ----
+class CollectionApi(DataverseView):
+    """`GET` a collection; `POST` a new one below it (native JSON: alias, name, description)."""
+
+    openapi_routes = schema_lifecycle.COLLECTION_ROUTES
+
+    def get(self, request, alias: str):
+        return ok(collection_json(collection_get(ident=alias)))
+
+    def post(self, request, alias: str):
+        parent = collection_get(ident=alias)
+        document = native_json_read(request._request)  # JSON with any Content-Type, as Dataverse reads it
+        return ok(collection_json(collection_create(user=request.user, parent=parent, body=document)), status=201)
+
+
+class CollectionContentsApi(DataverseView):
+    openapi_routes = schema_lifecycle.COLLECTION_CONTENTS_ROUTES
+
+    def get(self, request, alias: str):
+        return ok(collection_contents(user=request.user, collection=collection_get(ident=alias)))
+
+
+class CollectionDatasetsApi(DataverseView):
+    openapi_routes = schema_lifecycle.COLLECTION_DATASETS_ROUTES
+
+    def post(self, request, alias: str):
+        collection = collection_get(ident=alias)
+        collection_require_admin(user=request.user, collection=collection, action="add a dataset")
+        document = native_json_read(request._request)
+        dataset = dataset_create(user=request.user, collection=collection, document=document)
+        return ok({"id": dataset.pk, "persistentId": dataset.persistent_id}, status=201)
+
+
+class EditMetadataApi(DataverseView):
+    openapi_routes = schema_lifecycle.EDIT_METADATA_ROUTES
+
+    def put(self, request, ident: str):
+        dataset = self.dataset(ident)
+        dataverse_require_write(
+            user=request.user, dataset=dataset, message="You are not permitted to edit this dataset."
+        )
+        document = native_json_read(request._request)
+        replace = request.query_params.get("replace", "").lower() in ("true", "1", "yes")
+        draft = dataset_metadata_edit(user=request.user, dataset=dataset, document=document, replace=replace)
+        return ok(version_json(draft, request.user))
+
+
+class PublishApi(DataverseView):
+    openapi_routes = schema_lifecycle.PUBLISH_ROUTES
+
+    def post(self, request, ident: str):
+        dataset = self.dataset(ident)
+        release_type = request.query_params.get("type", "")
+        version = dataset_publish(user=request.user, dataset=dataset, release_type=release_type)
+        return ok(dataset_json(dataset, version, request.user))
+
+
+class VersionsApi(DataverseView):
+    openapi_routes = schema_lifecycle.VERSIONS_ROUTES
+
+    def get(self, request, ident: str):
+        dataset = self.dataset(ident)
+        versions = dataset_versions_visible(user=request.user, dataset=dataset)
+        return ok([version_json(v, request.user) for v in versions])
+
+
+class VersionApi(DataverseView):
+    """`GET` one version (`:latest`, `:draft`, `:latest-published` or its number); `DELETE` the draft."""
+
+    openapi_routes = schema_lifecycle.VERSION_ROUTES
+
+    def get(self, request, ident: str, version: str):
+        dataset = self.dataset(ident)
+        return ok(version_json(dataset_version_named(user=request.user, dataset=dataset, name=version), request.user))
+
+    def delete(self, request, ident: str, version: str):
+        dataset = self.dataset(ident)
+        if version != ":draft":
+            raise InvalidInput("Only the draft version can be deleted: DELETE .../versions/:draft.")
+        dataset_draft_delete(user=request.user, dataset=dataset)
+        return ok({"message": "Draft version of dataset deleted"})
+
+
+class VersionFilesApi(DataverseView):
+    openapi_routes = schema_lifecycle.VERSION_FILES_ROUTES
+
+    def get(self, request, ident: str, version: str):
+        dataset = self.dataset(ident)
+        found = dataset_version_named(user=request.user, dataset=dataset, name=version)
+        return ok([file_metadata_json(f) for f in version_files(version=found, user=request.user)])
+
+
+class AccessDatafileApi(DataverseView):
+    """The file's bytes, streamed as Dataverse's Access API sends them (a restricted file to its writers only)."""
+
+    openapi_routes = schema_lifecycle.ACCESS_DATAFILE_ROUTES
+    content_negotiation_class = FirstRenderer
+
+    def get(self, request, ident: str):
+        file = datafile_for_access(
+            user=request.user, ident=ident, persistent_id=request.query_params.get("persistentId")
+        )
+        return datafile_response(file, original=request.query_params.get("format") == "original")
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        return access_error_response(response, self.request)

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from core.formats import utc_z
 
 from ..models import Dataset, DatasetFile, DatasetVersion, VersionState
-from ..selectors import is_number, version_files
+from ..selectors import collection_chain, is_number, version_files
 from .registration import Entry
 
 # The Dataverse release whose API this dialect follows (the guides of 6.x: direct upload, addFiles, replaceFiles).
@@ -25,7 +25,7 @@ def ok(data, status: int = 200, message: str | None = None) -> Response:
 
 
 def checksum_json(file: DatasetFile) -> dict:
-    value = file.checksum_value or (file.blob.md5 if file.checksum_type == "MD5" else "")
+    value = file.checksum_value or ((file.original_blob or file.blob).md5 if file.checksum_type == "MD5" else "")
     return {"type": file.checksum_type, "value": value}  # `type` first: dvuploader reads them in order
 
 
@@ -43,9 +43,17 @@ def file_metadata_json(file: DatasetFile) -> dict:
         data_file["categories"] = file.categories
     if file.storage_identifier:
         data_file["storageIdentifier"] = file.storage_identifier
+    if file.original_blob_id is not None:
+        # An ingested table: Dataverse names the upload as sent; its checksum is the original's.
+        data_file |= {
+            "originalFileFormat": file.original_media_type,
+            "originalFormatLabel": file.original_media_type.rsplit("/", 1)[-1].upper(),
+            "originalFileSize": file.original_blob.size,
+            "originalFileName": file.original_name,
+        }
     data_file |= {
         "rootDataFileId": -1,
-        "md5": file.blob.md5,
+        "md5": (file.original_blob or file.blob).md5,
         "checksum": checksum_json(file),
         "creationDate": file.created.date().isoformat(),
     }
@@ -79,11 +87,19 @@ def version_json(version: DatasetVersion, user) -> dict:
         body |= {"versionState": "RELEASED", "releaseTime": utc_z(version.published_at)}
     else:
         body["versionState"] = "DRAFT"
-    body |= {
-        "createTime": utc_z(version.created),
-        "files": [file_metadata_json(f) for f in version_files(version=version, user=user)],
-    }
+    body["createTime"] = utc_z(version.created)
+    if version.metadata_blocks:
+        body["metadataBlocks"] = version.metadata_blocks
+    body["files"] = [file_metadata_json(f) for f in version_files(version=version, user=user)]
     return body
+
+
+def _publisher(dataset: Dataset) -> str:
+    """Its organization's name; for a dataset of a collection without one, the top collection's."""
+    if dataset.organization is not None:
+        return dataset.organization.name
+    chain = collection_chain(dataset.collection)
+    return chain[-1].name if chain else ""
 
 
 def dataset_json(dataset: Dataset, version: DatasetVersion, user) -> dict:
@@ -95,7 +111,7 @@ def dataset_json(dataset: Dataset, version: DatasetVersion, user) -> dict:
         "protocol": parts["protocol"],
         "authority": parts["authority"],
         "separator": "/",
-        "publisher": dataset.organization.name,
+        "publisher": _publisher(dataset),
     }
     if version.state == VersionState.PUBLISHED:
         body["publicationDate"] = version.published_at.date().isoformat()

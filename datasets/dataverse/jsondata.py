@@ -90,6 +90,7 @@ class FileParams:
     checksum_value: str | None = None
     file_to_replace_id: int | None = None
     force_replace: bool = False
+    tab_ingest: bool = True
     raw: dict = field(default_factory=dict)
 
 
@@ -114,6 +115,7 @@ def file_params(data, *, where: str = "") -> FileParams:
     if "restrict" in data:
         params.restrict = _flag(data["restrict"])
     params.force_replace = _flag(data.get("forceReplace", False))
+    params.tab_ingest = _flag(data.get("tabIngest", True))
     params.storage_identifier = _text(data, "storageIdentifier", where)
     params.file_name = _text(data, "fileName", where)
     params.mime_type = _text(data, "mimeType", where)

@@ -44,3 +44,13 @@ def native_entries(*, staged: StagedBlob, client_name: str, content_type: str, p
         blob_discard_staged(keys=[e.staged.key for e in entries])
         raise
     return entries
+
+
+def native_or_direct_entries(upload, params: FileParams) -> list[Entry]:
+    """A form's `file` part as native entries (a zip unpacked), or without one the direct upload
+    its jsonData names."""
+    if upload is None:
+        return [Entry(params=params)]
+    return native_entries(
+        staged=upload.staged, client_name=upload.name or "", content_type=upload.content_type or "", params=params
+    )

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from blobs.selectors import blob_digests, blob_recorded_keys
-from blobs.services import StagedBlob, blob_discard_staged, blob_record, direct_adopt, direct_restore
+from blobs.services import (
+    StagedBlob,
+    blob_delete,
+    blob_discard_staged,
+    blob_record,
+    direct_adopt,
+    direct_restore,
+)
 from core.dialects import DATAVERSE
 from core.errors import InvalidInput, NexusError
 from core.metrics import upload_stored_on_commit
@@ -19,6 +26,7 @@ from ..services import file_name_clean
 from .access import dataset_file_find, dataverse_require_write
 from .drafts import dataset_draft_for_write, dataset_locked, file_in_draft
 from .identifiers import _upload_key
+from .ingest import TAB_TYPE, ingestible, original_type, tab_discard, tab_ingest, tab_name
 from .jsondata import HASHES_NEEDING_A_READ, FileParams
 
 DEFAULT_TYPE = "application/octet-stream"
@@ -43,6 +51,8 @@ class Entry:
     file: DatasetFile | None = None
     # A replacement with the bytes the file has already: its metadata is applied, nothing else.
     unchanged: bool = False
+    # The `.tab` a tabular ingest made of the staged bytes (which are then kept as the original).
+    tab: StagedBlob | None = None
 
     @property
     def storage_identifier(self) -> str:
@@ -127,6 +137,12 @@ def file_metadata_apply(file: DatasetFile, params: FileParams) -> None:
         file.restricted = params.restrict
 
 
+def _ingests(entry: Entry, draft: DatasetVersion) -> bool:
+    """Whether a new file is ingested as Dataverse does: sent natively, without `tabIngest: false`,
+    into a dataset of a collection (the seed's dataset, in none, keeps files as they were sent)."""
+    return entry.adopted_from is None and entry.params.tab_ingest and draft.dataset.collection_id is not None
+
+
 def _record(entry: Entry, *, user, draft: DatasetVersion) -> DatasetFile:
     params = entry.params
     name = file_name_clean(params.file_name or entry.client_name, refused=NO_NAME)
@@ -149,12 +165,17 @@ def _record(entry: Entry, *, user, draft: DatasetVersion) -> DatasetFile:
         blob = blob_record(staged=entry.staged, media_type=media_type, discard_on_error=False)
         upload_stored_on_commit(dialect=DATAVERSE, size=blob.size)
         target.blob, target.media_type = blob, media_type
+        # A replacement is not ingested: an ingested file's original goes with its old bytes.
+        old_original = target.original_blob
+        target.original_blob, target.original_name, target.original_media_type = None, "", ""
         target.name = _free_name(version=draft, directory=directory, name=name, skip=target.pk)
         target.directory_label = directory
         file_metadata_apply(target, params)
         target.checksum_type, target.checksum_value = entry.checksum
         target.storage_identifier = entry.storage_identifier
         target.save()
+        if old_original is not None and not DatasetFile.objects.filter(original_blob=old_original).exists():
+            blob_delete(blob=old_original)  # no other version holds it
         FileChange.objects.create(
             version=draft,
             action=ChangeAction.REPLACE,
@@ -165,9 +186,20 @@ def _record(entry: Entry, *, user, draft: DatasetVersion) -> DatasetFile:
         )
         return target
     directory = params.directory_label or ""
-    blob = blob_record(staged=entry.staged, media_type=media_type, discard_on_error=False)
+    original = {}
+    ext = ingestible(name) if _ingests(entry, draft) else None
+    if ext is not None:
+        entry.tab = tab_ingest(staged=entry.staged, ext=ext)
+    if entry.tab is not None:
+        kept = blob_record(staged=entry.staged, media_type=original_type(ext), discard_on_error=False)
+        original = {"original_blob": kept, "original_name": name, "original_media_type": original_type(ext)}
+        name, media_type, staged = tab_name(name), TAB_TYPE, entry.tab
+    else:
+        staged = entry.staged
+    blob = blob_record(staged=staged, media_type=media_type, discard_on_error=False)
     upload_stored_on_commit(dialect=DATAVERSE, size=blob.size)
     file = DatasetFile.objects.create(
+        **original,
         version=draft,
         name=_free_name(version=draft, directory=directory, name=name),
         directory_label=directory,
@@ -224,9 +256,14 @@ def files_register(*, user, dataset: Dataset, entries: list[Entry]) -> bool:
 
 
 def _undo(entries: list[Entry]) -> None:
-    recorded = blob_recorded_keys(keys=[e.staged.key for e in entries if e.staged])
+    recorded = blob_recorded_keys(
+        keys=[e.staged.key for e in entries if e.staged] + [e.tab.key for e in entries if e.tab]
+    )
     for entry in entries:
         entry.file = None
+        if entry.tab is not None and entry.tab.key not in recorded:
+            tab_discard(entry.tab)
+        entry.tab = None
         if entry.staged is None or entry.staged.key in recorded:
             continue
         if entry.adopted_from:

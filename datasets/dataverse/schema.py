@@ -78,9 +78,22 @@ _DATASET_GET = {
     "parameters": [IDENT, PERSISTENT_ID],
     "responses": {200: bodies.DatasetAnswer, **_errors(404)},
 }
+_DATASET_DELETE = {
+    "summary": "Delete a dataset never published",
+    "description": "The dataset goes with its draft, its files and their bytes. A published dataset is a 403: "
+    "delete its draft (`versions/:draft`) instead. pyDataverse writes this path with a trailing slash.",
+    "auth": KEY_REQUIRED,
+    "parameters": [IDENT, PERSISTENT_ID],
+    "responses": {
+        200: OpenApiResponse(bodies.MessageAnswer, description="`Dataset <persistent id> deleted`."),
+        **_errors(401, 403, 404, e403="The caller may not delete this dataset, or it has been published."),
+    },
+}
 DATASET_ROUTES = (
     *_routes("datasets/{ident}", "GET", "dataset_get", _DATASET_GET),
     *_routes("datasets/{ident}/", "GET", "dataset_get_slash", _DATASET_GET),
+    *_routes("datasets/{ident}", "DELETE", "dataset_delete", _DATASET_DELETE),
+    *_routes("datasets/{ident}/", "DELETE", "dataset_delete_slash", _DATASET_DELETE),
 )
 
 INFO_VERSION_ROUTES = _routes(

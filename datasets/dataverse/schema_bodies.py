@@ -75,6 +75,75 @@ ETAGS = {
 }
 
 
+_FIELD = {
+    "type": "object",
+    "properties": {
+        "typeName": {"type": "string"},
+        "multiple": {"type": "boolean"},
+        "typeClass": {"type": "string"},
+        "value": {},
+    },
+    "required": ["typeName", "value"],
+}
+NATIVE_DATASET = {
+    "type": "object",
+    "description": "Dataverse's native JSON of a dataset: `datasetVersion.metadataBlocks.citation.fields` must "
+    "give title, author, datasetContact, dsDescription and subject; other blocks are kept as sent.",
+    "properties": {
+        "datasetVersion": {
+            "type": "object",
+            "properties": {
+                "metadataBlocks": {
+                    "type": "object",
+                    "properties": {
+                        "citation": {
+                            "type": "object",
+                            "properties": {"fields": {"type": "array", "items": _FIELD}},
+                            "required": ["fields"],
+                        }
+                    },
+                    "required": ["citation"],
+                    "additionalProperties": {"type": "object"},
+                }
+            },
+            "required": ["metadataBlocks"],
+        }
+    },
+    "required": ["datasetVersion"],
+    "example": {
+        "datasetVersion": {
+            "metadataBlocks": {
+                "citation": {
+                    "fields": [
+                        {"typeName": "title", "multiple": False, "typeClass": "primitive", "value": "Rain 2024"},
+                        {
+                            "typeName": "subject",
+                            "multiple": True,
+                            "typeClass": "controlledVocabulary",
+                            "value": ["Earth and Environmental Sciences"],
+                        },
+                    ]
+                }
+            }
+        }
+    },
+}
+EDIT_METADATA = {
+    "type": "object",
+    "description": "The fields to set, each as in the native JSON.",
+    "properties": {"fields": {"type": "array", "items": _FIELD}},
+    "required": ["fields"],
+    "example": {"fields": [{"typeName": "title", "value": "Rain 2024, corrected"}]},
+}
+NATIVE_COLLECTION = {
+    "type": "object",
+    "description": "A collection's native JSON: `alias` (letters, digits, `_`, `-`), `name`, and `description`.",
+    "properties": {"alias": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"}},
+    "required": ["alias", "name"],
+    "example": {"alias": "rain", "name": "Rain measurements"},
+}
+
+
 # --- Answer bodies -------------------------------------------------------------------------------------
 class DataverseChecksumSerializer(serializers.Serializer):
     type = serializers.CharField(help_text=f"One of {', '.join(CHECKSUM_TYPES)}.")
@@ -93,6 +162,10 @@ class DataverseDataFileSerializer(serializers.Serializer):
     description = serializers.CharField(allow_blank=True)
     categories = serializers.ListField(child=serializers.CharField(), required=False)
     storageIdentifier = serializers.CharField(required=False, help_text="Set for a direct upload.")
+    originalFileFormat = serializers.CharField(required=False, help_text="An ingested table's upload type.")
+    originalFormatLabel = serializers.CharField(required=False)
+    originalFileSize = serializers.IntegerField(required=False, min_value=0)
+    originalFileName = serializers.CharField(required=False, help_text="The name it was sent under (`.csv`).")
     rootDataFileId = serializers.IntegerField()
     md5 = serializers.CharField()
     checksum = DataverseChecksumSerializer()
@@ -129,6 +202,11 @@ class DataverseVersionSerializer(serializers.Serializer):
     versionState = serializers.ChoiceField(choices=["RELEASED", "DRAFT"])
     releaseTime = serializers.DateTimeField(required=False)
     createTime = serializers.DateTimeField()
+    metadataBlocks = serializers.DictField(
+        required=False,
+        help_text="The version's metadata blocks by name (`citation`: `displayName`, `name`, `fields`), as sent "
+        "when the dataset was created or edited; left out when it has none.",
+    )
     files = DataverseFileMetadataSerializer(many=True, help_text="The files the caller may see.")
 
 
@@ -247,6 +325,39 @@ def _envelope(name: str, data, doc: str) -> type:
     )
 
 
+class DataverseCollectionSerializer(serializers.Serializer):
+    """collections.collection_json."""
+
+    id = serializers.IntegerField()
+    alias = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField(required=False)
+    ownerId = serializers.IntegerField(required=False, help_text="The parent collection's id; none for the root.")
+    dataverseType = serializers.CharField()
+    permissionRoot = serializers.BooleanField()
+    isReleased = serializers.BooleanField()
+    creationDate = serializers.DateTimeField()
+
+
+class DataverseContentSerializer(serializers.Serializer):
+    """One item of a collection's contents: a collection (`title`) or a dataset (its persistent id's parts)."""
+
+    type = serializers.ChoiceField(choices=["dataverse", "dataset"])
+    id = serializers.IntegerField()
+    title = serializers.CharField(required=False)
+    identifier = serializers.CharField(required=False)
+    persistentUrl = serializers.CharField(required=False)
+    protocol = serializers.CharField(required=False)
+    authority = serializers.CharField(required=False)
+    separator = serializers.CharField(required=False)
+    publisher = serializers.CharField(required=False)
+
+
+class DataverseCreatedDatasetSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    persistentId = serializers.CharField(help_text="doi:<authority>/<shoulder><6 characters>, new and unique.")
+
+
 DatasetAnswer = _envelope("DataverseDatasetAnswerSerializer", DataverseDatasetSerializer, "A dataset.")
 LocksAnswer = _envelope("DataverseLocksAnswerSerializer", lambda: DataverseLockSerializer(many=True), "Current locks.")
 UploadUrlsAnswer = _envelope(
@@ -259,4 +370,18 @@ ServerVersionAnswer = _envelope(
 MessageAnswer = _envelope("DataverseMessageAnswerSerializer", DataverseMessageSerializer, "Done, in words.")
 RegistrationAnswer = _envelope(
     "DataverseRegistrationAnswerSerializer", DataverseRegistrationSerializer, "Every file registered."
+)
+CollectionAnswer = _envelope("DataverseCollectionAnswerSerializer", DataverseCollectionSerializer, "A collection.")
+ContentsAnswer = _envelope(
+    "DataverseContentsAnswerSerializer", lambda: DataverseContentSerializer(many=True), "A collection's contents."
+)
+CreatedDatasetAnswer = _envelope(
+    "DataverseCreatedDatasetAnswerSerializer", DataverseCreatedDatasetSerializer, "The dataset created."
+)
+VersionAnswer = _envelope("DataverseVersionAnswerSerializer", DataverseVersionSerializer, "A dataset version.")
+VersionsAnswer = _envelope(
+    "DataverseVersionsAnswerSerializer", lambda: DataverseVersionSerializer(many=True), "Versions, newest first."
+)
+FileListAnswer = _envelope(
+    "DataverseFileListAnswerSerializer", lambda: DataverseFileMetadataSerializer(many=True), "A version's files."
 )

@@ -12,10 +12,19 @@ from core.errors import InvalidInput, NotAuthenticated, NotFound
 
 from ..models import Dataset
 from .access import ANONYMOUS, dataverse_require_write
+from .collections import dataset_direct_upload
 from .identifiers import _upload_key, storage_identifier_new
 
 if TYPE_CHECKING:
     from blobs.models import MultipartUpload
+
+
+MIB = 1024 * 1024
+
+
+def complete_limit_text(limit: int) -> str:
+    """The completion body's bound as its refusal states it ("1 MiB" at the default)."""
+    return f"{limit // MIB} MiB" if limit % MIB == 0 else f"{limit} bytes"
 
 
 def dataverse_ticket(*, user, dataset: Dataset, size: int) -> tuple[DirectTicket, str]:
@@ -23,7 +32,7 @@ def dataverse_ticket(*, user, dataset: Dataset, size: int) -> tuple[DirectTicket
     that fits one part creates no state; a larger one starts a multipart upload."""
     message = "You are not permitted to upload files to this dataset."
     dataverse_require_write(user=user, dataset=dataset, message=message)
-    if not dataset.direct_upload:
+    if not dataset_direct_upload(dataset):
         raise NotFound(f"Direct upload not supported for files in this dataset: {dataset.pk}")
     limit = settings.NEXUS_MAX_UPLOAD_BYTES
     if size > limit:

@@ -37,6 +37,12 @@ NEXUS_DATAVERSE_MAX_COMPLETE_BODY_BYTES = env.int("NEXUS_DATAVERSE_MAX_COMPLETE_
 NEXUS_DATAVERSE_MAX_ZIP_MEMBERS = env.int("NEXUS_DATAVERSE_MAX_ZIP_MEMBERS", default=1000)
 # Dataverse: a dataset lock older than this (left by a killed process) no longer shows in `.../locks`.
 NEXUS_DATAVERSE_LOCK_STALE_SECONDS = env.int("NEXUS_DATAVERSE_LOCK_STALE_SECONDS", default=3600)
+# Dataverse: a dataset's native JSON (create, editMetadata): its size, and how deep it may nest.
+NEXUS_DATAVERSE_MAX_METADATA_BYTES = env.int("NEXUS_DATAVERSE_MAX_METADATA_BYTES", default=MIB)
+NEXUS_DATAVERSE_MAX_METADATA_DEPTH = env.int("NEXUS_DATAVERSE_MAX_METADATA_DEPTH", default=12)
+# Dataverse: the longest row (in characters, as tab-separated) a tabular ingest writes; a longer one
+# ends the ingest and the file stays as uploaded.
+NEXUS_DATAVERSE_MAX_TAB_LINE_CHARS = env.int("NEXUS_DATAVERSE_MAX_TAB_LINE_CHARS", default=MIB)
 
 # --- Retries and waiting (uploads/idempotency.py, uploads/waits.py) --------------------------------
 # An Idempotency-Key header's value has at most this many characters (the column holds 255).

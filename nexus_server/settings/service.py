@@ -25,3 +25,11 @@ NEXUS_INGEST_LOCK_RETRY_SECONDS = env.float("NEXUS_INGEST_LOCK_RETRY_SECONDS", d
 # KNMI daily data: days asked again before the newest stored day, and the first harvest's window.
 NEXUS_KNMI_OVERLAP_DAYS = env.int("NEXUS_KNMI_OVERLAP_DAYS", default=3)
 NEXUS_KNMI_FIRST_DAYS = env.int("NEXUS_KNMI_FIRST_DAYS", default=30)
+
+# Dataverse: the persistent ids minted for new datasets (doi:<authority>/<shoulder><6 characters>, as
+# Dataverse's FAKE / DataCite providers with `dataverse.pid.*.authority` and `.shoulder`).
+NEXUS_DATAVERSE_PID_AUTHORITY = env("NEXUS_DATAVERSE_PID_AUTHORITY", default="10.5072")
+NEXUS_DATAVERSE_PID_SHOULDER = env("NEXUS_DATAVERSE_PID_SHOULDER", default="FK2/")
+# Dataverse: whether the root collection's store takes direct uploads (`upload-redirect`); off, as a
+# stock Dataverse's file store: clients then upload natively. A collection may say otherwise.
+NEXUS_DATAVERSE_DIRECT_UPLOAD = env.bool("NEXUS_DATAVERSE_DIRECT_UPLOAD", default=False)

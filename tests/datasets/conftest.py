@@ -1,5 +1,6 @@
 """Fixtures and helpers of the Dataverse tests: the seed's dataset and token, its draft's files,
-curl and test-client calls, payloads, zips, and the real clients run as separate processes."""
+curl and test-client calls, payloads, zips, a dataset's native JSON, and the real clients run as
+separate processes."""
 
 import hashlib
 import io
@@ -10,8 +11,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from datasets.models import DatasetFile
+from blobs.models import Blob
+from datasets.models import Dataset, DatasetFile, DatasetVersion
 from tests.support.accounts import DEMO_TOKEN
 from tests.support.stack import curl
 
@@ -95,3 +98,93 @@ def zip_of(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def native(title="Rain 2024", **extra_fields) -> dict:
+    """A native JSON with Dataverse's required citation fields (as in the guides' dataset-finch1.json)."""
+    fields = [
+        {"typeName": "title", "multiple": False, "typeClass": "primitive", "value": title},
+        {
+            "typeName": "author",
+            "multiple": True,
+            "typeClass": "compound",
+            "value": [
+                {
+                    "authorName": {
+                        "typeName": "authorName",
+                        "multiple": False,
+                        "typeClass": "primitive",
+                        "value": "Finch, Fiona",
+                    }
+                }
+            ],
+        },
+        {
+            "typeName": "datasetContact",
+            "multiple": True,
+            "typeClass": "compound",
+            "value": [
+                {
+                    "datasetContactEmail": {
+                        "typeName": "datasetContactEmail",
+                        "multiple": False,
+                        "typeClass": "primitive",
+                        "value": "finch@mailinator.com",
+                    }
+                }
+            ],
+        },
+        {
+            "typeName": "dsDescription",
+            "multiple": True,
+            "typeClass": "compound",
+            "value": [
+                {
+                    "dsDescriptionValue": {
+                        "typeName": "dsDescriptionValue",
+                        "multiple": False,
+                        "typeClass": "primitive",
+                        "value": "Daily rain.",
+                    }
+                }
+            ],
+        },
+        {
+            "typeName": "subject",
+            "multiple": True,
+            "typeClass": "controlledVocabulary",
+            "value": ["Earth and Environmental Sciences"],
+        },
+    ]
+    fields += [
+        {"typeName": k, "multiple": False, "typeClass": "primitive", "value": v} for k, v in extra_fields.items()
+    ]
+    return {"datasetVersion": {"metadataBlocks": {"citation": {"displayName": "Citation Metadata", "fields": fields}}}}
+
+
+KEY = {"HTTP_X_DATAVERSE_KEY": TOKEN}
+
+
+def create(client, body, alias="root", **headers):
+    return client.post(f"/api/dataverses/{alias}/datasets", json.dumps(body), "application/json", **headers)
+
+
+def created_pid(client) -> str:
+    response = create(client, native(), **KEY)
+    assert response.status_code == 201, response.content
+    return response.json()["data"]["persistentId"]
+
+
+def ds(pid: str, tail: str = "", query: str = "") -> str:
+    return f"/api/datasets/:persistentId/{tail}?persistentId={pid}{query}"
+
+
+def add(client, pid: str, name: str, content: bytes, json_data=None) -> dict:
+    body = {"file": SimpleUploadedFile(name, content, "text/plain"), "jsonData": json.dumps(json_data or {})}
+    response = client.post(ds(pid, "add"), body, **KEY)
+    assert response.status_code == 200, response.content
+    return response.json()["data"]["files"][0]["dataFile"]
+
+
+def counts():
+    return (Dataset.objects.count(), DatasetVersion.objects.count(), DatasetFile.objects.count(), Blob.objects.count())

@@ -27,6 +27,19 @@ OPERATIONS = {
     ("datasets/{ident}/replaceFiles", "post"): "replace_files",
     ("files/{ident}/replace", "post"): "file_replace",
     ("files/{ident}/metadata", "post"): "file_metadata",
+    ("datasets/{ident}", "delete"): "dataset_delete",
+    ("datasets/{ident}/", "delete"): "dataset_delete_slash",
+    ("dataverses/{alias}", "get"): "collection_get",
+    ("dataverses/{alias}", "post"): "collection_create",
+    ("dataverses/{alias}/contents", "get"): "collection_contents",
+    ("dataverses/{alias}/datasets", "post"): "dataset_create",
+    ("datasets/{ident}/editMetadata", "put"): "edit_metadata",
+    ("datasets/{ident}/actions/:publish", "post"): "publish",
+    ("datasets/{ident}/versions", "get"): "versions",
+    ("datasets/{ident}/versions/{version}", "get"): "version_get",
+    ("datasets/{ident}/versions/{version}", "delete"): "draft_delete",
+    ("datasets/{ident}/versions/{version}/files", "get"): "version_files",
+    ("access/datafile/{ident}", "get"): "access_datafile",
 }
 BASE = {"400", "401", "429", "500", "503"}
 STATUSES = {
@@ -43,11 +56,34 @@ STATUSES = {
     "replace_files": ({"200", "403", "404", "413", "415"}, "200", "DataverseRegistrationAnswer"),
     "file_replace": ({"200", "403", "413", "415"}, "200", "DataverseFilesAnswer"),
     "file_metadata": ({"200", "403", "404", "413", "415"}, "200", "DataverseMessageAnswer"),
+    "dataset_delete": ({"200", "403", "404"}, "200", "DataverseMessageAnswer"),
+    "dataset_delete_slash": ({"200", "403", "404"}, "200", "DataverseMessageAnswer"),
+    "collection_get": ({"200", "404"}, "200", "DataverseCollectionAnswer"),
+    "collection_create": ({"201", "403", "404", "409", "413"}, "201", "DataverseCollectionAnswer"),
+    "collection_contents": ({"200", "404"}, "200", "DataverseContentsAnswer"),
+    "dataset_create": ({"201", "403", "404", "413"}, "201", "DataverseCreatedDatasetAnswer"),
+    "edit_metadata": ({"200", "403", "404", "413"}, "200", "DataverseVersionAnswer"),
+    "publish": ({"200", "403", "404"}, "200", "DataverseDatasetAnswer"),
+    "versions": ({"200", "404"}, "200", "DataverseVersionsAnswer"),
+    "version_get": ({"200", "404"}, "200", "DataverseVersionAnswer"),
+    "draft_delete": ({"200", "403", "404"}, "200", "DataverseMessageAnswer"),
+    "version_files": ({"200", "404"}, "200", "DataverseFileListAnswer"),
+    "access_datafile": ({"200", "404"}, "200", None),
 }
 KEY = [{"dataverseKey": []}, {"keyQuery": []}]
 # The info calls read no key at all.
 KEYLESS = {"info_version", "info_server"}
-PUBLIC = {"dataset_get", "dataset_get_slash", "dataset_locks"}
+PUBLIC = {
+    "dataset_get",
+    "dataset_get_slash",
+    "dataset_locks",
+    "collection_get",
+    "collection_contents",
+    "versions",
+    "version_get",
+    "version_files",
+    "access_datafile",
+}
 ERROR = {"$ref": "#/components/schemas/DataverseError"}
 
 
@@ -146,7 +182,9 @@ def test_every_status_with_its_body_and_the_key_where_needed(doc):
         statuses, ok, component = STATUSES[name]
         responses = op["responses"]
         assert set(responses) == BASE | statuses, path
-        if component is None:
+        if name == "access_datafile":
+            assert responses[ok]["content"] == {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+        elif component is None:
             assert "content" not in responses[ok]
         else:
             assert responses[ok]["content"] == {
