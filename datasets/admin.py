@@ -1,11 +1,12 @@
-"""Admin pages for datasets: versions (create the next one, publish), files, grants, change history."""
+"""Admin pages for datasets: Dataverse collections, versions (create the next one, publish), files,
+grants, change history."""
 
 from django.contrib import admin, messages
 
 from core.admin import ReadOnlyAdmin
 from core.errors import NexusError
 
-from .models import Dataset, DatasetFile, DatasetLock, DatasetVersion, FileChange, WriteGrant
+from .models import Collection, Dataset, DatasetFile, DatasetLock, DatasetVersion, FileChange, WriteGrant
 from .selectors import version_next_identifier
 from .services import dataset_version_create, dataset_version_publish
 
@@ -23,9 +24,21 @@ class WriteGrantInline(admin.TabularInline):
     extra = 0
 
 
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    """Collections made here or by POST /api/dataverses/{parent}; their admins may create datasets in them."""
+
+    list_display = ("alias", "name", "parent", "organization", "direct_upload", "created")
+    list_select_related = ("parent", "organization")
+    search_fields = ("alias", "name")
+    filter_horizontal = ("admins",)
+    readonly_fields = ("created",)
+
+
 @admin.register(Dataset)
 class DatasetAdmin(admin.ModelAdmin):
-    list_display = ("short_name", "persistent_id", "title", "organization", "direct_upload")
+    list_display = ("short_name", "persistent_id", "title", "collection", "organization", "direct_upload")
+    list_select_related = ("collection", "organization")
     search_fields = ("short_name", "persistent_id", "title")
     inlines = [VersionInline, WriteGrantInline]
 
