@@ -9,6 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.support.stack import free_port, seeded_embedded_env, start_runstack, wait_for
@@ -80,6 +81,7 @@ def script_and_expectations(text: str, base: str):
     return PRELUDE + "\n".join(body) + "\n", expected, ran
 
 
+@pytest.mark.embedded
 def test_readme_blocks_answer_the_statuses_they_state(tmp_path):
     work = tmp_path / "work"
     var = work / "var"

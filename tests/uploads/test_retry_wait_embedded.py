@@ -6,6 +6,7 @@ import subprocess
 import time
 import uuid
 
+import pytest
 import requests
 
 from tests.support.stack import curl, free_port, seeded_embedded_env, start_runstack, wait_for
@@ -13,6 +14,7 @@ from tests.support.stack import curl, free_port, seeded_embedded_env, start_runs
 TOKEN = "5f1a2b3c-0d4e-4f5a-8b6c-7d8e9f0a1b2c"
 
 
+@pytest.mark.embedded
 def test_a_keyed_upload_and_a_wait_on_the_embedded_stack(tmp_path):
     env = seeded_embedded_env(tmp_path / "var", token=TOKEN)
     port = free_port()
