@@ -113,7 +113,13 @@ def test_an_ingest_past_the_soft_time_limit_ends_failed_with_nothing_applied(sou
         )
         try:
             wait_for(blocked_on_the_source_row, timeout=30, what="the ingest in flight")
-            time.sleep(3)  # past the soft limit while the ingest waits on the row
+            # Past the soft limit while the ingest waits on the row: held until the worker has sent it
+            # (a fixed sleep raced the worker's timeout thread on a loaded machine).
+            wait_for(
+                lambda: "Soft time limit (2s) exceeded" in log.read_text(errors="replace"),
+                timeout=30,
+                what="the soft time limit to be signalled",
+            )
         except BaseException:
             os.killpg(worker.pid, signal.SIGKILL)
             raise
